@@ -1,0 +1,23 @@
+//! PostgreSQL adapters for Atende.
+//!
+//! - [`Database`]: the connection pool and the only entry points to the data: [`Database::tenant_tx`]
+//!   runs a tenant unit of work (one transaction that first switches to the `atende_app` role and
+//!   pins company and user in one statement, so row-level security applies to everything in it);
+//!   [`Database::system_tx`] runs work that precedes any tenant (global sign-in tables and the
+//!   SECURITY DEFINER "doors" listed in `docs/security.md`), still as `atende_app`.
+//! - [`migrate`]: the embedded diesel migrations, applied as the owner role.
+//! - [`health::PgHealthProbe`]: readiness (database reachable, no migration pending).
+//! - `testing` (feature `testing`): a database per test, copied from a migrated template.
+
+pub mod error;
+pub mod health;
+pub mod migrate;
+pub mod pool;
+pub mod schema;
+pub mod tenant;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::DbError;
+pub use pool::{Database, PoolSettings};
+pub use tenant::{DbFuture, TenantScope};

@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS auth_identities_link_users ON public.auth_identities;
+DROP FUNCTION IF EXISTS public.atende_link_invited_users();
+DROP FUNCTION IF EXISTS public.atende_invite_lookup(bytea);
+DROP FUNCTION IF EXISTS public.atende_api_token_lookup(bytea);
+DROP FUNCTION IF EXISTS public.atende_principal_for(uuid);
+DROP TABLE IF EXISTS public.api_tokens;
+DROP TABLE IF EXISTS public.users;
+DROP TABLE IF EXISTS public.auth_attempts;
+DROP TABLE IF EXISTS public.auth_sessions;
+DROP TABLE IF EXISTS public.auth_identities;
+DROP TABLE IF EXISTS public.settings;
+DROP TABLE IF EXISTS public.companies;
