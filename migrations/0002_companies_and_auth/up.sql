@@ -62,7 +62,7 @@ CREATE TABLE public.auth_sessions (
     idle_expires_at timestamptz NOT NULL,
     expires_at timestamptz NOT NULL,
     user_agent text CHECK (char_length(user_agent) <= 512),
-    ip inet
+    ip text CHECK (char_length(ip) <= 64)
 );
 CREATE INDEX auth_sessions_auth_user_id_idx ON public.auth_sessions (auth_user_id);
 CREATE INDEX auth_sessions_expires_at_idx ON public.auth_sessions (expires_at);

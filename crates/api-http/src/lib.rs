@@ -1,1 +1,80 @@
-//! api-http
+//! Atende's HTTP layer: actix-web routes, DTOs, extractors and the error contract.
+//!
+//! [`app`] builds the whole application (routes, extractor configs, middlewares); the binary
+//! and every integration test use it, so what is tested is what is served.
+//!
+//! Middlewares, outermost first:
+//! 1. [`request_id::middleware`]: resolves the request id, scopes the request with it, sets
+//!    `X-Request-Id`;
+//! 2. [`middleware::security_headers::security_headers`];
+//! 3. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
+//! 4. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json.
+//!
+//! Middlewares added later should answer with `Ok(req.error_response(problem))` rather than
+//! `Err(problem.into())`: an `Err` skips the inner policies and is patched up only at the top.
+
+#![warn(missing_docs)]
+
+pub mod extractors;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod state;
+pub mod telemetry;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, web};
+use tracing_actix_web::TracingLogger;
+
+pub use problem::{FieldError, Problem};
+pub use request_id::RequestId;
+pub use state::AppState;
+
+/// The application with every production route.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    app_with_routes(state, |_| {})
+}
+
+/// [`app`] plus the routes registered by `extra`, behind the same configs and middlewares.
+/// Meant for tests that need throwaway routes (e.g. to exercise extractor errors).
+pub fn app_with_routes(
+    state: AppState,
+    extra: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(extractors::json_config())
+        .app_data(extractors::path_config())
+        .app_data(extractors::query_config())
+        .configure(health::configure)
+        .configure(openapi::configure)
+        .configure(extra)
+        .default_service(web::to(extractors::unknown_route))
+        // `wrap` order is inside-out: the last one wraps all the others.
+        .wrap(from_fn(middleware::problem_fallback::problem_fallback))
+        .wrap(TracingLogger::<telemetry::ApiRootSpan>::new())
+        .wrap(from_fn(middleware::security_headers::security_headers))
+        .wrap(from_fn(request_id::middleware))
+}

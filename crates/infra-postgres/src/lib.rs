@@ -14,6 +14,7 @@ pub mod health;
 pub mod migrate;
 pub mod pool;
 pub mod schema;
+pub mod seed;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -45,11 +45,10 @@ pub async fn revert_all(url: &str) -> Result<usize, DbError> {
     tokio::task::spawn_blocking(move || {
         let mut conn = establish(&url)?;
         let mut reverted = 0;
-        while conn
+        while !conn
             .applied_migrations()
             .map_err(|e| DbError::Migration(e.to_string()))?
-            .first()
-            .is_some()
+            .is_empty()
         {
             conn.revert_last_migration(MIGRATIONS)
                 .map_err(|e| DbError::Migration(e.to_string()))?;

@@ -1,5 +1,6 @@
 //! Helpers shared by the infra-postgres integration tests.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};

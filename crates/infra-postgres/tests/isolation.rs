@@ -1,5 +1,7 @@
 //! Two clinics, every tenant table, queried as `atende_app` through the real units of work.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{SEEDED_TENANT_TABLES, number, seed_company, strings, tenant_column, tenant_tables};

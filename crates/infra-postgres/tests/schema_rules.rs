@@ -1,6 +1,8 @@
 //! The schema's rules, as tests (the equivalents of Supabase's advisor lints). Each query lists
 //! the offenders; every list must be empty.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{number, strings, tenant_tables};

@@ -1,1 +1,47 @@
-//! server
+//! The `atende` binary's library: configuration, wiring (the only composition root), the
+//! subcommands and tracing setup. `main.rs` only parses the command line and maps errors to exit
+//! codes.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod telemetry;
+pub mod wiring;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Runs the command line; returns the process exit code (2 for a configuration error).
+pub async fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: .env: {e}");
+        return ExitCode::from(2);
+    }
+    let config = match config::Config::from_source(&config::ProcessEnv) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config);
+    let result = match cli.command {
+        cli::Command::Migrate => commands::migrate(&config).await,
+        cli::Command::Seed { demo: true, force } => commands::seed_demo(&config, force).await,
+        cli::Command::Seed { demo: false, .. } => {
+            eprintln!("error: nothing to seed (use --demo)");
+            return ExitCode::from(2);
+        }
+        cli::Command::Serve => commands::serve(&config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

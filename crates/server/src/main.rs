@@ -1,1 +1,6 @@
-fn main() {}
+//! `atende`: see `server::cli` for the subcommands.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    server::run().await
+}

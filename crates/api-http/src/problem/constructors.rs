@@ -22,8 +22,12 @@ impl Problem {
 
     /// 400 `malformed_json`: the body is not JSON at all.
     pub fn malformed_json(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON body")
-            .with_detail(detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "Malformed JSON body",
+        )
+        .with_detail(detail)
     }
 
     /// 401 `unauthenticated`: no valid session or credentials.
@@ -37,12 +41,20 @@ impl Problem {
 
     /// 401 `invalid_signature`: a signed request (webhook) failed verification.
     pub fn invalid_signature() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_signature", "Invalid signature")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "Invalid signature",
+        )
     }
 
     /// 401 `stale_signature`: a signed request's timestamp is outside the accepted window.
     pub fn stale_signature() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "stale_signature", "Stale signature")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "stale_signature",
+            "Stale signature",
+        )
     }
 
     /// 403 with `code` (`forbidden`, `no_company`, `csrf_rejected`, …).

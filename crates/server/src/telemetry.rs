@@ -1,0 +1,21 @@
+//! Tracing setup: JSON lines in production, pretty lines in development.
+
+use crate::config::{Config, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber once. Later calls are ignored (tests).
+pub fn init(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}

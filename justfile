@@ -1,0 +1,43 @@
+# Atende's developer commands. `just run` to try it, `just test` before every commit.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Find or start PostgreSQL, migrate, seed the demo clinic, and serve on ATENDE_BIND (127.0.0.1:8080).
+run:
+    eval "$(scripts/dev-db.sh)"; \
+    cargo build --bin atende; \
+    target/debug/atende migrate; \
+    target/debug/atende seed --demo; \
+    exec target/debug/atende serve
+
+# Format check, clippy (-D warnings), the layer check, and every test against a real PostgreSQL.
+test: fmt-check clippy check-layers test-all
+
+fmt-check:
+    cargo fmt --all --check
+
+clippy:
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# domain and app never depend on diesel, actix-web, reqwest or tokio-postgres; api-http never on diesel.
+check-layers:
+    scripts/check-layers.sh
+
+# Every test (unit, integration, HTTP) in parallel; each integration test gets its own database.
+test-all:
+    eval "$(scripts/dev-db.sh)"; \
+    if cargo nextest --version >/dev/null 2>&1; then \
+        cargo nextest run --workspace --no-fail-fast; \
+    else \
+        cargo test --workspace --no-fail-fast; \
+    fi; \
+    cargo test --workspace --doc -q
+
+# Regenerate crates/infra-postgres/src/schema.rs from the migrations (needs diesel_cli).
+schema:
+    eval "$(scripts/dev-db.sh)"; \
+    url="${ATENDE_TEST_DATABASE_URL%/*}/atende_schema_gen"; \
+    psql "$ATENDE_TEST_DATABASE_URL" -qc "drop database if exists atende_schema_gen" -c "create database atende_schema_gen"; \
+    diesel migration run --database-url "$url" --migration-dir migrations; \
+    diesel print-schema --database-url "$url" > crates/infra-postgres/src/schema.rs; \
+    psql "$ATENDE_TEST_DATABASE_URL" -qc "drop database atende_schema_gen"
