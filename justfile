@@ -22,6 +22,7 @@ clippy:
 # domain and app never depend on diesel, actix-web, reqwest or tokio-postgres; api-http never on diesel.
 check-layers:
     scripts/check-layers.sh
+    scripts/check-layers.sh --self-test
 
 # Every test (unit, integration, HTTP) in parallel; each integration test gets its own database.
 test-all:
