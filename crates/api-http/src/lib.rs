@@ -8,21 +8,45 @@
 //!    `X-Request-Id`;
 //! 2. [`middleware::security_headers::security_headers`];
 //! 3. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
-//! 4. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json.
+//! 4. CORS ([`security::cors`]): exactly `ATENDE_ALLOWED_ORIGINS`, with credentials;
+//! 5. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json;
+//! 6. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope.
+//!
+//! Public routes: `/healthz`, `/readyz`, `/auth/signin`, `/auth/signout`, `/auth/accept-invite`,
+//! `/webhooks/*`, `/api/openapi.json`, `/docs`. `/auth/me` checks its own credential; everything
+//! under `/api` passes the gate (unknown `/api/*` paths included, so they are 401 when anonymous).
 //!
 //! Middlewares added later should answer with `Ok(req.error_response(problem))` rather than
 //! `Err(problem.into())`: an `Err` skips the inner policies and is patched up only at the top.
 
 #![warn(missing_docs)]
+// `Problem` is the HTTP layer's one error type, built once per failed request: boxing it would
+// only add an allocation.
+#![allow(clippy::result_large_err)]
 
+pub mod api_tokens;
+pub mod appointments;
+pub mod auth;
+pub mod clients;
+pub mod conversations;
+pub mod crm;
 pub mod extractors;
 pub mod health;
+pub mod integrations;
 pub mod middleware;
 pub mod openapi;
+pub mod outbound;
+pub mod pagination;
 pub mod problem;
+pub mod reads;
 pub mod request_id;
+pub mod security;
+pub mod services;
+pub mod snapshots;
 pub mod state;
 pub mod telemetry;
+pub mod users;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -32,7 +56,7 @@ use tracing_actix_web::TracingLogger;
 
 pub use problem::{FieldError, Problem};
 pub use request_id::RequestId;
-pub use state::AppState;
+pub use state::{AppState, HttpSettings};
 
 /// The application with every production route.
 pub fn app(
@@ -63,17 +87,38 @@ pub fn app_with_routes(
         InitError = (),
     >,
 > {
+    let cors = security::cors::cors(&state.http.allowed_origins);
     App::new()
         .app_data(web::Data::new(state))
         .app_data(extractors::json_config())
         .app_data(extractors::path_config())
         .app_data(extractors::query_config())
         .configure(health::configure)
+        // Before the `/api` scope: the one public `/api` route.
         .configure(openapi::configure)
+        .configure(auth::configure)
+        .configure(webhooks::configure)
+        .configure(outbound::configure_webhooks)
         .configure(extra)
+        .service(
+            web::scope("/api")
+                .configure(users::configure)
+                .configure(conversations::configure)
+                .configure(reads::configure)
+                .configure(clients::configure)
+                .configure(services::configure)
+                .configure(appointments::configure)
+                .configure(api_tokens::configure)
+                .configure(integrations::configure)
+                .configure(outbound::configure)
+                .configure(snapshots::configure)
+                .default_service(web::to(extractors::unknown_route))
+                .wrap(from_fn(security::gate::gate)),
+        )
         .default_service(web::to(extractors::unknown_route))
         // `wrap` order is inside-out: the last one wraps all the others.
         .wrap(from_fn(middleware::problem_fallback::problem_fallback))
+        .wrap(cors)
         .wrap(TracingLogger::<telemetry::ApiRootSpan>::new())
         .wrap(from_fn(middleware::security_headers::security_headers))
         .wrap(from_fn(request_id::middleware))

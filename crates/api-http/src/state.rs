@@ -4,9 +4,45 @@ use std::sync::Arc;
 
 use domain::ports::health::HealthProbe;
 
+/// HTTP-level security settings (cookies, CSRF, CORS, client addresses).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// `Secure` session cookie named `__Host-atende_session` (production or
+    /// `ATENDE_COOKIE_SECURE=true`); otherwise `atende_session` without `Secure`.
+    pub cookie_secure: bool,
+    /// Exact origins (`https://app.example.com`) trusted for CORS with credentials and for the
+    /// CSRF check, besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a proxy that
+    /// sets them); otherwise the socket's peer address.
+    pub trust_forwarded: bool,
+}
+
 /// Ports the handlers need, built once by the composition root (`server`).
 #[derive(Clone)]
 pub struct AppState {
     /// Readiness probe behind `GET /readyz`.
     pub health: Arc<dyn HealthProbe>,
+    /// The use cases' ports and rules.
+    pub deps: app::Deps,
+    /// The ports of clients, services and appointments.
+    pub crm: app::crm::Crm,
+    /// Cookie, CSRF and CORS settings.
+    pub http: HttpSettings,
+    /// Conversation threads and messages.
+    pub conversations: app::conversations::Conversations,
+    /// The frontend's read models and the clinic's settings.
+    pub reads: app::reads::Reads,
+    /// Client profiles.
+    pub profiles: app::reads::Profiles,
+    /// Inbound webhooks (relay and Meta) and delivery statuses.
+    pub inbound: app::inbound::Inbound,
+    /// Per-node rate limits of `/webhooks/*`.
+    pub webhook_limits: Arc<crate::webhooks::limiter::WebhookLimits>,
+    /// The Integrations API's use cases, and the directory traffic resolves integrations with.
+    pub integrations: app::integrations::Integrations,
+    /// Replies through the n8n relay (send, retry).
+    pub outbox: app::outbound::Outbox,
+    /// The analyst agent's context snapshots.
+    pub snapshots: app::snapshots::Snapshots,
 }

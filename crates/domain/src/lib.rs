@@ -4,7 +4,24 @@
 //! use cases in `app`. Ports are `Send + Sync` traits held as `Arc<dyn Port>`; with the `mocks`
 //! feature every port also gets a mockall `Mock*` type for unit tests in other crates.
 
+pub mod appointments;
+pub mod auth;
+pub mod catalog;
+pub mod channel;
+pub mod clients;
+pub mod conversations;
 pub mod ids;
+pub mod inbound;
+pub mod integration_admin;
+pub mod integrations;
+pub mod jobs;
+pub mod listing;
+pub mod outbound;
+pub mod page;
+pub mod phone;
 pub mod ports;
+pub mod reads;
+pub mod snapshots;
 
+pub use channel::Channel;
 pub use ids::*;

@@ -62,6 +62,7 @@
 //! characters after the prefix (none for sessions, `atk_` for API tokens,
 //! `inv_` for invites). Only `SHA-256(token string)` is stored.
 
+pub mod adapters;
 mod ct;
 mod error;
 mod mac;
@@ -71,7 +72,9 @@ mod random;
 pub mod meta;
 pub mod password;
 pub mod secret_box;
+pub mod secret_cipher;
 pub mod token;
+pub mod verifier;
 pub mod webhook;
 
 pub use ct::constant_time_eq;

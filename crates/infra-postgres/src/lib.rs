@@ -9,12 +9,21 @@
 //! - [`health::PgHealthProbe`]: readiness (database reachable, no migration pending).
 //! - `testing` (feature `testing`): a database per test, copied from a migrated template.
 
+pub mod auth;
+pub mod conversations;
+pub mod crm;
 pub mod error;
 pub mod health;
+pub mod inbound;
+pub mod integrations;
+pub mod jobs;
 pub mod migrate;
+pub mod outbox;
 pub mod pool;
+pub mod reads;
 pub mod schema;
 pub mod seed;
+pub mod snapshots;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -119,3 +119,14 @@ impl Database {
         }
     }
 }
+
+impl TenantScope {
+    /// A scope acting for a clinic and, when known, one of its members.
+    #[must_use]
+    pub fn user_opt(company_id: CompanyId, user_id: Option<UserId>) -> Self {
+        Self {
+            company_id,
+            user_id,
+        }
+    }
+}

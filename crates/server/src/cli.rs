@@ -26,6 +26,107 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Serve the HTTP API.
+    /// Serve the HTTP API (and run the background worker unless ATENDE_WORKER=off).
     Serve,
+    /// Run only the background worker (outbound dispatch, snapshots, daily runs).
+    Worker,
+    /// Manage clinics.
+    Company {
+        /// What to do.
+        #[command(subcommand)]
+        action: CompanyAction,
+    },
+    /// Manage clinic members.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage the master key of integration secrets.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// The analyst agent's context snapshots.
+    Snapshots {
+        /// What to do.
+        #[command(subcommand)]
+        action: SnapshotsAction,
+    },
+}
+
+/// `atende snapshots …`.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsAction {
+    /// Run the daily snapshot rule now (patients with inbound messages in the last 24 h, within
+    /// the budget) for every clinic or one; prints one JSON line of counts per clinic.
+    RunDaily {
+        /// Only this clinic.
+        #[arg(long)]
+        company: Option<uuid::Uuid>,
+    },
+}
+
+/// `atende keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Print a new random master key (32 bytes, standard base64) for ATENDE_MASTER_KEY.
+    Generate,
+    /// Re-encrypt every integration's secrets under ATENDE_MASTER_KEY (the new key), opening them
+    /// with ATENDE_MASTER_KEY_PREVIOUS (the old one) where needed; prints how many changed.
+    /// Idempotent.
+    Rotate,
+}
+
+/// `atende company …`.
+#[derive(Debug, Subcommand)]
+pub enum CompanyAction {
+    /// Create a clinic and its first admin; prints the clinic id.
+    Create {
+        /// The clinic's name.
+        #[arg(long)]
+        name: String,
+        /// The first admin's e-mail.
+        #[arg(long)]
+        admin_email: String,
+        /// The first admin's password (15 to 256 characters).
+        #[arg(long)]
+        admin_password: String,
+        /// The first admin's display name (default "Admin").
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
+}
+
+/// A member's role on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Manages users, tokens and settings.
+    Admin,
+    /// Day-to-day work.
+    Staff,
+}
+
+/// `atende user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add an active member with a password to a clinic; prints the member id.
+    Add {
+        /// The clinic id.
+        #[arg(long)]
+        company: uuid::Uuid,
+        /// The member's e-mail.
+        #[arg(long)]
+        email: String,
+        /// The member's role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The member's password (15 to 256 characters).
+        #[arg(long)]
+        password: String,
+        /// The member's display name (default: the e-mail's local part).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }

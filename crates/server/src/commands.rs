@@ -1,5 +1,6 @@
 //! The subcommands' bodies.
 
+use crate::cli::{CompanyAction, RoleArg, UserAction};
 use crate::config::{Config, Environment};
 use crate::wiring;
 use anyhow::{Context, bail};
@@ -72,13 +73,151 @@ const DEMO_STAFF_PASSWORD: &str = "demo-staff-pass";
 /// When the address cannot be bound or the server fails.
 pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let db = wiring::database(config)?;
-    let state = wiring::app_state(&db);
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let (keys, source) =
+        crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
+            .context("resolving the master key of integration secrets")?;
+    match &source {
+        crate::master_key::KeySource::Environment => {}
+        crate::master_key::KeySource::DevFile { path, created } => tracing::warn!(
+            path = %path.display(),
+            created,
+            "ATENDE_MASTER_KEY is not set: using the development master key kept outside the \
+             repository at this path (set ATENDE_MASTER_KEY in production)"
+        ),
+        crate::master_key::KeySource::Ephemeral => tracing::warn!(
+            "ATENDE_MASTER_KEY is not set and there is no HOME: using a random master key for \
+             this process only; integration secrets saved now will be unreadable after a restart"
+        ),
+    }
+    let mut state = wiring::app_state_serving(&db, &config.auth, keys.clone(), &config.traffic);
+    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots);
+    state.snapshots = snapshots.clone();
+    state.outbox = wiring::outbox(&db, &config.outbox);
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
         .with_context(|| format!("binding {}", config.bind))?
         .shutdown_timeout(20);
-    tracing::info!(bind = %config.bind, env = ?config.env, "atende serving");
-    server.run().await.context("http server")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = if config.jobs.in_process {
+        let w =
+            crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots);
+        let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
+        let scheduler = crate::snapshots::scheduler(&db, &snapshots);
+        tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+        let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
+        Some(tokio::spawn(w.run(listener, stopped)))
+    } else {
+        None
+    };
+    tracing::info!(bind = %config.bind, env = ?config.env, worker = config.jobs.in_process, "atende serving");
+    let served = server.run().await.context("http server");
+    let _ = stop.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    served?;
     tracing::info!("atende stopped");
+    Ok(())
+}
+
+/// `atende worker`: only the background worker, until SIGINT/SIGTERM.
+///
+/// # Errors
+/// When the master key cannot be resolved or the database pool cannot be built.
+pub async fn worker(config: &Config) -> anyhow::Result<()> {
+    let db = wiring::database(config)?;
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
+        .context("resolving the master key of integration secrets")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots);
+    let w = crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots);
+    let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
+    let scheduler = crate::snapshots::scheduler(&db, &snapshots);
+    tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+    let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
+    let running = tokio::spawn(w.run(listener, stopped));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    let _ = running.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `atende company create`.
+///
+/// # Errors
+/// When the input is invalid or the database fails.
+pub async fn company(config: &Config, action: CompanyAction) -> anyhow::Result<()> {
+    let CompanyAction::Create {
+        name,
+        admin_email,
+        admin_password,
+        admin_name,
+    } = action;
+    let db = wiring::database(config)?;
+    let deps = wiring::deps(&db, &config.auth);
+    let id = app::companies::create_company(
+        &deps,
+        app::companies::CreateCompany {
+            name,
+            admin_email,
+            admin_name,
+            admin_password: domain::auth::Password::new(admin_password),
+        },
+    )
+    .await
+    .context("creating the clinic")?;
+    println!("{id}");
+    Ok(())
+}
+
+/// `atende user add`.
+///
+/// # Errors
+/// When the input is invalid, the clinic does not exist or the database fails.
+pub async fn user(config: &Config, action: UserAction) -> anyhow::Result<()> {
+    let UserAction::Add {
+        company,
+        email,
+        role,
+        password,
+        name,
+    } = action;
+    let db = wiring::database(config)?;
+    let deps = wiring::deps(&db, &config.auth);
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let role = match role {
+        RoleArg::Admin => domain::auth::Role::Admin,
+        RoleArg::Staff => domain::auth::Role::Staff,
+    };
+    let created = app::companies::add_user(
+        &deps,
+        domain::CompanyId(company),
+        app::users::CreateMember {
+            email,
+            name,
+            role,
+            password: Some(domain::auth::Password::new(password)),
+        },
+    )
+    .await
+    .context("adding the user")?;
+    println!("{}", created.member.id);
     Ok(())
 }

@@ -53,6 +53,231 @@ pub struct Config {
     pub db_pool_size: usize,
     /// `ATENDE_DB_STATEMENT_TIMEOUT_SECS` (default 15).
     pub db_statement_timeout: Duration,
+    /// Sign-in, session, cookie, CSRF and CORS settings.
+    pub auth: AuthSettings,
+    /// `ATENDE_MASTER_KEY` and `ATENDE_MASTER_KEY_PREVIOUS`: the keys of integration secrets.
+    pub master_keys: MasterKeySettings,
+    /// The legacy webhook secret and the webhook rate limits.
+    pub traffic: crate::traffic::TrafficSettings,
+    /// The background worker.
+    pub jobs: crate::traffic::JobSettings,
+    /// The outbox: fallback relay, public URL, retry schedule.
+    pub outbox: crate::outbox::OutboxSettings,
+    /// The analyst agent (OpenAI endpoint, budget, window, daily time).
+    pub snapshots: crate::snapshots::SnapshotSettings,
+}
+
+/// The master keys integration secrets are sealed with (32 bytes each, standard base64).
+///
+/// Without `ATENDE_MASTER_KEY`, production refuses to serve (see [`MasterKeySettings::require`]),
+/// and development uses a key generated once and kept outside the repository (see
+/// [`crate::master_key`]).
+#[derive(Debug, Clone, Default)]
+pub struct MasterKeySettings {
+    /// `ATENDE_MASTER_KEY`: seals new secrets and opens them.
+    pub current: Option<infra_crypto::MasterKey>,
+    /// `ATENDE_MASTER_KEY_PREVIOUS`: only opens (during a rotation; `atende keys rotate`).
+    pub previous: Option<infra_crypto::MasterKey>,
+}
+
+impl MasterKeySettings {
+    /// Reads the keys from `src` (values are never echoed in errors).
+    ///
+    /// # Errors
+    /// A malformed key, or a previous key without a current one.
+    pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
+        let key = |name: &'static str| {
+            src.get(name)
+                .map(|v| {
+                    infra_crypto::MasterKey::from_base64(&v).map_err(|_| ConfigError {
+                        name,
+                        reason: "must be 32 bytes in standard base64 (e.g. `openssl rand -base64 32` or `atende keys generate`)".into(),
+                    })
+                })
+                .transpose()
+        };
+        let current = key("ATENDE_MASTER_KEY")?;
+        let previous = key("ATENDE_MASTER_KEY_PREVIOUS")?;
+        if previous.is_some() && current.is_none() {
+            return Err(ConfigError {
+                name: "ATENDE_MASTER_KEY_PREVIOUS",
+                reason: "is only used together with ATENDE_MASTER_KEY (the new key)".into(),
+            });
+        }
+        Ok(Self { current, previous })
+    }
+
+    /// Production needs `ATENDE_MASTER_KEY`: integration secrets must never depend on a key
+    /// generated on one machine.
+    ///
+    /// # Errors
+    /// `ATENDE_MASTER_KEY` is missing and `env` is production.
+    pub fn require(&self, env: Environment) -> Result<(), ConfigError> {
+        if env == Environment::Production && self.current.is_none() {
+            return Err(ConfigError {
+                name: "ATENDE_MASTER_KEY",
+                reason: "is required in production (32 bytes, standard base64; e.g. `openssl rand -base64 32`)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `ATENDE_AUTH_PROVIDER`: where passwords are checked.
+#[derive(Debug, Clone, Default)]
+pub enum AuthProvider {
+    /// Atende's own accounts (argon2id in PostgreSQL). The default.
+    #[default]
+    Local,
+    /// Supabase Auth (`SUPABASE_URL`, `SUPABASE_ANON_KEY`, optional `SUPABASE_JWT_SECRET`):
+    /// passwords are checked by Supabase, Bearer Supabase access tokens are accepted, and our
+    /// own session cookie is issued at sign-in. The client is built (no network) at start-up,
+    /// so a bad setting stops start-up.
+    Supabase(infra_supabase::SupabaseAuth),
+}
+
+/// Sign-in and session settings.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// `ATENDE_SESSION_IDLE_HOURS` (default 12): a session unused this long ends.
+    pub session_idle: Duration,
+    /// `ATENDE_SESSION_MAX_DAYS` (default 7): a session ends this long after sign-in.
+    pub session_max: Duration,
+    /// `ATENDE_COOKIE_SECURE` (default `true` in production, else `false`): `Secure` cookie named
+    /// `__Host-atende_session`.
+    pub cookie_secure: bool,
+    /// `ATENDE_ALLOWED_ORIGINS` (comma-separated, default none): exact origins trusted for CORS
+    /// with credentials and for the CSRF check.
+    pub allowed_origins: Vec<String>,
+    /// `ATENDE_TRUST_FORWARDED` (default `false`): take the client address (the per-address
+    /// sign-in throttle key) from `Forwarded`/`X-Forwarded-For`. Only behind a proxy that
+    /// overwrites them.
+    pub trust_forwarded: bool,
+    /// `ATENDE_AUTH_PROVIDER` (default `local`).
+    pub provider: AuthProvider,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(12 * 3600),
+            session_max: Duration::from_secs(7 * 24 * 3600),
+            cookie_secure: false,
+            allowed_origins: Vec::new(),
+            trust_forwarded: false,
+            provider: AuthProvider::Local,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Reads the auth settings from `src` for the environment `env`.
+    ///
+    /// # Errors
+    /// The first [`ConfigError`] found.
+    pub fn from_source(src: &dyn Source, env: Environment) -> Result<Self, ConfigError> {
+        let idle_hours: u64 = parse(src, "ATENDE_SESSION_IDLE_HOURS", 12, "a number of hours")?;
+        let max_days: u64 = parse(src, "ATENDE_SESSION_MAX_DAYS", 7, "a number of days")?;
+        if !(1..=24 * 30).contains(&idle_hours) {
+            return Err(ConfigError {
+                name: "ATENDE_SESSION_IDLE_HOURS",
+                reason: "must be from 1 to 720 hours".into(),
+            });
+        }
+        if !(1..=90).contains(&max_days) {
+            return Err(ConfigError {
+                name: "ATENDE_SESSION_MAX_DAYS",
+                reason: "must be from 1 to 90 days".into(),
+            });
+        }
+        let cookie_secure =
+            parse_bool(src, "ATENDE_COOKIE_SECURE", env == Environment::Production)?;
+        let trust_forwarded = parse_bool(src, "ATENDE_TRUST_FORWARDED", false)?;
+        let allowed_origins = match src.get("ATENDE_ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| check_origin(o).map(|()| o.trim_end_matches('/').to_ascii_lowercase()))
+                .collect::<Result<_, _>>()?,
+        };
+        let provider = match src.get("ATENDE_AUTH_PROVIDER").as_deref().map(str::trim) {
+            None | Some("local") => AuthProvider::Local,
+            Some("supabase") => AuthProvider::Supabase(supabase(src)?),
+            Some(_) => {
+                return Err(ConfigError {
+                    name: "ATENDE_AUTH_PROVIDER",
+                    reason: "must be local or supabase".into(),
+                });
+            }
+        };
+        Ok(Self {
+            session_idle: Duration::from_secs(idle_hours * 3600),
+            session_max: Duration::from_secs(max_days * 24 * 3600),
+            cookie_secure,
+            allowed_origins,
+            trust_forwarded,
+            provider,
+        })
+    }
+}
+
+/// The Supabase Auth client from `SUPABASE_URL`, `SUPABASE_ANON_KEY` and the optional
+/// `SUPABASE_JWT_SECRET` (legacy HS256 projects only).
+fn supabase(src: &dyn Source) -> Result<infra_supabase::SupabaseAuth, ConfigError> {
+    let url = src.get("SUPABASE_URL").ok_or(ConfigError {
+        name: "SUPABASE_URL",
+        reason: "is required with ATENDE_AUTH_PROVIDER=supabase".into(),
+    })?;
+    let anon_key = src.get("SUPABASE_ANON_KEY").ok_or(ConfigError {
+        name: "SUPABASE_ANON_KEY",
+        reason: "is required with ATENDE_AUTH_PROVIDER=supabase".into(),
+    })?;
+    let mut config = infra_supabase::SupabaseConfig::new(
+        url.trim().to_owned(),
+        SecretString::from(anon_key.trim().to_owned()),
+    );
+    if let Some(secret) = src.get("SUPABASE_JWT_SECRET") {
+        config = config.with_jwt_secret(SecretString::from(secret));
+    }
+    infra_supabase::SupabaseAuth::new(config).map_err(|_| ConfigError {
+        name: "SUPABASE_URL",
+        reason: "must be the project URL, e.g. https://abc.supabase.co (and SUPABASE_ANON_KEY a \
+                 valid key)"
+            .into(),
+    })
+}
+
+fn parse_bool(src: &dyn Source, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match src.get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(_) => Err(ConfigError {
+            name,
+            reason: "must be true or false".into(),
+        }),
+    }
+}
+
+/// An exact origin: `http(s)://host[:port]`, no path, no wildcard.
+fn check_origin(origin: &str) -> Result<(), ConfigError> {
+    let bad = || ConfigError {
+        name: "ATENDE_ALLOWED_ORIGINS",
+        reason: "must be comma-separated origins like https://app.example.com (no paths, no *)"
+            .into(),
+    };
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let rest = rest.trim_end_matches('/');
+    let ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok { Ok(()) } else { Err(bad()) }
 }
 
 /// Reads a variable through `get` (the process environment in production, a map in tests).
@@ -157,6 +382,12 @@ impl Config {
             15,
             "a number of seconds",
         )?;
+        let auth = AuthSettings::from_source(src, env)?;
+        let master_keys = MasterKeySettings::from_source(src)?;
+        let traffic = crate::traffic::TrafficSettings::from_source(src)?;
+        let jobs = crate::traffic::JobSettings::from_source(src)?;
+        let outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
+        let snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             migration_database_url: SecretString::from(migration_database_url),
@@ -166,6 +397,12 @@ impl Config {
             log_filter,
             db_pool_size,
             db_statement_timeout: Duration::from_secs(timeout),
+            auth,
+            master_keys,
+            traffic,
+            jobs,
+            outbox,
+            snapshots,
         })
     }
 }
@@ -199,6 +436,63 @@ mod tests {
     }
 
     #[test]
+    fn auth_defaults_and_production_cookies() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(!c.auth.cookie_secure);
+        assert_eq!(c.auth.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(c.auth.session_max, Duration::from_secs(7 * 86400));
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_ENV", "production"),
+            (
+                "ATENDE_ALLOWED_ORIGINS",
+                "https://App.clinic.test/, http://localhost:5173",
+            ),
+            ("ATENDE_SESSION_IDLE_HOURS", "2"),
+        ])
+        .unwrap();
+        assert!(c.auth.cookie_secure);
+        assert_eq!(
+            c.auth.allowed_origins,
+            ["https://app.clinic.test", "http://localhost:5173"]
+        );
+        assert_eq!(c.auth.session_idle, Duration::from_secs(7200));
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_COOKIE_SECURE", "true"),
+        ])
+        .unwrap();
+        assert!(c.auth.cookie_secure);
+    }
+
+    #[test]
+    fn supabase_mode_needs_its_settings() {
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_AUTH_PROVIDER", "supabase"),
+            ("SUPABASE_URL", "https://abc.supabase.co"),
+            ("SUPABASE_ANON_KEY", "anon"),
+        ])
+        .unwrap();
+        assert!(matches!(c.auth.provider, AuthProvider::Supabase(_)));
+        let e = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_AUTH_PROVIDER", "supabase"),
+            ("SUPABASE_URL", "https://abc.supabase.co"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.name, "SUPABASE_ANON_KEY");
+        let e = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_AUTH_PROVIDER", "supabase"),
+            ("SUPABASE_URL", "not a url"),
+            ("SUPABASE_ANON_KEY", "anon"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.name, "SUPABASE_URL");
+    }
+
+    #[test]
     fn production_logs_json() {
         let c = Config::from_source(&[
             ("DATABASE_URL", "postgres://u@h/db"),
@@ -221,6 +515,12 @@ mod tests {
             ("ATENDE_LOG_FORMAT", "xml"),
             ("ATENDE_DB_POOL_SIZE", "1"),
             ("RUST_LOG", "info,[bad"),
+            ("ATENDE_SESSION_IDLE_HOURS", "0"),
+            ("ATENDE_SESSION_MAX_DAYS", "x"),
+            ("ATENDE_COOKIE_SECURE", "maybe"),
+            ("ATENDE_ALLOWED_ORIGINS", "*"),
+            ("ATENDE_ALLOWED_ORIGINS", "https://a.test/path"),
+            ("ATENDE_AUTH_PROVIDER", "ldap"),
         ] {
             let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
                 .unwrap_err();

@@ -5,8 +5,15 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod keys;
+pub mod master_key;
+pub mod outbox;
+pub mod snapshots;
+pub mod supabase;
 pub mod telemetry;
+pub mod traffic;
 pub mod wiring;
+pub mod worker;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -28,6 +35,17 @@ pub async fn run() -> ExitCode {
         }
     };
     telemetry::init(&config);
+    let preflight = match &cli.command {
+        cli::Command::Serve | cli::Command::Worker | cli::Command::Snapshots { .. } => {
+            config.master_keys.require(config.env)
+        }
+        cli::Command::Keys { action } => keys::preflight(action, &config),
+        _ => Ok(()),
+    };
+    if let Err(e) = preflight {
+        eprintln!("error: configuration: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         cli::Command::Migrate => commands::migrate(&config).await,
         cli::Command::Seed { demo: true, force } => commands::seed_demo(&config, force).await,
@@ -36,6 +54,13 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
         cli::Command::Serve => commands::serve(&config).await,
+        cli::Command::Worker => commands::worker(&config).await,
+        cli::Command::Company { action } => commands::company(&config, action).await,
+        cli::Command::User { action } => commands::user(&config, action).await,
+        cli::Command::Keys { action } => keys::run(&config, action).await,
+        cli::Command::Snapshots {
+            action: cli::SnapshotsAction::RunDaily { company },
+        } => snapshots::run_daily_command(&config, company).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

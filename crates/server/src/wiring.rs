@@ -1,9 +1,32 @@
 //! The composition root: the only place adapters are chosen and plugged into ports.
 
-use crate::config::Config;
+use crate::config::{AuthProvider, AuthSettings, Config};
+use crate::traffic::TrafficSettings;
 use anyhow::Context;
-use api_http::AppState;
+use api_http::webhooks::limiter::WebhookLimits;
+use api_http::{AppState, HttpSettings};
+use app::crm::Crm;
+use app::inbound::{Inbound, LegacyWebhook};
+use app::integrations::Integrations;
+use app::{AuthPolicy, Deps};
+use chrono::{DateTime, Utc};
+use domain::ports::clock::Clock;
+use domain::ports::integrations::SecretCipher;
+use infra_crypto::SecretBox;
+use infra_crypto::adapters::{Argon2Passwords, RandomTokens};
+use infra_crypto::password::PasswordHasher;
+use infra_crypto::secret_cipher::{BoxCipher, NoKeyCipher};
+use infra_crypto::verifier::HmacVerifier;
+use infra_postgres::auth::{
+    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgSessions,
+};
+use infra_postgres::conversations::PgConversations;
+use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
 use infra_postgres::health::PgHealthProbe;
+use infra_postgres::inbound::PgInbound;
+use infra_postgres::integrations::{PgIntegrationDirectory, PgIntegrations};
+use infra_postgres::jobs::PgJobQueue;
+use infra_postgres::reads::PgReads;
 use infra_postgres::{Database, PoolSettings};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -23,10 +46,247 @@ pub fn database(config: &Config) -> anyhow::Result<Database> {
         .context("building the database pool")
 }
 
-/// Every port the HTTP layer needs, wired to its adapter.
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The use cases' ports over `db`, with the rules of `auth`.
+#[must_use]
+pub fn deps(db: &Database, auth: &AuthSettings) -> Deps {
+    let policy = AuthPolicy {
+        session_idle: chrono_duration(auth.session_idle),
+        session_max: chrono_duration(auth.session_max),
+        ..AuthPolicy::default()
+    };
+    let external: Option<Arc<dyn domain::ports::external_auth::ExternalAuthProvider>> =
+        match &auth.provider {
+            AuthProvider::Local => None,
+            AuthProvider::Supabase(client) => Some(Arc::new(
+                crate::supabase::SupabaseProvider::new(client.clone()),
+            )),
+        };
+    Deps {
+        clock: Arc::new(SystemClock),
+        passwords: Arc::new(Argon2Passwords::new(PasswordHasher::new())),
+        tokens: Arc::new(RandomTokens),
+        identities: Arc::new(PgIdentities::new(db.clone())),
+        sessions: Arc::new(PgSessions::new(db.clone())),
+        attempts: Arc::new(PgAttempts::new(db.clone())),
+        directory: Arc::new(PgDirectory::new(db.clone())),
+        members: Arc::new(PgMembers::new(db.clone())),
+        api_tokens: Arc::new(PgApiTokens::new(db.clone())),
+        companies: Arc::new(PgCompanies::new(db.clone())),
+        external,
+        policy,
+    }
+}
+
+fn chrono_duration(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Every port the HTTP layer needs, wired to its adapter, with default auth settings.
 #[must_use]
 pub fn app_state(db: &Database) -> AppState {
+    app_state_with(db, &AuthSettings::default())
+}
+
+/// [`app_state`] with the given auth settings (the server passes its configuration; tests pass
+/// theirs).
+#[must_use]
+pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
     AppState {
         health: Arc::new(PgHealthProbe::new(db.clone(), Duration::from_secs(2))),
+        deps: deps(db, auth),
+        crm: crm(db),
+        http: HttpSettings {
+            cookie_secure: auth.cookie_secure,
+            allowed_origins: auth.allowed_origins.clone(),
+            trust_forwarded: auth.trust_forwarded,
+        },
+        // No master key here: integrations can be neither created nor resolved (see
+        // `app_state_keyed`, which `atende serve` and the HTTP tests use).
+        integrations: integrations(db, Arc::new(NoKeyCipher)),
+        conversations: conversations(db),
+        reads: reads(db),
+        profiles: profiles(db),
+        inbound: inbound(db, Arc::new(NoKeyCipher), None),
+        webhook_limits: Arc::new(WebhookLimits::default()),
+        outbox: outbox(db, &crate::outbox::OutboxSettings::default()),
+        snapshots: crate::snapshots::use_cases(
+            db,
+            Arc::new(NoKeyCipher),
+            &crate::snapshots::SnapshotSettings::default(),
+        ),
     }
+}
+
+/// The frontend's read use cases over `db`.
+#[must_use]
+pub fn reads(db: &Database) -> app::reads::Reads {
+    let pg = Arc::new(PgReads::new(db.clone()));
+    app::reads::Reads::new(pg.clone(), pg, Arc::new(SystemClock))
+}
+
+/// The client-profile use case over `db`.
+#[must_use]
+pub fn profiles(db: &Database) -> app::reads::Profiles {
+    app::reads::Profiles::new(
+        Arc::new(PgClients::new(db.clone())),
+        Arc::new(infra_postgres::snapshots::PgSnapshotStore::new(db.clone())),
+        Arc::new(PgReads::new(db.clone())),
+        Arc::new(SystemClock),
+    )
+}
+
+/// The conversation use cases over `db`.
+#[must_use]
+pub fn conversations(db: &Database) -> app::conversations::Conversations {
+    app::conversations::Conversations::new(
+        Arc::new(PgConversations::new(db.clone())),
+        Arc::new(SystemClock),
+    )
+}
+
+/// The inbound use cases over `db`, resolving integrations with `cipher`.
+#[must_use]
+pub fn inbound(
+    db: &Database,
+    cipher: Arc<dyn SecretCipher>,
+    legacy: Option<LegacyWebhook>,
+) -> Inbound {
+    Inbound::new(
+        Arc::new(PgIntegrationDirectory::new(db.clone(), cipher)),
+        Arc::new(HmacVerifier),
+        Arc::new(PgInbound::new(db.clone())),
+        Arc::new(SystemClock),
+        legacy,
+    )
+}
+
+/// [`app_state_keyed`] with the traffic settings (legacy webhook secret, rate limits) of
+/// `atende serve`.
+#[must_use]
+pub fn app_state_serving(
+    db: &Database,
+    auth: &AuthSettings,
+    keys: SecretBox,
+    traffic: &TrafficSettings,
+) -> AppState {
+    let mut state = app_state_keyed(db, auth, keys.clone());
+    state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), traffic.legacy.clone());
+    state.webhook_limits = Arc::new(WebhookLimits::new(traffic.per_account, traffic.per_ip));
+    state
+}
+
+/// [`app_state_with`] whose integration secrets are sealed and opened with `keys` (the resolved
+/// master key(s): see [`crate::master_key`]; tests pass a fixed key).
+#[must_use]
+pub fn app_state_keyed(db: &Database, auth: &AuthSettings, keys: SecretBox) -> AppState {
+    let mut state = app_state_with(db, auth);
+    state.integrations = integrations(db, Arc::new(BoxCipher::new(keys.clone())));
+    state.snapshots = crate::snapshots::keyed(
+        db,
+        keys.clone(),
+        &crate::snapshots::SnapshotSettings::default(),
+    );
+    state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), None);
+    state
+}
+
+/// The ports of clients, services and appointments over `db`.
+#[must_use]
+pub fn crm(db: &Database) -> Crm {
+    Crm {
+        clients: Arc::new(PgClients::new(db.clone())),
+        regions: Arc::new(PgPhoneRegion::new(db.clone())),
+        services: Arc::new(PgServices::new(db.clone())),
+        appointments: Arc::new(PgAppointments::new(db.clone())),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// The integration ports over `db`, sealing and opening secrets with `cipher`.
+#[must_use]
+pub fn integrations(db: &Database, cipher: Arc<dyn SecretCipher>) -> Integrations {
+    Integrations::new(
+        Arc::new(PgIntegrations::new(db.clone(), cipher.clone())),
+        Arc::new(PgIntegrationDirectory::new(db.clone(), cipher)),
+    )
+}
+
+/// The background worker with a handler for every job kind, resolving integrations with `keys`.
+#[must_use]
+pub fn worker(
+    db: &Database,
+    keys: SecretBox,
+    jobs: &crate::traffic::JobSettings,
+) -> crate::worker::Worker {
+    let _ = keys;
+    let id = format!(
+        "{}:{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "atende".to_owned()),
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    );
+    let settings = crate::worker::WorkerSettings {
+        lease_secs: jobs.lease_secs,
+        ..Default::default()
+    };
+    crate::worker::Worker::new(id, Arc::new(PgJobQueue::new(db.clone())), settings)
+}
+
+/// The send and retry use cases over `db`; dispatch jobs get `settings.max_attempts` attempts.
+#[must_use]
+pub fn outbox(db: &Database, settings: &crate::outbox::OutboxSettings) -> app::outbound::Outbox {
+    app::outbound::Outbox::new(
+        Arc::new(infra_postgres::outbox::PgOutbox::new(db.clone())),
+        Arc::new(SystemClock),
+        settings.max_attempts,
+    )
+}
+
+/// The `outbound_dispatch` job handler: signed calls to the clinic's n8n integration (opened
+/// with `keys`) or the fallback relay, 10-second timeout.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn outbound_dispatch(
+    db: &Database,
+    keys: SecretBox,
+    settings: &crate::outbox::OutboxSettings,
+) -> anyhow::Result<app::outbound::OutboundDispatch> {
+    let dispatcher = infra_n8n::N8nDispatcher::new(infra_n8n::DEFAULT_TIMEOUT)
+        .context("building the n8n HTTP client")?;
+    Ok(app::outbound::OutboundDispatch::new(
+        Arc::new(infra_postgres::outbox::PgOutbox::new(db.clone())),
+        Arc::new(PgInbound::new(db.clone())),
+        Arc::new(PgIntegrationDirectory::new(
+            db.clone(),
+            Arc::new(BoxCipher::new(keys)),
+        )),
+        Arc::new(dispatcher),
+        Arc::new(SystemClock),
+        settings.dispatch(),
+    ))
+}
+
+/// `worker` with the `outbound_dispatch` handler registered.
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub fn with_outbound_dispatch(
+    worker: crate::worker::Worker,
+    db: &Database,
+    keys: SecretBox,
+    settings: &crate::outbox::OutboxSettings,
+) -> anyhow::Result<crate::worker::Worker> {
+    let handler = outbound_dispatch(db, keys, settings)?;
+    Ok(worker.handle(domain::jobs::kinds::OUTBOUND_DISPATCH, Arc::new(handler)))
 }

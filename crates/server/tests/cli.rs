@@ -143,3 +143,105 @@ async fn serve_serves_the_migrated_and_seeded_demo_clinic() {
     child.wait().ok();
     assert_eq!(status, Some(200));
 }
+
+#[tokio::test]
+async fn company_create_and_user_add_make_members_that_can_sign_in() {
+    use diesel_async::RunQueryDsl;
+    let t = TestDb::new().await;
+    let env = [("DATABASE_URL", t.url.as_str())];
+    let out = atende(
+        &[
+            "company",
+            "create",
+            "--name",
+            "Clínica CLI",
+            "--admin-email",
+            "Boss@Cli.test",
+            "--admin-password",
+            "boss-long-password",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let company = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(uuid::Uuid::parse_str(&company).is_ok(), "{company}");
+    let out = atende(
+        &[
+            "user",
+            "add",
+            "--company",
+            &company,
+            "--email",
+            "desk@cli.test",
+            "--role",
+            "staff",
+            "--password",
+            "desk-long-password",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // A short password and a duplicate e-mail are refused with a message.
+    let out = atende(
+        &[
+            "user",
+            "add",
+            "--company",
+            &company,
+            "--email",
+            "x@cli.test",
+            "--role",
+            "staff",
+            "--password",
+            "short",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("password"), "{}", text(&out));
+    let out = atende(
+        &[
+            "user",
+            "add",
+            "--company",
+            &company,
+            "--email",
+            "desk@cli.test",
+            "--role",
+            "admin",
+            "--password",
+            "desk-long-password",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let mut conn = t.owner_conn().await;
+    let row: Row = diesel::sql_query(format!(
+        "SELECT string_agg(format('%s:%s:%s', email, role, status), ',' ORDER BY email) AS v
+           FROM users WHERE company_id = '{company}'"
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        row.v,
+        "boss@cli.test:admin:active,desk@cli.test:staff:active"
+    );
+    let row: Row = diesel::sql_query(
+        "SELECT string_agg(left(password_hash, 30), ',') AS v FROM auth_identities",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        row.v.starts_with("$argon2id$v=19$m=19456,t=2,p=1"),
+        "{}",
+        row.v
+    );
+}

@@ -50,3 +50,35 @@ async fn the_clinic_helper_creates_an_admin_and_a_staff_member() {
     assert_ne!(a.company_id, b.company_id);
     assert_ne!(a.admin.email, b.admin.email);
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_conversation_webhook_and_frontend_routes() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/conversations/start",
+        "/api/conversations/{id}",
+        "/api/conversations/{id}/close",
+        "/api/interactions",
+        "/webhooks/whatsapp",
+        "/webhooks/instagram",
+        "/api/summary/home",
+        "/api/inbox/summary",
+        "/api/clients/{id}/profile",
+        "/api/settings",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test;
-use api_http::AppState;
+use api_http::{AppState, HttpSettings};
 use domain::ports::health::{MockHealthProbe, Readiness};
 use serde_json::Value;
 
@@ -24,6 +24,124 @@ pub fn state_with(readiness: Readiness) -> AppState {
         .returning(move || readiness.clone());
     AppState {
         health: Arc::new(probe),
+        deps: mock_deps(),
+        crm: mock_crm(),
+        http: HttpSettings::default(),
+        integrations: mock_integrations(),
+        conversations: mock_conversations(),
+        reads: mock_reads(),
+        profiles: mock_profiles(),
+        inbound: mock_inbound(),
+        outbox: mock_outbox(),
+        snapshots: mock_snapshots(),
+        webhook_limits: Arc::new(api_http::webhooks::limiter::WebhookLimits::default()),
+    }
+}
+
+/// Conversation ports that panic when called.
+pub fn mock_conversations() -> app::conversations::Conversations {
+    use domain::ports::{clock, conversations};
+    app::conversations::Conversations::new(
+        Arc::new(conversations::MockConversationRepository::new()),
+        Arc::new(clock::MockClock::new()),
+    )
+}
+
+/// Read-model ports that panic when called.
+pub fn mock_reads() -> app::reads::Reads {
+    use domain::ports::{clock, reads};
+    app::reads::Reads::new(
+        Arc::new(reads::MockReadModels::new()),
+        Arc::new(reads::MockSettingsRepository::new()),
+        Arc::new(clock::MockClock::new()),
+    )
+}
+
+/// Profile ports that panic when called.
+pub fn mock_profiles() -> app::reads::Profiles {
+    use domain::ports::{clients, clock, reads, snapshots};
+    app::reads::Profiles::new(
+        Arc::new(clients::MockClientRepository::new()),
+        Arc::new(snapshots::MockSnapshotStore::new()),
+        Arc::new(reads::MockReadModels::new()),
+        Arc::new(clock::MockClock::new()),
+    )
+}
+
+/// Snapshot ports that panic when called.
+pub fn mock_snapshots() -> app::snapshots::Snapshots {
+    use domain::ports::{analyzer, clock, integrations, snapshots};
+    app::snapshots::Snapshots::new(
+        app::snapshots::SnapshotPorts {
+            store: Arc::new(snapshots::MockSnapshotStore::new()),
+            integrations: Arc::new(integrations::MockIntegrationDirectory::new()),
+            models: Arc::new(snapshots::MockModelAnalyzers::new()),
+            heuristic: Arc::new(analyzer::MockContextAnalyzer::new()),
+            clock: Arc::new(clock::MockClock::new()),
+        },
+        app::snapshots::SnapshotPolicy::default(),
+    )
+}
+
+/// Outbox ports that panic when called.
+pub fn mock_outbox() -> app::outbound::Outbox {
+    use domain::ports::{clock, outbox};
+    app::outbound::Outbox::new(
+        Arc::new(outbox::MockOutboxStore::new()),
+        Arc::new(clock::MockClock::new()),
+        6,
+    )
+}
+
+/// Inbound ports that panic when called.
+pub fn mock_inbound() -> app::inbound::Inbound {
+    use domain::ports::{clock, inbound, integrations};
+    app::inbound::Inbound::new(
+        Arc::new(integrations::MockIntegrationDirectory::new()),
+        Arc::new(inbound::MockSignatureVerifier::new()),
+        Arc::new(inbound::MockInboundStore::new()),
+        Arc::new(clock::MockClock::new()),
+        None,
+    )
+}
+
+/// Integration ports that panic when called.
+pub fn mock_integrations() -> app::integrations::Integrations {
+    use domain::ports::{integration_store, integrations};
+    app::integrations::Integrations::new(
+        Arc::new(integration_store::MockIntegrationRepository::new()),
+        Arc::new(integrations::MockIntegrationDirectory::new()),
+    )
+}
+
+/// Use-case ports that panic when called: these tests never reach a use case.
+pub fn mock_deps() -> app::Deps {
+    use domain::ports::{accounts, clock, crypto, members};
+    app::Deps {
+        clock: Arc::new(clock::MockClock::new()),
+        passwords: Arc::new(crypto::MockPasswordHashing::new()),
+        tokens: Arc::new(crypto::MockTokenService::new()),
+        identities: Arc::new(accounts::MockIdentityRepository::new()),
+        sessions: Arc::new(accounts::MockSessionRepository::new()),
+        attempts: Arc::new(accounts::MockAttemptRepository::new()),
+        directory: Arc::new(accounts::MockDirectory::new()),
+        members: Arc::new(members::MockMemberRepository::new()),
+        api_tokens: Arc::new(members::MockApiTokenRepository::new()),
+        companies: Arc::new(members::MockCompanyRepository::new()),
+        external: None,
+        policy: app::AuthPolicy::default(),
+    }
+}
+
+/// Client, service and appointment ports that panic when called.
+pub fn mock_crm() -> app::crm::Crm {
+    use domain::ports::{appointments, catalog, clients, clock};
+    app::crm::Crm {
+        clients: Arc::new(clients::MockClientRepository::new()),
+        regions: Arc::new(clients::MockPhoneRegion::new()),
+        services: Arc::new(catalog::MockServiceRepository::new()),
+        appointments: Arc::new(appointments::MockAppointmentRepository::new()),
+        clock: Arc::new(clock::MockClock::new()),
     }
 }
 

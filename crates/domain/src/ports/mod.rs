@@ -1,3 +1,21 @@
 //! Port traits: what the use cases need from the outside world.
 
+pub mod accounts;
+pub mod analyzer;
+pub mod appointments;
+pub mod catalog;
+pub mod clients;
+pub mod clock;
+pub mod conversations;
+pub mod crypto;
+pub mod dispatcher;
+pub mod external_auth;
 pub mod health;
+pub mod inbound;
+pub mod integration_store;
+pub mod integrations;
+pub mod jobs;
+pub mod members;
+pub mod outbox;
+pub mod reads;
+pub mod snapshots;

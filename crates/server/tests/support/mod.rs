@@ -7,6 +7,14 @@ use infra_postgres::testing::TestDb;
 use std::net::TcpListener;
 use uuid::Uuid;
 
+/// The master key every [`TestApp`] seals integration secrets with (never `$HOME`'s dev key).
+pub const TEST_MASTER_KEY: [u8; 32] = [0x5a; 32];
+
+/// A secret box over [`TEST_MASTER_KEY`], to open what a [`TestApp`] stored.
+pub fn test_secret_box() -> infra_crypto::SecretBox {
+    infra_crypto::SecretBox::new(infra_crypto::MasterKey::from_bytes(TEST_MASTER_KEY), None)
+}
+
 /// A running server over its own database.
 pub struct TestApp {
     /// The test's database (dropped with the app).
@@ -34,11 +42,89 @@ pub struct Clinic {
     pub staff: Member,
 }
 
+/// A signed-in browser: its own cookie jar, and an `Origin` of the server on every request (as
+/// a browser sends on same-origin `fetch`), so the CSRF check passes.
+#[derive(Clone)]
+pub struct Session {
+    /// The cookie-keeping client.
+    pub client: reqwest::Client,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Session {
+    /// A request to `path` with the same-origin `Origin` header.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header("origin", &self.base)
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, body: serde_json::Value) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path).json(&body)
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub fn patch(&self, path: &str, body: serde_json::Value) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::PATCH, path).json(&body)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::DELETE, path)
+    }
+}
+
+/// Asserts that a member of another clinic gets 404 `not_found` (never the row, never 403) for
+/// `method path`, where `path` names a resource of the first clinic. Reusable by every feature:
+/// `assert_cross_tenant_404(&b_admin, Method::GET, &format!("/api/clients/{a_client}"), None)`.
+pub async fn assert_cross_tenant_404(
+    other: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) {
+    let mut req = other.request(method.clone(), path);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        404,
+        "{method} {path} from another clinic must be 404"
+    );
+    assert_problem(resp, 404, "not_found").await;
+}
+
 impl TestApp {
-    /// A migrated database and the app serving it.
+    /// A migrated database and the app serving it, with default auth settings.
     pub async fn spawn() -> Self {
+        Self::spawn_with(server::config::AuthSettings::default()).await
+    }
+
+    /// [`TestApp::spawn`] with the given auth settings, wired exactly as `atende serve` does.
+    pub async fn spawn_with(auth: server::config::AuthSettings) -> Self {
+        Self::spawn_full(auth, server::traffic::TrafficSettings::default()).await
+    }
+
+    /// [`TestApp::spawn`] with the given traffic settings (legacy webhook secret, rate limits).
+    pub async fn spawn_with_traffic(traffic: server::traffic::TrafficSettings) -> Self {
+        Self::spawn_full(server::config::AuthSettings::default(), traffic).await
+    }
+
+    async fn spawn_full(
+        auth: server::config::AuthSettings,
+        traffic: server::traffic::TrafficSettings,
+    ) -> Self {
         let db = TestDb::new().await;
-        let state = server::wiring::app_state(&db.db);
+        let state = server::wiring::app_state_serving(&db.db, &auth, test_secret_box(), &traffic);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().unwrap().port();
         let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
@@ -57,6 +143,105 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client,
         }
+    }
+
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Session {
+        Session {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// Signs `email` in from a new browser; panics unless the answer is 200.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Session {
+        let session = self.browser();
+        let resp = session
+            .post(
+                "/auth/signin",
+                serde_json::json!({ "email": email, "password": password }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            200,
+            "sign-in of {email}: {:?}",
+            resp.text().await
+        );
+        session
+    }
+
+    /// Signs a clinic member in.
+    pub async fn sign_in_as(&self, member: &Member) -> Session {
+        self.sign_in(&member.email, &member.password).await
+    }
+
+    /// A new `atk_` API token with `role` (`admin` or `staff`), created by the signed-in `admin`.
+    pub async fn api_token(&self, admin: &Session, role: &str) -> String {
+        let resp = admin
+            .post(
+                "/api/api-tokens",
+                serde_json::json!({ "name": format!("test {role}"), "role": role }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "creating an API token");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// An account (identity with a password) bound to no clinic.
+    pub async fn account_without_clinic(&self) -> Member {
+        let id = Uuid::now_v7();
+        let tag = id.simple().to_string();
+        let member = Member {
+            user_id: id,
+            email: format!("loner-{}@nowhere.test", &tag[tag.len() - 10..]),
+            password: format!("loner-password-{tag}"),
+        };
+        let hash = infra_crypto::password::PasswordHasher::with_params(1024, 1, 1)
+            .unwrap()
+            .hash(&member.password)
+            .unwrap();
+        self.sql(&format!(
+            "INSERT INTO auth_identities (id, email, provider, password_hash)
+             VALUES ('{id}', '{}', 'local', '{hash}')",
+            member.email
+        ))
+        .await;
+        member
+    }
+
+    /// Runs SQL as the owner (test setup and inspection).
+    pub async fn sql(&self, sql: &str) {
+        self.db
+            .owner_conn()
+            .await
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The first column of the first row of `sql`, as text (`NULL` → None).
+    pub async fn scalar(&self, sql: &str) -> Option<String> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            v: Option<String>,
+        }
+        let mut conn = self.db.owner_conn().await;
+        let row: V = diesel::sql_query(format!("SELECT ({sql})::text AS v"))
+            .get_result(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        row.v
     }
 
     /// The absolute URL of `path`.

@@ -1,0 +1,41 @@
+//! `GET /api/api-tokens`.
+
+use actix_web::{HttpResponse, web};
+use app::api_tokens::{ListApiTokensError, list_api_tokens};
+
+use super::dto::{ApiTokenDto, ApiTokenList};
+use crate::pagination::{ListQuery, cursor};
+use crate::problem::{Problem, ProblemDoc};
+use crate::security::principal::Admin;
+use crate::state::AppState;
+
+/// The clinic's API tokens, without their values (admin only).
+///
+/// # Errors
+/// 401, 403 `forbidden`, 422.
+#[utoipa::path(
+    get,
+    path = "/api/api-tokens",
+    tag = "api-tokens",
+    security(("session_cookie" = []), ("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of tokens", body = ApiTokenList),
+        (status = 403, description = "Not an admin", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    Admin(caller): Admin,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let page = query.page()?;
+    match list_api_tokens(&state.deps, caller, page).await {
+        Ok(page) => Ok(HttpResponse::Ok().json(ApiTokenList {
+            data: page.data.into_iter().map(ApiTokenDto::from).collect(),
+            next_cursor: cursor(page.next),
+        })),
+        Err(ListApiTokensError::Forbidden) => Err(Problem::forbidden("forbidden")),
+        Err(ListApiTokensError::Unknown(e)) => Err(Problem::from_internal(&e)),
+    }
+}

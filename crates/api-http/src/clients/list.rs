@@ -1,0 +1,89 @@
+//! `GET /api/clients`.
+
+use actix_web::{HttpResponse, web};
+use app::clients::{ListClientsError, ListClientsQuery};
+use domain::ClientId;
+use domain::clients::{ClientCursor, ClientStatus};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::dto::{ClientDto, ClientList};
+use crate::crm::{QueryParser, encode_cursor, from_micros};
+use crate::problem::{Problem, ProblemDoc};
+use crate::security::principal::Caller;
+use crate::state::AppState;
+
+/// Longest search text.
+const MAX_Q_CHARS: usize = 200;
+
+/// `?q=&status=&limit=&cursor=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClientListQuery {
+    /// Name (case- and accent-insensitive, partial), e-mail, Instagram username, or phone
+    /// digits in any formatting (with or without +55 or the ninth digit). Up to 200 characters.
+    pub q: Option<String>,
+    /// `lead`, `active` or `inactive`.
+    pub status: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The clinic's clients, newest first, optionally searched and filtered.
+///
+/// # Errors
+/// 401, 422 naming a bad `q`, `status`, `limit` or `cursor`.
+#[utoipa::path(
+    get,
+    path = "/api/clients",
+    tag = "clients",
+    params(ClientListQuery),
+    responses(
+        (status = 200, description = "A page of clients", body = ClientList),
+        (status = 422, description = "Bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    Caller(caller): Caller,
+    state: web::Data<AppState>,
+    query: web::Query<ClientListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mut p = QueryParser::default();
+    let status: Option<ClientStatus> = p.parse("status", query.status.as_deref());
+    let limit = p.limit(query.limit.as_deref());
+    let after = p
+        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
+        .and_then(|(micros, id)| {
+            from_micros(micros).map(|created_at| ClientCursor {
+                created_at,
+                id: ClientId(id),
+            })
+        });
+    if query
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_Q_CHARS)
+    {
+        p.error("q", "at most 200 characters");
+    }
+    p.finish()?;
+    let request = ListClientsQuery {
+        q: query.q.clone(),
+        status,
+        after,
+        limit,
+    };
+    match state.crm.list_clients().run(caller.tenant(), request).await {
+        Ok(page) => Ok(HttpResponse::Ok().json(ClientList {
+            next_cursor: page
+                .next
+                .map(|c| encode_cursor(&(c.created_at.timestamp_micros(), c.id.as_uuid()))),
+            data: page.data.into_iter().map(ClientDto::from).collect(),
+        })),
+        Err(ListClientsError::Unknown(e)) => Err(Problem::from_internal(&e)),
+    }
+}

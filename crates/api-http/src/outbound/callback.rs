@@ -1,0 +1,106 @@
+//! `POST /webhooks/n8n/status`: delivery statuses reported by n8n.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use app::inbound::InboundError;
+use domain::inbound::StatusApplied;
+use domain::integrations::Provider;
+use domain::ports::inbound::SignatureFailure;
+use serde::Serialize;
+use std::time::Instant;
+use utoipa::ToSchema;
+
+use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::state::AppState;
+use crate::webhooks::handlers::ATENDE_SIGNATURE;
+
+/// The answer to a status callback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCallbackResponse {
+    /// Whether a message of this clinic matched `interaction_id` / `message_id`.
+    pub matched: bool,
+    /// Whether the status moved forward (false for late, repeated or backwards reports).
+    pub changed: bool,
+    /// The status reported.
+    pub status: String,
+}
+
+fn problem(e: InboundError) -> Problem {
+    match e {
+        InboundError::Malformed(detail) => Problem::malformed_json(detail),
+        InboundError::Unauthorized(SignatureFailure::Stale) => Problem::stale_signature(),
+        InboundError::Unauthorized(_) => Problem::invalid_signature(),
+        InboundError::Invalid(issues) => Problem::validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError::new(i.field, i.message))
+                .collect(),
+        ),
+        InboundError::Unknown(e) => Problem::from_internal(&e),
+    }
+}
+
+/// A delivery status from n8n, signed like relay deliveries (`X-Atende-Signature` with the n8n
+/// integration's `webhook_secret`, routed by `account_id`). Statuses only move forward; a
+/// callback for an unknown message answers 200 with `matched: false`.
+///
+/// # Errors
+/// 400 (not JSON), 401 `invalid_signature` / `stale_signature`, 413, 422, 429 `rate_limited`.
+#[utoipa::path(post, path = "/webhooks/n8n/status", tag = "webhooks",
+    request_body(content = Object, description = "{account_id, interaction_id?, message_id?, status: sent|delivered|read|failed, error?: {code, title}, timestamp}"),
+    params(("X-Atende-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, \"<t>.<body>\")>")),
+    responses(
+        (status = 200, description = "Applied, ignored or unmatched", body = StatusCallbackResponse),
+        (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Bad, stale or missing signature, or unknown account", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not a status callback", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let now = Instant::now();
+    let ip = crate::auth::client::info(&req, &state.http)
+        .ip
+        .unwrap_or_else(|| "unknown".to_owned());
+    let limited = |retry_after| Problem::too_many_requests("rate_limited", retry_after);
+    state
+        .webhook_limits
+        .per_ip
+        .check(&ip, now)
+        .map_err(limited)?;
+    let signature = req
+        .headers()
+        .get(ATENDE_SIGNATURE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let delivery = state
+        .inbound
+        .authenticate_relay(Provider::N8n, signature, body.to_vec())
+        .await
+        .map_err(problem)?;
+    let company = delivery.company;
+    tracing::Span::current().record("company_id", tracing::field::display(company));
+    state
+        .webhook_limits
+        .per_account
+        .check(&format!("n8n:{}", delivery.account_id), now)
+        .map_err(limited)?;
+    let outcome = app::outbound::status_callback(&state.inbound, company, &body)
+        .await
+        .map_err(problem)?;
+    let (matched, changed) = match outcome.applied {
+        StatusApplied::Advanced(_) => (true, true),
+        StatusApplied::Ignored(_) => (true, false),
+        StatusApplied::NotFound => {
+            tracing::warn!(company_id = %company, status = outcome.status.as_str(), "n8n status callback for an unknown message");
+            (false, false)
+        }
+    };
+    Ok(HttpResponse::Ok().json(StatusCallbackResponse {
+        matched,
+        changed,
+        status: outcome.status.as_str().to_owned(),
+    }))
+}

@@ -1,0 +1,332 @@
+//! The webhook handlers.
+
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, HttpResponse, web};
+use app::inbound::{InboundError, MetaOutcome};
+use domain::integrations::Provider;
+use domain::ports::inbound::SignatureFailure;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::state::AppState;
+
+/// Header of Atende's own signature scheme (relay deliveries).
+pub const ATENDE_SIGNATURE: &str = "X-Atende-Signature";
+/// Header of Meta's signature.
+pub const HUB_SIGNATURE: &str = "X-Hub-Signature-256";
+
+/// One relayed message's result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelayResultDto {
+    /// The relay's `message_id`.
+    pub message_id: String,
+    /// The stored message.
+    pub interaction_id: Uuid,
+    /// Its thread.
+    pub conversation_id: Uuid,
+    /// The patient (a new lead when the sender was unknown).
+    pub client_id: Uuid,
+    /// Already stored before: nothing changed.
+    pub duplicate: bool,
+}
+
+/// The answer to a relay delivery, sent after everything is committed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelayResponse {
+    /// One result per message, in order.
+    pub results: Vec<RelayResultDto>,
+}
+
+/// The answer to a Meta delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetaResponse {
+    /// Messages stored now.
+    pub stored: usize,
+    /// Messages already stored.
+    pub duplicates: usize,
+    /// Status reports applied.
+    pub statuses_applied: usize,
+    /// Status reports ignored (late, repeated or unknown message).
+    pub statuses_ignored: usize,
+    /// Messages marked unsent.
+    pub unsent: usize,
+    /// Events skipped.
+    pub skipped: usize,
+}
+
+impl From<MetaOutcome> for MetaResponse {
+    fn from(o: MetaOutcome) -> Self {
+        Self {
+            stored: o.stored,
+            duplicates: o.duplicates,
+            statuses_applied: o.statuses_applied,
+            statuses_ignored: o.statuses_ignored,
+            unsent: o.unsent,
+            skipped: o.skipped,
+        }
+    }
+}
+
+/// Meta's subscription handshake query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HubQuery {
+    /// `subscribe`.
+    #[serde(rename = "hub.mode")]
+    pub mode: Option<String>,
+    /// The integration's `verify_token`.
+    #[serde(rename = "hub.verify_token")]
+    pub verify_token: Option<String>,
+    /// Echoed back on success.
+    #[serde(rename = "hub.challenge")]
+    pub challenge: Option<String>,
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn problem(e: InboundError) -> Problem {
+    match e {
+        InboundError::Malformed(detail) => Problem::malformed_json(detail),
+        InboundError::Unauthorized(SignatureFailure::Stale) => Problem::stale_signature(),
+        InboundError::Unauthorized(_) => Problem::invalid_signature(),
+        InboundError::Invalid(issues) => Problem::validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError::new(i.field, i.message))
+                .collect(),
+        ),
+        InboundError::Unknown(e) => Problem::from_internal(&e),
+    }
+}
+
+fn limited(retry_after: u64) -> Problem {
+    Problem::too_many_requests("rate_limited", retry_after)
+}
+
+fn source_key(req: &HttpRequest, state: &AppState) -> String {
+    crate::auth::client::info(req, &state.http)
+        .ip
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+async fn receive(
+    provider: Provider,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let started = Instant::now();
+    let now = Instant::now();
+    state
+        .webhook_limits
+        .per_ip
+        .check(&source_key(&req, &state), now)
+        .map_err(limited)?;
+    let body = body.to_vec();
+    // Meta signs with X-Hub-Signature-256; the relay (n8n) with X-Atende-Signature.
+    if let Some(hub) = header(req.headers(), HUB_SIGNATURE) {
+        // Meta deliveries are rate-limited per account before authentication (Meta retries 429s
+        // for days); see docs/integrations.md.
+        for account in meta_accounts(provider, &body) {
+            state
+                .webhook_limits
+                .per_account
+                .check(&format!("{}:{account}", provider.as_str()), now)
+                .map_err(limited)?;
+        }
+        let outcome = state
+            .inbound
+            .receive_meta(provider, Some(hub), body)
+            .await
+            .map_err(problem)?;
+        tracing::info!(
+            provider = provider.as_str(),
+            stored = outcome.stored,
+            duplicates = outcome.duplicates,
+            statuses = outcome.statuses_applied,
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            outcome = "accepted",
+            "meta delivery"
+        );
+        return Ok(HttpResponse::Ok().json(MetaResponse::from(outcome)));
+    }
+    let signature = header(req.headers(), ATENDE_SIGNATURE);
+    let delivery = state
+        .inbound
+        .authenticate_relay(provider, signature, body)
+        .await
+        .map_err(problem)?;
+    tracing::Span::current().record("company_id", tracing::field::display(delivery.company));
+    state
+        .webhook_limits
+        .per_account
+        .check(
+            &format!("{}:{}", provider.as_str(), delivery.account_id),
+            now,
+        )
+        .map_err(limited)?;
+    let results = state.inbound.store_relay(delivery).await.map_err(problem)?;
+    Ok(HttpResponse::Ok().json(RelayResponse {
+        results: results
+            .into_iter()
+            .map(|r| RelayResultDto {
+                message_id: r.message_id,
+                interaction_id: r.ingested.interaction_id.0,
+                conversation_id: r.ingested.conversation_id.0,
+                client_id: r.ingested.client_id.0,
+                duplicate: r.ingested.duplicate,
+            })
+            .collect(),
+    }))
+}
+
+/// The account ids a Meta delivery names (for rate limiting only).
+fn meta_accounts(provider: Provider, body: &[u8]) -> Vec<String> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for entry in v
+        .get("entry")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let ids: Vec<String> = match provider {
+            Provider::Instagram => entry
+                .get("id")
+                .and_then(|i| i.as_str())
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+            _ => entry
+                .get("changes")
+                .and_then(|c| c.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    c.pointer("/value/metadata/phone_number_id")
+                        .and_then(|p| p.as_str())
+                        .map(str::to_owned)
+                })
+                .collect(),
+        };
+        for id in ids {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
+/// Inbound WhatsApp messages: from the n8n relay (`X-Atende-Signature`, Atende's payload) or
+/// from Meta directly (`X-Hub-Signature-256`, the Cloud API webhook). Answers after everything
+/// is committed.
+///
+/// # Errors
+/// 400 (not JSON), 401 `invalid_signature` / `stale_signature` (bad, stale, foreign or missing
+/// signature; unknown or inactive account), 413, 422 (nothing stored), 429 `rate_limited`.
+#[utoipa::path(post, path = "/webhooks/whatsapp", tag = "webhooks",
+    request_body(content = Object, description = "The relay payload (one message or {account_id, messages}) or Meta's whatsapp_business_account envelope"),
+    params(
+        ("X-Atende-Signature" = Option<String>, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, \"<t>.<body>\")> (relay)"),
+        ("X-Hub-Signature-256" = Option<String>, Header, description = "sha256=<hex HMAC-SHA256(app_secret, body)> (Meta)"),
+    ),
+    responses(
+        (status = 200, description = "Stored (relay: one result per message)", body = RelayResponse),
+        (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Bad, stale or missing signature, or unknown account", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Over 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid message fields; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn whatsapp(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    receive(Provider::Whatsapp, req, state, body).await
+}
+
+/// Inbound Instagram messages: from the n8n relay or from Meta directly (`messaging[]`,
+/// `standby[]`, echoes stored as outbound, unsent messages marked deleted).
+///
+/// # Errors
+/// As `POST /webhooks/whatsapp`.
+#[utoipa::path(post, path = "/webhooks/instagram", tag = "webhooks",
+    request_body(content = Object, description = "The relay payload or Meta's instagram envelope"),
+    responses(
+        (status = 200, description = "Stored", body = RelayResponse),
+        (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Bad, stale or missing signature, or unknown account", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Over 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid message fields; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn instagram(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    receive(Provider::Instagram, req, state, body).await
+}
+
+async fn verify(
+    provider: Provider,
+    state: web::Data<AppState>,
+    query: web::Query<HubQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = query.into_inner();
+    match state
+        .inbound
+        .verify_subscription(provider, q.mode, q.verify_token, q.challenge)
+        .await
+    {
+        Ok(Some(challenge)) => Ok(HttpResponse::Ok()
+            .content_type("text/plain")
+            .body(challenge)),
+        Ok(None) => Err(Problem::forbidden("verification_failed")),
+        Err(e) => Err(Problem::from_internal(&e)),
+    }
+}
+
+/// Meta's subscription handshake for WhatsApp: the bare `hub.challenge` when `hub.verify_token`
+/// is the `verify_token` of an active WhatsApp integration.
+///
+/// # Errors
+/// 403 `verification_failed`.
+#[utoipa::path(get, path = "/webhooks/whatsapp", tag = "webhooks", params(HubQuery),
+    responses(
+        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain"),
+        (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn verify_whatsapp(
+    state: web::Data<AppState>,
+    query: web::Query<HubQuery>,
+) -> Result<HttpResponse, Problem> {
+    verify(Provider::Whatsapp, state, query).await
+}
+
+/// Meta's subscription handshake for Instagram.
+///
+/// # Errors
+/// 403 `verification_failed`.
+#[utoipa::path(get, path = "/webhooks/instagram", tag = "webhooks", params(HubQuery),
+    responses(
+        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain"),
+        (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn verify_instagram(
+    state: web::Data<AppState>,
+    query: web::Query<HubQuery>,
+) -> Result<HttpResponse, Problem> {
+    verify(Provider::Instagram, state, query).await
+}

@@ -1,0 +1,190 @@
+//! Per-node token buckets for `/webhooks/*` (per account and per source address).
+//!
+//! Per node on purpose: counters shared across nodes would put the database on the hot path of
+//! every delivery; with N nodes the effective limit is N times the setting (documented in
+//! docs/integrations.md).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// A sustained rate and a burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// Bucket size.
+    pub burst: f64,
+}
+
+impl Rate {
+    /// Parses `RATE[/s][,BURST]` (`50/s,200`, `50,200`, `50`: burst defaults to 4 × rate).
+    ///
+    /// # Errors
+    /// A message when the text is not a positive rate (and burst).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let (rate, burst) = match raw.split_once(',') {
+            Some((r, b)) => (r, Some(b)),
+            None => (raw, None),
+        };
+        let rate: f64 = rate
+            .trim()
+            .trim_end_matches("/s")
+            .trim()
+            .parse()
+            .map_err(|_| "rate must be a number")?;
+        let burst: f64 = match burst {
+            Some(b) => b
+                .trim()
+                .trim_start_matches("burst=")
+                .parse()
+                .map_err(|_| "burst must be a number")?,
+            None => rate * 4.0,
+        };
+        if rate > 0.0 && burst >= 1.0 && rate.is_finite() && burst.is_finite() {
+            Ok(Self {
+                per_second: rate,
+                burst,
+            })
+        } else {
+            Err("rate and burst must be positive".into())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Token buckets keyed by text.
+#[derive(Debug)]
+pub struct Limiter {
+    rate: Rate,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// Buckets kept before idle (full) ones are evicted.
+const MAX_KEYS: usize = 50_000;
+
+impl Limiter {
+    /// A limiter allowing `rate` per key.
+    #[must_use]
+    pub fn new(rate: Rate) -> Self {
+        Self {
+            rate,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key`; `Err(seconds)` says when to retry.
+    ///
+    /// # Errors
+    /// The whole seconds until a token is available.
+    pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_KEYS {
+            let (rate, burst) = (self.rate.per_second, self.rate.burst);
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate < burst
+            });
+        }
+        let b = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: self.rate.burst,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.rate.per_second).min(self.rate.burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - b.tokens) / self.rate.per_second;
+            Err(wait.ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The two limiters of `/webhooks/*`.
+#[derive(Debug)]
+pub struct WebhookLimits {
+    /// Per account (`account_id`, `phone_number_id`, Instagram id).
+    pub per_account: Limiter,
+    /// Per source address.
+    pub per_ip: Limiter,
+}
+
+impl WebhookLimits {
+    /// Limits with the given rates.
+    #[must_use]
+    pub fn new(per_account: Rate, per_ip: Rate) -> Self {
+        Self {
+            per_account: Limiter::new(per_account),
+            per_ip: Limiter::new(per_ip),
+        }
+    }
+}
+
+impl Default for WebhookLimits {
+    /// 50/s (burst 200) per account and 100/s (burst 400) per address.
+    fn default() -> Self {
+        Self::new(
+            Rate {
+                per_second: 50.0,
+                burst: 200.0,
+            },
+            Rate {
+                per_second: 100.0,
+                burst: 400.0,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bursts_then_refills_at_the_rate() {
+        let l = Limiter::new(Rate {
+            per_second: 2.0,
+            burst: 3.0,
+        });
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(l.check("a", t0).is_ok());
+        }
+        assert_eq!(l.check("a", t0), Err(1));
+        assert!(l.check("b", t0).is_ok(), "keys are independent");
+        assert!(l.check("a", t0 + Duration::from_millis(500)).is_ok());
+        assert!(l.check("a", t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(
+            Rate::parse("50/s,200").unwrap(),
+            Rate {
+                per_second: 50.0,
+                burst: 200.0
+            }
+        );
+        assert_eq!(
+            Rate::parse("10").unwrap(),
+            Rate {
+                per_second: 10.0,
+                burst: 40.0
+            }
+        );
+        assert!(Rate::parse("0").is_err());
+        assert!(Rate::parse("fast").is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! `GET /api/conversations` and `GET /api/conversations/{id}`.
+
+use super::Conversations;
+use domain::conversations::{
+    ClientSummary, Conversation, ConversationFilter, Interaction, SortCursor,
+};
+use domain::{CompanyId, ConversationId};
+
+/// A page of threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationPage {
+    /// Newest activity first.
+    pub data: Vec<Conversation>,
+    /// Where the next page starts (None on the last page).
+    pub next: Option<SortCursor>,
+}
+
+/// A page of a thread's messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    /// Newest first by `occurred_at`.
+    pub data: Vec<Interaction>,
+    /// Where the next (older) page starts.
+    pub next: Option<SortCursor>,
+}
+
+/// A thread with its patient and a page of its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationView {
+    /// The thread.
+    pub conversation: Conversation,
+    /// The patient.
+    pub client: ClientSummary,
+    /// Its messages.
+    pub interactions: HistoryPage,
+}
+
+/// Why a conversation could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewConversationError {
+    /// No such conversation in this clinic.
+    #[error("conversation not found")]
+    NotFound,
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl Conversations {
+    /// Threads ordered by their last message (or start), newest first.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn list(
+        &self,
+        company: CompanyId,
+        filter: ConversationFilter,
+        after: Option<SortCursor>,
+        limit: u32,
+    ) -> anyhow::Result<ConversationPage> {
+        let (data, next) = self.repo.list(company, filter, after, limit).await?;
+        Ok(ConversationPage { data, next })
+    }
+
+    /// A thread, its patient and one page of its messages (newest first; the cursor pages to
+    /// older ones).
+    ///
+    /// # Errors
+    /// [`ViewConversationError::NotFound`] for an id that is not this clinic's.
+    pub async fn view(
+        &self,
+        company: CompanyId,
+        id: ConversationId,
+        after: Option<SortCursor>,
+        limit: u32,
+    ) -> Result<ConversationView, ViewConversationError> {
+        let conversation = self
+            .repo
+            .get(company, id)
+            .await?
+            .ok_or(ViewConversationError::NotFound)?;
+        let client = self
+            .repo
+            .client_summary(company, conversation.client_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
+        let (data, next) = self.repo.history(company, id, after, limit).await?;
+        Ok(ConversationView {
+            conversation,
+            client,
+            interactions: HistoryPage { data, next },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::testing::{clock_at, t0, thread};
+    use super::*;
+    use domain::ClientId;
+    use domain::ports::conversations::MockConversationRepository;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn viewing_another_clinics_thread_reads_nothing_else() {
+        let mut repo = MockConversationRepository::new();
+        repo.expect_get().returning(|_, _| Ok(None));
+        repo.expect_history().never();
+        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let err = uc
+            .view(CompanyId::new(), ConversationId::new(), None, 50)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ViewConversationError::NotFound));
+    }
+
+    #[tokio::test]
+    async fn a_view_carries_the_patient_and_the_page_cursor() {
+        let client = ClientId::new();
+        let conv = thread(client, t0());
+        let id = conv.id;
+        let cursor = SortCursor {
+            at: t0(),
+            id: uuid::Uuid::now_v7(),
+        };
+        let mut repo = MockConversationRepository::new();
+        repo.expect_get()
+            .returning(move |_, _| Ok(Some(conv.clone())));
+        repo.expect_client_summary().returning(move |_, c| {
+            Ok(Some(ClientSummary {
+                id: c,
+                name: Some("Ana".into()),
+                phone: None,
+            }))
+        });
+        repo.expect_history()
+            .withf(move |_, i, after, limit| *i == id && after.is_none() && *limit == 20)
+            .returning(move |_, _, _, _| Ok((vec![], Some(cursor))));
+        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let view = uc.view(CompanyId::new(), id, None, 20).await.unwrap();
+        assert_eq!(view.client.name.as_deref(), Some("Ana"));
+        assert_eq!(view.interactions.next, Some(cursor));
+    }
+}

@@ -1,0 +1,90 @@
+//! Inbound traffic: signed deliveries from the n8n relay and straight from Meta, normalised into
+//! messages and delivery statuses and stored one transaction per message.
+//!
+//! The clinic is found from the delivery itself (the relay's `account_id`, Meta's
+//! `phone_number_id` / Instagram account id) through the integration directory, and the
+//! signature is checked with that integration's secret over the exact bytes received before
+//! anything is stored. Unknown, inactive and foreign accounts all answer the same 401.
+
+mod meta_instagram;
+mod meta_whatsapp;
+mod receive;
+mod relay;
+#[cfg(test)]
+mod tests;
+mod text;
+
+pub use receive::{AuthenticatedRelay, InboundError, MetaOutcome, RelayResult};
+
+use domain::CompanyId;
+use domain::ports::clock::Clock;
+use domain::ports::inbound::{InboundStore, SignatureVerifier};
+use domain::ports::integrations::IntegrationDirectory;
+use std::sync::Arc;
+
+/// The pre-integration shared secret: used only when no integration matches a relay delivery.
+#[derive(Clone)]
+pub struct LegacyWebhook {
+    /// `ATENDE_WEBHOOK_SECRET`.
+    pub secret: String,
+    /// `ATENDE_DEFAULT_COMPANY_ID`.
+    pub company: CompanyId,
+}
+
+impl std::fmt::Debug for LegacyWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LegacyWebhook")
+            .field("company", &self.company)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A field of a delivery that is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    /// The JSON path (`messages[2].from.id`).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FieldIssue {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The inbound use cases.
+#[derive(Clone)]
+pub struct Inbound {
+    directory: Arc<dyn IntegrationDirectory>,
+    verifier: Arc<dyn SignatureVerifier>,
+    store: Arc<dyn InboundStore>,
+    clock: Arc<dyn Clock>,
+    legacy: Option<LegacyWebhook>,
+    tolerance_secs: i64,
+}
+
+impl Inbound {
+    /// Builds the use cases; `legacy` enables the environment-variable fallback.
+    #[must_use]
+    pub fn new(
+        directory: Arc<dyn IntegrationDirectory>,
+        verifier: Arc<dyn SignatureVerifier>,
+        store: Arc<dyn InboundStore>,
+        clock: Arc<dyn Clock>,
+        legacy: Option<LegacyWebhook>,
+    ) -> Self {
+        Self {
+            directory,
+            verifier,
+            store,
+            clock,
+            legacy,
+            tolerance_secs: 300,
+        }
+    }
+}

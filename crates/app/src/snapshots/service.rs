@@ -1,0 +1,327 @@
+//! The analyst's use cases: generate (with the budget and the per-patient lock), read.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::auth::Tenant;
+use domain::integrations::Provider;
+use domain::ports::analyzer::ContextAnalyzer;
+use domain::ports::clock::Clock;
+use domain::ports::integrations::IntegrationDirectory;
+use domain::ports::snapshots::{ModelAnalyzers, SnapshotStore};
+use domain::snapshots::{
+    AnalysisInput, AnalyzerError, LockedDecision, LockedOutcome, NewSnapshot,
+    SNAPSHOT_SCHEMA_VERSION, Snapshot, SnapshotCursor, SnapshotTrigger,
+};
+use domain::{ClientId, ConversationId, SnapshotId};
+
+use super::input::analysis_input;
+use super::policy::SnapshotPolicy;
+
+/// The analyst agent's use cases over their ports.
+#[derive(Clone)]
+pub struct Snapshots {
+    store: Arc<dyn SnapshotStore>,
+    integrations: Arc<dyn IntegrationDirectory>,
+    models: Arc<dyn ModelAnalyzers>,
+    heuristic: Arc<dyn ContextAnalyzer>,
+    clock: Arc<dyn Clock>,
+    policy: SnapshotPolicy,
+}
+
+/// The ports [`Snapshots`] works with.
+pub struct SnapshotPorts {
+    /// Snapshots and their material.
+    pub store: Arc<dyn SnapshotStore>,
+    /// The clinic's `openai` integration (its key, base URL and model).
+    pub integrations: Arc<dyn IntegrationDirectory>,
+    /// OpenAI-compatible analyzers.
+    pub models: Arc<dyn ModelAnalyzers>,
+    /// The offline analyzer (`heuristic-v1`), used when no key is configured.
+    pub heuristic: Arc<dyn ContextAnalyzer>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenerateRequest {
+    /// The patient.
+    pub client_id: ClientId,
+    /// The conversation that prompted it.
+    pub source_conversation_id: Option<ConversationId>,
+    /// Why.
+    pub trigger: SnapshotTrigger,
+}
+
+/// A generated (or reused) snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The new snapshot, or the latest one when the budget is spent.
+    pub snapshot: Snapshot,
+    /// True when no analysis ran because the budget is spent.
+    pub reused: bool,
+    /// When the next snapshot of this patient may be made.
+    pub next_allowed_at: DateTime<Utc>,
+}
+
+/// Why [`Snapshots::generate`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The clinic has no such client.
+    #[error("client not found")]
+    ClientNotFound,
+    /// The source conversation is not a thread of this client.
+    #[error("conversation not found")]
+    ConversationNotFound,
+    /// The analyzer failed; nothing was stored and no budget was spent.
+    #[error(transparent)]
+    Analyzer(AnalyzerError),
+    /// The store failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why reading snapshots failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadSnapshotsError {
+    /// No such client or snapshot in the clinic.
+    #[error("not found")]
+    NotFound,
+    /// The store failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// A page of a patient's history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotPage {
+    /// The snapshots.
+    pub data: Vec<Snapshot>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<SnapshotCursor>,
+}
+
+impl Snapshots {
+    /// The use cases over `ports` with `policy`.
+    #[must_use]
+    pub fn new(ports: SnapshotPorts, policy: SnapshotPolicy) -> Self {
+        Self {
+            store: ports.store,
+            integrations: ports.integrations,
+            models: ports.models,
+            heuristic: ports.heuristic,
+            clock: ports.clock,
+            policy,
+        }
+    }
+
+    /// The rules in force.
+    #[must_use]
+    pub fn policy(&self) -> SnapshotPolicy {
+        self.policy
+    }
+
+    /// The store (for the daily run).
+    pub(crate) fn store(&self) -> &Arc<dyn SnapshotStore> {
+        &self.store
+    }
+
+    /// The clock (for triggers).
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Generates a snapshot of a patient, unless one was made within the budget window, in which
+    /// case the latest is returned with `reused: true`. Concurrent calls for one patient make one
+    /// analysis: they wait on the patient's lock and then find the new snapshot.
+    ///
+    /// # Errors
+    /// [`GenerateError::ClientNotFound`], [`GenerateError::ConversationNotFound`],
+    /// [`GenerateError::Analyzer`] (nothing stored, no budget spent), or the store failing.
+    pub async fn generate(
+        &self,
+        tenant: Tenant,
+        req: GenerateRequest,
+    ) -> Result<Generated, GenerateError> {
+        let company = tenant.company_id;
+        if let Some(conversation) = req.source_conversation_id
+            && !self
+                .store
+                .conversation_of(company, req.client_id, conversation)
+                .await?
+        {
+            return Err(GenerateError::ConversationNotFound);
+        }
+        let interval = self.policy.min_interval;
+        // Cheap path first: no lock, no input, when the budget is obviously spent.
+        if let Some(latest) = self.store.latest(company, req.client_id).await?
+            && self.clock.now() < latest.created_at + interval
+        {
+            return Ok(reused(latest, interval));
+        }
+        let material = self
+            .store
+            .material(company, req.client_id, self.policy.message_window)
+            .await?
+            .ok_or(GenerateError::ClientNotFound)?;
+        let input = analysis_input(&material);
+        let (analyzer, key) = self.choose_analyzer(tenant).await?;
+        let clock = self.clock.clone();
+        let work: domain::snapshots::LockedWork = Box::new(move |latest| {
+            Box::pin(async move {
+                if let Some(latest) = latest
+                    && clock.now() < latest.created_at + interval
+                {
+                    return LockedDecision::Reuse(latest);
+                }
+                match analyzer.analyze(input.clone(), key).await {
+                    Ok(report) => LockedDecision::Store(new_snapshot(tenant, req, &input, report)),
+                    Err(e) => LockedDecision::Abort(e),
+                }
+            })
+        });
+        match self.store.run_locked(company, req.client_id, work).await? {
+            LockedOutcome::Created(snapshot) => {
+                let next_allowed_at = snapshot.created_at + interval;
+                Ok(Generated {
+                    snapshot,
+                    reused: false,
+                    next_allowed_at,
+                })
+            }
+            LockedOutcome::Reused(snapshot) => Ok(reused(snapshot, interval)),
+            LockedOutcome::Aborted(e) => Err(GenerateError::Analyzer(e)),
+        }
+    }
+
+    /// The analyzer for the clinic and the key to call it with: the clinic's active `openai`
+    /// integration with a key (at its base URL and model, when set), else the server's
+    /// `OPENAI_API_KEY`, else the offline heuristic analyzer.
+    async fn choose_analyzer(
+        &self,
+        tenant: Tenant,
+    ) -> anyhow::Result<(Arc<dyn ContextAnalyzer>, Option<String>)> {
+        let clinic = self
+            .integrations
+            .active_for_company(tenant.company_id, Provider::Openai)
+            .await?;
+        if let Some(integration) = clinic
+            && let Some(key) = integration
+                .secrets
+                .api_key
+                .clone()
+                .filter(|k| !k.trim().is_empty())
+        {
+            let text = |name: &str| {
+                integration
+                    .config
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+                    .filter(|s| !s.trim().is_empty())
+            };
+            let analyzer = self.models.endpoint(text("base_url"), text("model"))?;
+            return Ok((analyzer, Some(key)));
+        }
+        if self.models.has_default_key() {
+            return Ok((self.models.endpoint(None, None)?, None));
+        }
+        Ok((self.heuristic.clone(), None))
+    }
+
+    /// One snapshot of the clinic.
+    ///
+    /// # Errors
+    /// [`ReadSnapshotsError::NotFound`] (also for another clinic's ids), or the store failing.
+    pub async fn get(
+        &self,
+        tenant: Tenant,
+        id: SnapshotId,
+    ) -> Result<Snapshot, ReadSnapshotsError> {
+        self.store
+            .get(tenant.company_id, id)
+            .await?
+            .ok_or(ReadSnapshotsError::NotFound)
+    }
+
+    /// A patient's snapshots, newest first.
+    ///
+    /// # Errors
+    /// [`ReadSnapshotsError::NotFound`] for an unknown client, or the store failing.
+    pub async fn history(
+        &self,
+        tenant: Tenant,
+        client: ClientId,
+        after: Option<SnapshotCursor>,
+        limit: u32,
+    ) -> Result<SnapshotPage, ReadSnapshotsError> {
+        let limit = limit.clamp(1, domain::page::MAX_LIMIT);
+        let mut rows = self
+            .store
+            .history(tenant.company_id, client, after, limit)
+            .await?
+            .ok_or(ReadSnapshotsError::NotFound)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|s| SnapshotCursor {
+                created_at: s.created_at,
+                id: s.data.id,
+            })
+        } else {
+            None
+        };
+        Ok(SnapshotPage { data: rows, next })
+    }
+}
+
+fn reused(snapshot: Snapshot, interval: chrono::Duration) -> Generated {
+    let next_allowed_at = snapshot.created_at + interval;
+    Generated {
+        snapshot,
+        reused: true,
+        next_allowed_at,
+    }
+}
+
+fn new_snapshot(
+    tenant: Tenant,
+    req: GenerateRequest,
+    input: &AnalysisInput,
+    report: domain::snapshots::AnalysisReport,
+) -> NewSnapshot {
+    let a = report.analysis;
+    NewSnapshot {
+        id: SnapshotId(uuid::Uuid::now_v7()),
+        client_id: req.client_id,
+        source_conversation_id: req.source_conversation_id,
+        summary: domain::snapshots::privacy::cut(&a.summary, domain::snapshots::SUMMARY_MAX_CHARS)
+            .to_owned(),
+        flags: a.flags,
+        next_best_action: a.next_best_action.map(|s| {
+            domain::snapshots::privacy::cut(&s, domain::snapshots::SUMMARY_MAX_CHARS).to_owned()
+        }),
+        // Only ids of messages the analyzer was shown: a model may invent others.
+        evidence: a
+            .evidence
+            .into_iter()
+            .filter(|id| input.messages.iter().any(|m| m.id == *id))
+            .collect(),
+        trigger: req.trigger,
+        requested_by: match req.trigger {
+            SnapshotTrigger::Manual => tenant.user_id,
+            _ => None,
+        },
+        analyzer: report.analyzer,
+        model: report.model,
+        locale: input.locale.clone(),
+        schema_version: SNAPSHOT_SCHEMA_VERSION,
+        input_message_count: u32::try_from(input.messages.len()).unwrap_or(u32::MAX),
+        input_from: input.messages.first().map(|m| m.at),
+        input_to: input.messages.last().map(|m| m.at),
+        prompt_tokens: report.prompt_tokens,
+        completion_tokens: report.completion_tokens,
+        latency_ms: Some(report.latency_ms),
+    }
+}

@@ -1,0 +1,90 @@
+//! `PATCH /api/users/{id}`: name, role, status.
+
+use crate::Deps;
+use domain::UserId;
+use domain::auth::{Member, MemberPatch, Principal, Role, UserStatus};
+use domain::ports::members::UpdateMemberError as StoreError;
+
+/// Why a member could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateMemberError {
+    /// The caller is not an admin.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such member in the caller's clinic.
+    #[error("not found")]
+    NotFound,
+    /// The name is empty or longer than 200 characters.
+    #[error("invalid name")]
+    InvalidName,
+    /// Only `active` and `disabled` can be set, and an invited member cannot be activated by
+    /// hand (accepting the invitation does that).
+    #[error("invalid status change")]
+    InvalidStatus,
+    /// The change would leave the clinic without an active admin.
+    #[error("last admin")]
+    LastAdmin,
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Applies `patch` to a member of the caller's clinic. Demoting or disabling the last active
+/// admin is refused; disabling ends the member's sessions at once.
+///
+/// # Errors
+/// [`UpdateMemberError`].
+pub async fn update_member(
+    deps: &Deps,
+    caller: Principal,
+    id: UserId,
+    mut patch: MemberPatch,
+) -> Result<Member, UpdateMemberError> {
+    if !caller.is_admin() {
+        return Err(UpdateMemberError::Forbidden);
+    }
+    if let Some(name) = &patch.name {
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(UpdateMemberError::InvalidName);
+        }
+        patch.name = Some(name);
+    }
+    let tenant = caller.tenant();
+    let current = deps
+        .members
+        .get(tenant, id)
+        .await?
+        .ok_or(UpdateMemberError::NotFound)?;
+    match (current.status, patch.status) {
+        (_, Some(UserStatus::Invited)) | (UserStatus::Invited, Some(UserStatus::Active)) => {
+            return Err(UpdateMemberError::InvalidStatus);
+        }
+        _ => {}
+    }
+    let loses_admin = current.role == Role::Admin
+        && current.status == UserStatus::Active
+        && (patch.role == Some(Role::Staff) || patch.status == Some(UserStatus::Disabled));
+    if loses_admin && deps.members.count_active_admins(tenant).await? <= 1 {
+        return Err(UpdateMemberError::LastAdmin);
+    }
+    let disabling =
+        patch.status == Some(UserStatus::Disabled) && current.status != UserStatus::Disabled;
+    let updated = deps
+        .members
+        .update(tenant, id, patch)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => UpdateMemberError::NotFound,
+            StoreError::LastAdmin => UpdateMemberError::LastAdmin,
+            StoreError::Other(e) => UpdateMemberError::Unknown(e),
+        })?;
+    if disabling && let Some(auth_user_id) = updated.auth_user_id {
+        deps.sessions.delete_for_identity(auth_user_id).await?;
+    }
+    Ok(updated)
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

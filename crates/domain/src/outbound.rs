@@ -1,0 +1,100 @@
+//! Replies sent through the clinic's relay: the durable outbox's values.
+//!
+//! A reply is stored as an outbound interaction with status `queued`, together with an
+//! `outbound_dispatch` job and (when the client sent one) its `Idempotency-Key`, in one
+//! transaction. The worker dispatches it; statuses then only move forward
+//! (see [`crate::conversations::DeliveryStatus::transition`]).
+
+use crate::Channel;
+use crate::conversations::{Conversation, Interaction, NewInteraction};
+use crate::jobs::NewJob;
+use crate::ports::dispatcher::Recipient;
+use chrono::{DateTime, Duration, Utc};
+
+/// How long an `Idempotency-Key` answers with the first send (after that it may be reused).
+#[must_use]
+pub fn idempotency_ttl() -> Duration {
+    Duration::hours(24)
+}
+
+/// WhatsApp accepts free-form replies only this long after the patient's last message.
+#[must_use]
+pub fn whatsapp_service_window() -> Duration {
+    Duration::hours(24)
+}
+
+/// Everything the send rules look at, read in one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendContext {
+    /// The thread.
+    pub conversation: Conversation,
+    /// The channels the patient has an identity on.
+    pub identity_channels: Vec<Channel>,
+    /// The interaction an earlier send with the same key created, and when the key was stored.
+    pub earlier: Option<(Interaction, DateTime<Utc>)>,
+}
+
+/// A reply to store and queue in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedSend {
+    /// The outbound message (status `queued`).
+    pub message: NewInteraction,
+    /// Its `outbound_dispatch` job.
+    pub job: NewJob,
+    /// The client's `Idempotency-Key`, if any.
+    pub idempotency_key: Option<String>,
+    /// A stored key older than this is replaced (reused for this send); a newer one wins.
+    pub key_cutoff: DateTime<Utc>,
+}
+
+/// What storing a reply came to.
+#[allow(clippy::large_enum_variant)] // one value per call; boxing would only add an allocation
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueOutcome {
+    /// Stored and queued; the thread after the update.
+    Queued {
+        /// The new message.
+        interaction: Interaction,
+        /// Its thread.
+        conversation: Conversation,
+    },
+    /// A concurrent send with the same key won: its interaction (nothing was stored).
+    Replay(Interaction),
+    /// The thread was closed meanwhile.
+    ConversationClosed,
+    /// No such thread in this clinic.
+    ConversationNotFound,
+}
+
+/// What the worker needs to dispatch one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchInfo {
+    /// The message.
+    pub interaction: Interaction,
+    /// The patient's identity on the message's channel, if any.
+    pub recipient: Option<Recipient>,
+}
+
+/// What re-queuing a failed message came to.
+#[allow(clippy::large_enum_variant)] // one value per call; boxing would only add an allocation
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequeueOutcome {
+    /// Back to `queued`, with a new dispatch job.
+    Requeued(Interaction),
+    /// Not a failed outbound message.
+    NotRetryable,
+    /// No such message in this clinic.
+    NotFound,
+}
+
+/// The payload of an `outbound_dispatch` job.
+#[must_use]
+pub fn dispatch_job(interaction: crate::InteractionId, max_attempts: u32) -> NewJob {
+    NewJob {
+        kind: crate::jobs::kinds::OUTBOUND_DISPATCH.to_owned(),
+        payload: serde_json::json!({ "interaction_id": interaction }),
+        run_at: None,
+        unique_key: None,
+        max_attempts: Some(max_attempts),
+    }
+}

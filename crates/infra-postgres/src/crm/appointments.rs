@@ -1,0 +1,323 @@
+//! [`AppointmentRepository`] over PostgreSQL. Overlaps are refused by the exclusion constraint
+//! `appointments_no_overlap`, so concurrent bookings of one slot cannot both commit.
+
+use super::{scope, violation};
+use crate::error::DbError;
+use crate::pool::Database;
+use crate::schema::{appointments, clients, services, users};
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
+use diesel_async::RunQueryDsl;
+use domain::appointments::{
+    Appointment, AppointmentCursor, AppointmentFields, AppointmentFilter, NewAppointment,
+    ReferenceCheck,
+};
+use domain::auth::Tenant;
+use domain::listing::KeysetPage;
+use domain::ports::appointments::{AppointmentRef, AppointmentRepository, AppointmentWriteError};
+use domain::{AppointmentId, ClientId, CompanyId, ServiceId, UserId};
+use uuid::Uuid;
+
+/// The PostgreSQL adapter of [`AppointmentRepository`].
+#[derive(Clone, Debug)]
+pub struct PgAppointments {
+    db: Database,
+}
+
+impl PgAppointments {
+    /// An adapter over `db`.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// An `appointments` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = appointments, check_for_backend(diesel::pg::Pg))]
+struct AppointmentRow {
+    id: Uuid,
+    client_id: Uuid,
+    service_id: Uuid,
+    user_id: Option<Uuid>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    status: String,
+    notes: Option<String>,
+    created_by: Option<Uuid>,
+    canceled_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AppointmentRow> for Appointment {
+    type Error = anyhow::Error;
+    fn try_from(row: AppointmentRow) -> anyhow::Result<Self> {
+        Ok(Self {
+            id: AppointmentId(row.id),
+            fields: AppointmentFields {
+                client_id: ClientId(row.client_id),
+                service_id: ServiceId(row.service_id),
+                user_id: row.user_id.map(UserId),
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+                status: row
+                    .status
+                    .parse()
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("appointment {} has a malformed status", row.id))?,
+                notes: row.notes,
+                canceled_at: row.canceled_at,
+            },
+            created_by: row.created_by.map(UserId),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The domain error of a failed write.
+fn write_error(err: DbError) -> AppointmentWriteError {
+    match violation(&err) {
+        Some((DatabaseErrorKind::ExclusionViolation, _)) => AppointmentWriteError::SlotTaken,
+        Some((DatabaseErrorKind::ForeignKeyViolation, Some(constraint))) => {
+            if constraint.contains("client_id") {
+                AppointmentWriteError::InvalidReference(AppointmentRef::Client)
+            } else if constraint.contains("service_id") {
+                AppointmentWriteError::InvalidReference(AppointmentRef::Service)
+            } else if constraint.contains("user_id") {
+                AppointmentWriteError::InvalidReference(AppointmentRef::Professional)
+            } else {
+                AppointmentWriteError::Other(err.into())
+            }
+        }
+        _ => AppointmentWriteError::Other(err.into()),
+    }
+}
+
+fn by_id(company: CompanyId, id: Uuid) -> appointments::BoxedQuery<'static, Pg> {
+    appointments::table
+        .filter(appointments::company_id.eq(company.0))
+        .filter(appointments::id.eq(id))
+        .into_boxed()
+}
+
+#[async_trait]
+impl AppointmentRepository for PgAppointments {
+    async fn check_references(
+        &self,
+        tenant: Tenant,
+        client_id: ClientId,
+        service_id: ServiceId,
+        user_id: Option<UserId>,
+    ) -> anyhow::Result<ReferenceCheck> {
+        let company = tenant.company_id;
+        Ok(self
+            .db
+            .tenant_tx(scope(tenant), move |conn| {
+                Box::pin(async move {
+                    let client = clients::table
+                        .filter(clients::company_id.eq(company.0))
+                        .filter(clients::id.eq(client_id.0))
+                        .select(clients::id)
+                        .first::<Uuid>(conn)
+                        .await
+                        .optional()?
+                        .is_some();
+                    let service = services::table
+                        .filter(services::company_id.eq(company.0))
+                        .filter(services::id.eq(service_id.0))
+                        .select((services::duration_minutes, services::active))
+                        .first::<(i32, bool)>(conn)
+                        .await
+                        .optional()?;
+                    let professional = match user_id {
+                        None => true,
+                        Some(user) => users::table
+                            .filter(users::company_id.eq(company.0))
+                            .filter(users::id.eq(user.0))
+                            .filter(users::status.eq("active"))
+                            .select(users::id)
+                            .first::<Uuid>(conn)
+                            .await
+                            .optional()?
+                            .is_some(),
+                    };
+                    Ok::<_, DbError>(ReferenceCheck {
+                        client,
+                        service,
+                        professional,
+                    })
+                })
+            })
+            .await?)
+    }
+
+    async fn create(
+        &self,
+        tenant: Tenant,
+        appointment: NewAppointment,
+    ) -> Result<Appointment, AppointmentWriteError> {
+        let company = tenant.company_id;
+        let row = self
+            .db
+            .tenant_tx(scope(tenant), move |conn| {
+                Box::pin(async move {
+                    let f = appointment.fields;
+                    let row = diesel::insert_into(appointments::table)
+                        .values((
+                            appointments::id.eq(appointment.id.0),
+                            appointments::company_id.eq(company.0),
+                            appointments::client_id.eq(f.client_id.0),
+                            appointments::service_id.eq(f.service_id.0),
+                            appointments::user_id.eq(f.user_id.map(|u| u.0)),
+                            appointments::starts_at.eq(f.starts_at),
+                            appointments::ends_at.eq(f.ends_at),
+                            appointments::status.eq(f.status.as_str()),
+                            appointments::notes.eq(f.notes),
+                            appointments::canceled_at.eq(f.canceled_at),
+                            appointments::created_by.eq(appointment.created_by.map(|u| u.0)),
+                        ))
+                        .returning(AppointmentRow::as_returning())
+                        .get_result(conn)
+                        .await?;
+                    Ok::<_, DbError>(row)
+                })
+            })
+            .await
+            .map_err(write_error)?;
+        Ok(Appointment::try_from(row)?)
+    }
+
+    async fn get(&self, tenant: Tenant, id: AppointmentId) -> anyhow::Result<Option<Appointment>> {
+        let company = tenant.company_id;
+        let row = self
+            .db
+            .tenant_tx(scope(tenant), move |conn| {
+                Box::pin(async move {
+                    let row = by_id(company, id.0)
+                        .select(AppointmentRow::as_select())
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    Ok::<_, DbError>(row)
+                })
+            })
+            .await?;
+        row.map(Appointment::try_from).transpose()
+    }
+
+    async fn update(
+        &self,
+        tenant: Tenant,
+        id: AppointmentId,
+        fields: AppointmentFields,
+        expected_updated_at: DateTime<Utc>,
+    ) -> Result<Appointment, AppointmentWriteError> {
+        let company = tenant.company_id;
+        let (row, exists) = self
+            .db
+            .tenant_tx(scope(tenant), move |conn| {
+                Box::pin(async move {
+                    let f = fields;
+                    let row = diesel::update(
+                        appointments::table
+                            .filter(appointments::company_id.eq(company.0))
+                            .filter(appointments::id.eq(id.0))
+                            .filter(appointments::updated_at.eq(expected_updated_at)),
+                    )
+                    .set((
+                        appointments::client_id.eq(f.client_id.0),
+                        appointments::service_id.eq(f.service_id.0),
+                        appointments::user_id.eq(f.user_id.map(|u| u.0)),
+                        appointments::starts_at.eq(f.starts_at),
+                        appointments::ends_at.eq(f.ends_at),
+                        appointments::status.eq(f.status.as_str()),
+                        appointments::notes.eq(f.notes),
+                        appointments::canceled_at.eq(f.canceled_at),
+                    ))
+                    .returning(AppointmentRow::as_returning())
+                    .get_result(conn)
+                    .await
+                    .optional()?;
+                    if row.is_some() {
+                        return Ok::<_, DbError>((row, true));
+                    }
+                    let exists = by_id(company, id.0)
+                        .select(appointments::id)
+                        .first::<Uuid>(conn)
+                        .await
+                        .optional()?
+                        .is_some();
+                    Ok((None, exists))
+                })
+            })
+            .await
+            .map_err(write_error)?;
+        match (row, exists) {
+            (Some(row), _) => Ok(Appointment::try_from(row)?),
+            (None, true) => Err(AppointmentWriteError::Stale),
+            (None, false) => Err(AppointmentWriteError::NotFound),
+        }
+    }
+
+    async fn list(
+        &self,
+        tenant: Tenant,
+        filter: AppointmentFilter,
+        after: Option<AppointmentCursor>,
+        limit: u32,
+    ) -> anyhow::Result<KeysetPage<Appointment, AppointmentCursor>> {
+        let company = tenant.company_id;
+        let rows = self
+            .db
+            .tenant_tx(scope(tenant), move |conn| {
+                Box::pin(async move {
+                    let mut query = appointments::table
+                        .filter(appointments::company_id.eq(company.0))
+                        .select(AppointmentRow::as_select())
+                        .into_boxed::<Pg>();
+                    if let Some(from) = filter.from {
+                        query = query.filter(appointments::starts_at.ge(from));
+                    }
+                    if let Some(to) = filter.to {
+                        query = query.filter(appointments::starts_at.lt(to));
+                    }
+                    if let Some(client) = filter.client_id {
+                        query = query.filter(appointments::client_id.eq(client.0));
+                    }
+                    if let Some(user) = filter.user_id {
+                        query = query.filter(appointments::user_id.eq(user.0));
+                    }
+                    if let Some(status) = filter.status {
+                        query = query.filter(appointments::status.eq(status.as_str()));
+                    }
+                    if let Some(c) = after {
+                        query = query.filter(
+                            appointments::starts_at
+                                .gt(c.starts_at)
+                                .or(appointments::starts_at
+                                    .eq(c.starts_at)
+                                    .and(appointments::id.gt(c.id.0))),
+                        );
+                    }
+                    let rows: Vec<AppointmentRow> = query
+                        .order((appointments::starts_at.asc(), appointments::id.asc()))
+                        .limit(i64::from(limit) + 1)
+                        .load(conn)
+                        .await?;
+                    Ok::<_, DbError>(rows)
+                })
+            })
+            .await?;
+        let data = rows
+            .into_iter()
+            .map(Appointment::try_from)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(KeysetPage::from_rows(data, limit, Appointment::cursor))
+    }
+}

@@ -1,0 +1,322 @@
+//! [`SnapshotStore`] over PostgreSQL.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{
+    Array, Bool, Integer, Jsonb, Nullable, Text, Timestamp, Timestamptz, Uuid as SqlUuid,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::ports::snapshots::SnapshotStore;
+use domain::snapshots::{
+    ClinicClock, LockedDecision, LockedOutcome, LockedWork, NewSnapshot, Snapshot, SnapshotCursor,
+    SnapshotMaterial,
+};
+use domain::{ClientId, CompanyId, ConversationId, SnapshotId};
+use uuid::Uuid;
+
+use super::material;
+use super::rows::{COLUMNS, SnapshotRow, int4};
+use crate::pool::Database;
+use crate::tenant::TenantScope;
+
+/// How long a generation waits for another one of the same patient (which holds the lock while
+/// its analyzer runs) before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(150);
+
+/// [`SnapshotStore`] over PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct PgSnapshotStore {
+    db: Database,
+}
+
+impl PgSnapshotStore {
+    /// A store over `db`.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Bool)]
+    v: bool,
+}
+
+#[derive(QueryableByName)]
+struct ClientIdRow {
+    #[diesel(sql_type = SqlUuid)]
+    client_id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct ClockRow {
+    #[diesel(sql_type = SqlUuid)]
+    company_id: Uuid,
+    #[diesel(sql_type = Timestamp)]
+    local_now: NaiveDateTime,
+}
+
+async fn latest_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    client: ClientId,
+) -> anyhow::Result<Option<Snapshot>> {
+    let rows: Vec<SnapshotRow> = diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM ai_context_snapshots WHERE company_id = $1 AND client_id = $2
+          ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
+    .bind::<SqlUuid, _>(company.0)
+    .bind::<SqlUuid, _>(client.0)
+    .load(conn)
+    .await?;
+    rows.into_iter().next().map(Snapshot::try_from).transpose()
+}
+
+async fn insert_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    s: NewSnapshot,
+) -> anyhow::Result<Snapshot> {
+    let row: SnapshotRow = diesel::sql_query(format!(
+        "INSERT INTO ai_context_snapshots (id, company_id, client_id, source_conversation_id, summary, flags,
+             next_best_action, evidence, trigger, requested_by, analyzer, model, locale, schema_version,
+             input_message_count, input_from, input_to, prompt_tokens, completion_tokens, latency_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(s.id.0)
+    .bind::<SqlUuid, _>(company.0)
+    .bind::<SqlUuid, _>(s.client_id.0)
+    .bind::<Nullable<SqlUuid>, _>(s.source_conversation_id.map(|c| c.0))
+    .bind::<Text, _>(&s.summary)
+    .bind::<Jsonb, _>(serde_json::to_value(&s.flags)?)
+    .bind::<Nullable<Text>, _>(s.next_best_action.as_deref())
+    .bind::<Array<SqlUuid>, _>(s.evidence.iter().map(|e| e.0).collect::<Vec<_>>())
+    .bind::<Text, _>(s.trigger.as_str())
+    .bind::<Nullable<SqlUuid>, _>(s.requested_by.map(|u| u.0))
+    .bind::<Text, _>(&s.analyzer)
+    .bind::<Nullable<Text>, _>(s.model.as_deref())
+    .bind::<Text, _>(&s.locale)
+    .bind::<Integer, _>(int4(s.schema_version))
+    .bind::<Integer, _>(int4(s.input_message_count))
+    .bind::<Nullable<Timestamptz>, _>(s.input_from)
+    .bind::<Nullable<Timestamptz>, _>(s.input_to)
+    .bind::<Nullable<Integer>, _>(s.prompt_tokens.map(int4))
+    .bind::<Nullable<Integer>, _>(s.completion_tokens.map(int4))
+    .bind::<Nullable<Integer>, _>(s.latency_ms.map(int4))
+    .get_result(conn)
+    .await?;
+    Snapshot::try_from(row)
+}
+
+/// Takes the patient's transaction-level advisory lock, waiting at most [`LOCK_WAIT`]. The
+/// statement and idle timeouts are raised for this transaction only, since the holder keeps it
+/// open while its analyzer runs (up to the adapter's timeout and retries).
+async fn lock_client(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    client: ClientId,
+) -> anyhow::Result<()> {
+    let wait = format!("{}ms", LOCK_WAIT.as_millis());
+    let hold = format!("{}ms", (LOCK_WAIT * 2).as_millis());
+    diesel::sql_query(
+        "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+                set_config('idle_in_transaction_session_timeout', $3, true)",
+    )
+    .bind::<Text, _>(&wait)
+    .bind::<Text, _>(&hold)
+    .bind::<Text, _>(&hold)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('snapshot:' || $1 || ':' || $2, 0))",
+    )
+    .bind::<Text, _>(company.0.to_string())
+    .bind::<Text, _>(client.0.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl SnapshotStore for PgSnapshotStore {
+    async fn material(
+        &self,
+        company: CompanyId,
+        client: ClientId,
+        window: u32,
+    ) -> anyhow::Result<Option<SnapshotMaterial>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move { material::read(conn, company, client, window).await })
+            })
+            .await
+    }
+
+    async fn conversation_of(
+        &self,
+        company: CompanyId,
+        client: ClientId,
+        conversation: ConversationId,
+    ) -> anyhow::Result<bool> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let row: Exists = diesel::sql_query(
+                        "SELECT EXISTS (SELECT 1 FROM conversation_threads
+                                         WHERE company_id = $1 AND id = $2 AND client_id = $3) AS v",
+                    )
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<SqlUuid, _>(conversation.0)
+                    .bind::<SqlUuid, _>(client.0)
+                    .get_result(conn)
+                    .await?;
+                    Ok::<_, anyhow::Error>(row.v)
+                })
+            })
+            .await
+    }
+
+    async fn latest(
+        &self,
+        company: CompanyId,
+        client: ClientId,
+    ) -> anyhow::Result<Option<Snapshot>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move { latest_in(conn, company, client).await })
+            })
+            .await
+    }
+
+    async fn run_locked(
+        &self,
+        company: CompanyId,
+        client: ClientId,
+        work: LockedWork,
+    ) -> anyhow::Result<LockedOutcome> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    lock_client(conn, company, client).await?;
+                    let latest = latest_in(conn, company, client).await?;
+                    Ok::<_, anyhow::Error>(match work(latest).await {
+                        LockedDecision::Reuse(s) => LockedOutcome::Reused(s),
+                        LockedDecision::Store(new) => {
+                            LockedOutcome::Created(insert_in(conn, company, new).await?)
+                        }
+                        LockedDecision::Abort(e) => LockedOutcome::Aborted(e),
+                    })
+                })
+            })
+            .await
+    }
+
+    async fn get(&self, company: CompanyId, id: SnapshotId) -> anyhow::Result<Option<Snapshot>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let rows: Vec<SnapshotRow> = diesel::sql_query(format!(
+                        "SELECT {COLUMNS} FROM ai_context_snapshots WHERE company_id = $1 AND id = $2"
+                    ))
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<SqlUuid, _>(id.0)
+                    .load(conn)
+                    .await?;
+                    rows.into_iter().next().map(Snapshot::try_from).transpose()
+                })
+            })
+            .await
+    }
+
+    async fn history(
+        &self,
+        company: CompanyId,
+        client: ClientId,
+        after: Option<SnapshotCursor>,
+        limit: u32,
+    ) -> anyhow::Result<Option<Vec<Snapshot>>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let exists: Exists =
+                        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM clients WHERE company_id = $1 AND id = $2) AS v")
+                            .bind::<SqlUuid, _>(company.0)
+                            .bind::<SqlUuid, _>(client.0)
+                            .get_result(conn)
+                            .await?;
+                    if !exists.v {
+                        return Ok(None);
+                    }
+                    let rows: Vec<SnapshotRow> = diesel::sql_query(format!(
+                        "SELECT {COLUMNS} FROM ai_context_snapshots
+                          WHERE company_id = $1 AND client_id = $2
+                            AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+                          ORDER BY created_at DESC, id DESC LIMIT $5"
+                    ))
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<SqlUuid, _>(client.0)
+                    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.created_at))
+                    .bind::<SqlUuid, _>(after.map_or(Uuid::nil(), |a| a.id.0))
+                    .bind::<Integer, _>(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
+                    .load(conn)
+                    .await?;
+                    rows.into_iter().map(Snapshot::try_from).collect::<anyhow::Result<Vec<_>>>().map(Some)
+                })
+            })
+            .await
+    }
+
+    async fn clients_with_inbound_since(
+        &self,
+        company: CompanyId,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<ClientId>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let rows: Vec<ClientIdRow> = diesel::sql_query(
+                        "SELECT DISTINCT client_id FROM interactions
+                          WHERE company_id = $1 AND direction = 'inbound' AND occurred_at >= $2
+                            AND deleted_at IS NULL
+                          ORDER BY client_id",
+                    )
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<Timestamptz, _>(since)
+                    .load(conn)
+                    .await?;
+                    Ok::<_, anyhow::Error>(
+                        rows.into_iter().map(|r| ClientId(r.client_id)).collect(),
+                    )
+                })
+            })
+            .await
+    }
+
+    async fn clinic_clocks(&self) -> anyhow::Result<Vec<ClinicClock>> {
+        self.db
+            .system_tx(move |conn| {
+                Box::pin(async move {
+                    // A time zone PostgreSQL does not know is left out rather than
+                    // failing every clinic's run.
+                    let rows: Vec<ClockRow> = diesel::sql_query(
+                        "SELECT s.company_id, (now() AT TIME ZONE s.timezone) AS local_now
+                           FROM public.atende_company_schedule() s
+                          WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = s.timezone)",
+                    )
+                    .load(conn)
+                    .await?;
+                    Ok::<_, anyhow::Error>(
+                        rows.into_iter()
+                            .map(|r| ClinicClock { company_id: CompanyId(r.company_id), local_now: r.local_now })
+                            .collect(),
+                    )
+                })
+            })
+            .await
+    }
+}
