@@ -3,98 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod model_support;
 mod support;
 
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use model_support::fake_model;
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Session, TestApp, assert_cross_tenant_404, assert_problem, test_secret_box};
 
 const WEBHOOK_SECRET: &str = "whsec_snapshots_0123456789";
-
-/// An OpenAI-compatible `/v1/chat/completions` on 127.0.0.1 answering real response shapes.
-#[derive(Default)]
-struct FakeModel {
-    calls: AtomicUsize,
-    fail: AtomicBool,
-    delay_ms: AtomicUsize,
-    bodies: Mutex<Vec<String>>,
-    auth: Mutex<Vec<String>>,
-}
-
-async fn completions(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<Arc<FakeModel>>,
-) -> HttpResponse {
-    state.calls.fetch_add(1, Ordering::SeqCst);
-    state
-        .bodies
-        .lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&body).into_owned());
-    let auth = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    state.auth.lock().unwrap().push(auth.to_owned());
-    let delay = state.delay_ms.load(Ordering::SeqCst) as u64;
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
-    if state.fail.load(Ordering::SeqCst) {
-        return HttpResponse::BadRequest().json(json!({ "error": {
-            "message": "Invalid schema for response_format", "type": "invalid_request_error",
-            "param": "response_format", "code": null }}));
-    }
-    let content = json!({
-        "summary": "Paciente pediu para remarcar; objeção: preço.",
-        "flags": { "no_show_risk": "medium", "sentiment": "mixed", "preferences": ["manhã"],
-                   "objections": ["preço"], "topics": ["remarcação"] },
-        "next_best_action": "Oferecer horários pela manhã.",
-        "evidence": []
-    });
-    HttpResponse::Ok().json(json!({
-        "id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
-        "object": "chat.completion",
-        "created": 1_741_569_952,
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{ "index": 0, "message": { "role": "assistant", "content": content.to_string(),
-                      "refusal": null, "annotations": [] }, "logprobs": null, "finish_reason": "stop" }],
-        "usage": { "prompt_tokens": 812, "completion_tokens": 143, "total_tokens": 955,
-                   "prompt_tokens_details": { "cached_tokens": 0, "audio_tokens": 0 },
-                   "completion_tokens_details": { "reasoning_tokens": 0, "audio_tokens": 0,
-                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0 } },
-        "service_tier": "default",
-        "system_fingerprint": "fp_06737a9306"
-    }))
-}
-
-/// Starts the fake; returns it and its base URL (`http://127.0.0.1:<port>/v1`).
-fn fake_model() -> (Arc<FakeModel>, String) {
-    let state = Arc::new(FakeModel::default());
-    let shared = state.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new()
-            .app_data(web::Data::new(shared.clone()))
-            .route("/v1/chat/completions", web::post().to(completions))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .disable_signals()
-    .run();
-    tokio::spawn(server);
-    (state, format!("http://127.0.0.1:{port}/v1"))
-}
 
 struct Clinic {
     company: uuid::Uuid,
@@ -401,6 +321,33 @@ fn snapshots_with(app: &TestApp, daily_at: &str) -> app::snapshots::Snapshots {
     server::snapshots::keyed(&app.db.db, test_secret_box(), &settings)
 }
 
+/// A clock stopped at one instant: a test's ticks can never straddle a clinic's midnight.
+struct Frozen(chrono::DateTime<chrono::Utc>);
+
+impl domain::ports::clock::Clock for Frozen {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+/// [`snapshots_with`] whose clock is stopped at `at`.
+fn snapshots_frozen(
+    app: &TestApp,
+    daily_at: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> app::snapshots::Snapshots {
+    let mut settings = server::snapshots::SnapshotSettings::default();
+    settings.policy.daily_at = chrono::NaiveTime::parse_from_str(daily_at, "%H:%M").unwrap();
+    server::snapshots::use_cases_at(
+        &app.db.db,
+        Arc::new(infra_crypto::secret_cipher::BoxCipher::new(
+            test_secret_box(),
+        )),
+        &settings,
+        Arc::new(Frozen(at)),
+    )
+}
+
 fn worker(app: &TestApp, snapshots: &app::snapshots::Snapshots) -> server::worker::Worker {
     let w = server::wiring::worker(
         &app.db.db,
@@ -467,8 +414,13 @@ async fn the_daily_run_makes_scheduled_snapshots_once_per_clinic_per_day_even_wi
     let ca = inbound(&app, &a, "5511987654321", "Quero remarcar para de manhã").await;
     let cb = inbound(&app, &b, "5521998765432", "Achei caro").await;
 
-    // 00:00: always due, whatever the clock says. Two nodes, each with a scheduler and a worker.
-    let (s1, s2) = (snapshots_with(&app, "00:00"), snapshots_with(&app, "00:00"));
+    // 00:00: always due. The clock is stopped after the messages, so both ticks see the same
+    // local date whatever the time of day. Two nodes, each with a scheduler and a worker.
+    let at = chrono::Utc::now();
+    let (s1, s2) = (
+        snapshots_frozen(&app, "00:00", at),
+        snapshots_frozen(&app, "00:00", at),
+    );
     let (sch1, sch2) = (
         server::snapshots::scheduler(&app.db.db, &s1),
         server::snapshots::scheduler(&app.db.db, &s2),

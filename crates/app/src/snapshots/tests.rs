@@ -111,7 +111,7 @@ impl SnapshotStore for FakeStore {
     ) -> anyhow::Result<Vec<ClientId>> {
         Ok(self.inbound.clone())
     }
-    async fn clinic_clocks(&self) -> anyhow::Result<Vec<ClinicClock>> {
+    async fn clinic_clocks(&self, _: DateTime<Utc>) -> anyhow::Result<Vec<ClinicClock>> {
         Ok(self.clocks.clone())
     }
 }

@@ -213,7 +213,8 @@ impl DailyScheduler {
     pub async fn tick(&self) -> anyhow::Result<u32> {
         let daily_at = self.snapshots.policy().daily_at;
         let mut queued = 0;
-        for clinic in self.snapshots.store().clinic_clocks().await? {
+        let now = self.snapshots.clock().now();
+        for clinic in self.snapshots.store().clinic_clocks(now).await? {
             if clinic.local_now.time() < daily_at {
                 continue;
             }

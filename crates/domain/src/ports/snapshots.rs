@@ -88,11 +88,13 @@ pub trait SnapshotStore: Send + Sync {
         since: DateTime<Utc>,
     ) -> anyhow::Result<Vec<ClientId>>;
 
-    /// Every clinic's local date and time now (clinics whose time zone is unknown are left out).
+    /// Every clinic's local date and time at the instant `now` (clinics whose time zone is
+    /// unknown are left out). `now` comes from the caller's clock, never the database's, so
+    /// tests can pin it.
     ///
     /// # Errors
     /// When the store fails.
-    async fn clinic_clocks(&self) -> anyhow::Result<Vec<ClinicClock>>;
+    async fn clinic_clocks(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ClinicClock>>;
 }
 
 /// OpenAI-compatible model analyzers.

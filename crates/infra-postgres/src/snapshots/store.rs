@@ -297,17 +297,18 @@ impl SnapshotStore for PgSnapshotStore {
             .await
     }
 
-    async fn clinic_clocks(&self) -> anyhow::Result<Vec<ClinicClock>> {
+    async fn clinic_clocks(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<ClinicClock>> {
         self.db
             .system_tx(move |conn| {
                 Box::pin(async move {
                     // A time zone PostgreSQL does not know is left out rather than
                     // failing every clinic's run.
                     let rows: Vec<ClockRow> = diesel::sql_query(
-                        "SELECT s.company_id, (now() AT TIME ZONE s.timezone) AS local_now
+                        "SELECT s.company_id, ($1 AT TIME ZONE s.timezone) AS local_now
                            FROM public.atende_company_schedule() s
                           WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = s.timezone)",
                     )
+                    .bind::<Timestamptz, _>(now)
                     .load(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(

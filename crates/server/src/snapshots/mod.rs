@@ -91,13 +91,24 @@ pub fn use_cases(
     cipher: Arc<dyn SecretCipher>,
     settings: &SnapshotSettings,
 ) -> Snapshots {
+    use_cases_at(db, cipher, settings, Arc::new(SystemClock))
+}
+
+/// [`use_cases`] reading the time from `clock` (tests pin it so no run straddles midnight).
+#[must_use]
+pub fn use_cases_at(
+    db: &Database,
+    cipher: Arc<dyn SecretCipher>,
+    settings: &SnapshotSettings,
+    clock: Arc<dyn domain::ports::clock::Clock>,
+) -> Snapshots {
     Snapshots::new(
         SnapshotPorts {
             store: Arc::new(PgSnapshotStore::new(db.clone())),
             integrations: Arc::new(PgIntegrationDirectory::new(db.clone(), cipher)),
             models: Arc::new(OpenAiModels::new(settings)),
             heuristic: Arc::new(HeuristicAnalyzer::new()),
-            clock: Arc::new(SystemClock),
+            clock,
         },
         settings.policy,
     )
@@ -168,7 +179,7 @@ pub async fn run_daily_command(
         None => {
             use domain::ports::snapshots::SnapshotStore;
             PgSnapshotStore::new(db.clone())
-                .clinic_clocks()
+                .clinic_clocks(chrono::Utc::now())
                 .await?
                 .into_iter()
                 .map(|c| c.company_id)

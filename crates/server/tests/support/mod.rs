@@ -50,9 +50,27 @@ pub struct Session {
     pub client: reqwest::Client,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// The client's cookie jar.
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Session {
+    /// The values of the cookies this browser holds for the server (the session token among
+    /// them), to check they never appear where they must not.
+    pub fn cookie_values(&self) -> Vec<String> {
+        use reqwest::cookie::CookieStore;
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        let Some(header) = self.jar.cookies(&url) else {
+            return Vec::new();
+        };
+        header
+            .to_str()
+            .unwrap()
+            .split(';')
+            .filter_map(|kv| kv.split_once('=').map(|(_, v)| v.trim().to_owned()))
+            .collect()
+    }
+
     /// A request to `path` with the same-origin `Origin` header.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
@@ -147,12 +165,14 @@ impl TestApp {
 
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Session {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Session {
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .build()
                 .unwrap(),
             base: self.base.clone(),
+            jar,
         }
     }
 
