@@ -57,6 +57,7 @@ async fn every_response_has_the_security_headers() {
         let res = test::call_service(&app, TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(header(&res, "x-content-type-options"), "nosniff", "{uri}");
         assert_eq!(header(&res, "referrer-policy"), "no-referrer", "{uri}");
+        assert_eq!(header(&res, "x-frame-options"), "DENY", "{uri}");
         assert!(res.headers().contains_key("x-request-id"), "{uri}");
     }
 }

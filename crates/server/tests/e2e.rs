@@ -334,8 +334,21 @@ async fn journey(analyzer: Analyzer) {
         0
     );
 
-    // 5. The profile shows the snapshot.
-    let profile = get(&staff, &format!("/api/clients/{client_id}/profile")).await;
+    // 5. The profile shows the snapshot; private answers are never cached or sniffed.
+    let resp = staff
+        .get(&format!("/api/clients/{client_id}/profile"))
+        .send()
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        assert_eq!(resp.headers()[name], value, "{name}");
+    }
+    let profile = json_of(resp, 200).await;
     assert_eq!(profile["latest_snapshot"]["id"], snapshot["id"]);
     assert_eq!(profile["latest_snapshot"]["summary"], snapshot["summary"]);
     assert_eq!(profile["recent_interactions"][0]["id"], reply_id.as_str());

@@ -10,8 +10,8 @@ use actix_web::middleware::Next;
 /// about tenants.
 const CACHEABLE_PATH: &str = "/healthz";
 
-/// Adds `X-Content-Type-Options`, `Referrer-Policy` and (except on `/healthz`)
-/// `Cache-Control: no-store`. Use with `actix_web::middleware::from_fn`.
+/// Adds `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options` and (except on
+/// `/healthz`) `Cache-Control: no-store`. Use with `actix_web::middleware::from_fn`.
 ///
 /// # Errors
 /// Passes inner `Err`s through unchanged.
@@ -35,6 +35,8 @@ pub(crate) fn apply(headers: &mut HeaderMap, cacheable: bool) {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // Nothing Atende serves is meant to be framed (clickjacking on the /docs page included).
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
