@@ -42,3 +42,12 @@ schema:
     diesel migration run --database-url "$url" --migration-dir migrations; \
     diesel print-schema --database-url "$url" > crates/infra-postgres/src/schema.rs; \
     psql "$ATENDE_TEST_DATABASE_URL" -qc "drop database atende_schema_gen"
+
+# Regenerate docs/api.md: the API tour of crates/server/tests/api_doc.rs, written instead of compared.
+docs:
+    eval "$(scripts/dev-db.sh)"; \
+    if cargo nextest --version >/dev/null 2>&1; then \
+        ATENDE_BLESS=1 cargo nextest run -p server --test api_doc; \
+    else \
+        ATENDE_BLESS=1 cargo test -p server --test api_doc; \
+    fi
