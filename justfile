@@ -51,3 +51,13 @@ docs:
     else \
         ATENDE_BLESS=1 cargo test -p server --test api_doc; \
     fi
+
+# Security advisories (RustSec): needs the network and cargo-audit or cargo-deny; not in `just test`.
+audit:
+    if command -v cargo-audit >/dev/null 2>&1; then \
+        cargo audit --deny warnings; \
+    elif command -v cargo-deny >/dev/null 2>&1; then \
+        cargo deny check advisories; \
+    else \
+        echo "install cargo-audit (cargo install cargo-audit --locked) or cargo-deny" >&2; exit 1; \
+    fi
