@@ -308,3 +308,192 @@ async fn with_a_separate_bind_the_main_listener_has_no_metrics_and_the_other_ser
     assert_problem(resp, 404, "not_found").await;
     handle.stop(true).await;
 }
+
+/// A minimal OpenAI-compatible `/v1/chat/completions` answering a valid analysis with usage.
+fn fake_model() -> String {
+    async fn completions() -> actix_web::HttpResponse {
+        let content = json!({
+            "summary": "Paciente prefere manhã; objeção: preço.",
+            "flags": { "no_show_risk": "low", "sentiment": "mixed", "preferences": ["manhã"],
+                       "objections": ["preço"], "topics": [] },
+            "next_best_action": "Oferecer horários pela manhã.",
+            "evidence": []
+        });
+        actix_web::HttpResponse::Ok().json(json!({
+            "id": "chatcmpl-metrics", "object": "chat.completion", "created": 1_741_569_952,
+            "model": "gpt-test",
+            "choices": [{ "index": 0, "message": { "role": "assistant",
+                          "content": content.to_string(), "refusal": null },
+                          "finish_reason": "stop" }],
+            "usage": { "prompt_tokens": 812, "completion_tokens": 143, "total_tokens": 955 }
+        }))
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new().route(
+            "/v1/chat/completions",
+            actix_web::web::post().to(completions),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .disable_signals()
+    .run();
+    tokio::spawn(server);
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+#[tokio::test]
+async fn a_model_snapshot_records_the_openai_analyzer_with_its_tokens() {
+    let app = TestApp::spawn_with_metrics(MetricsAccess::Bearer(SecretString::from(TOKEN))).await;
+    let clinic = app.clinic("Clinica Modelo Metricas").await;
+    let admin = app.sign_in_as(&clinic.admin).await;
+    let account = format!("pn-{}", Uuid::now_v7().simple());
+    for body in [
+        json!({"provider": "whatsapp", "account_id": account, "config": {},
+               "secrets": {"webhook_secret": WHATSAPP_SECRET}}),
+        json!({"provider": "openai", "account_id": "main",
+               "config": {"base_url": fake_model(), "model": "gpt-test"},
+               "secrets": {"api_key": "sk-clinic-test"}}),
+    ] {
+        let resp = admin.post("/api/integrations", body).send().await.unwrap();
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    }
+    let resp = relay(&app, &account, "wamid.model.1", WHATSAPP_SECRET).await;
+    assert_eq!(resp.status(), 200);
+    let stored: Value = resp.json().await.unwrap();
+    let lead = stored["results"][0]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = admin
+        .post("/api/snapshots/generate", json!({ "client_id": lead }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["snapshot"]["analyzer"], "openai", "{body}");
+
+    let text = scrape(&app).await;
+    assert_eq!(
+        must(
+            &text,
+            r#"atende_analyzer_calls_total{analyzer="openai",outcome="ok"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        must(
+            &text,
+            r#"atende_analyzer_tokens_total{analyzer="openai",kind="prompt"}"#
+        ),
+        812.0
+    );
+    assert_eq!(
+        must(
+            &text,
+            r#"atende_analyzer_tokens_total{analyzer="openai",kind="completion"}"#
+        ),
+        143.0
+    );
+    assert_eq!(
+        must(
+            &text,
+            r#"atende_analyzer_duration_seconds_count{analyzer="openai"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"atende_analyzer_calls_total{analyzer="heuristic",outcome="ok"}"#
+        ),
+        None,
+        "the model made it, not the heuristic"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `atende serve` with `env` on a free port; returns the child and `host:port`.
+fn serve(
+    db: &infra_postgres::testing::TestDb,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_atende"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .env("ATENDE_BIND", &bind)
+        .env("ATENDE_WORKER", "off")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    (cmd.spawn().unwrap(), bind)
+}
+
+/// The status of `GET url` (with the token when `bearer`), once the server answers.
+async fn status_when_up(url: &str, bearer: bool) -> u16 {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        let mut req = client.get(url);
+        if bearer {
+            req = req.bearer_auth(TOKEN);
+        }
+        if let Ok(resp) = req.send().await {
+            return resp.status().as_u16();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered");
+}
+
+#[tokio::test]
+async fn the_binary_serves_metrics_as_its_two_variables_say() {
+    let db = infra_postgres::testing::TestDb::new().await;
+
+    // Token only: on the main listener, behind the token.
+    let (mut child, bind) = serve(&db, &[("ATENDE_METRICS_TOKEN", TOKEN)]);
+    let with = status_when_up(&format!("http://{bind}/metrics"), true).await;
+    let without = status_when_up(&format!("http://{bind}/metrics"), false).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!((with, without), (200, 401));
+
+    // Token and a separate bind: only there, still behind the token.
+    let metrics_bind = format!("127.0.0.1:{}", free_port());
+    let (mut child, bind) = serve(
+        &db,
+        &[
+            ("ATENDE_METRICS_TOKEN", TOKEN),
+            ("ATENDE_METRICS_BIND", metrics_bind.as_str()),
+        ],
+    );
+    let main = status_when_up(&format!("http://{bind}/metrics"), true).await;
+    let with = status_when_up(&format!("http://{metrics_bind}/metrics"), true).await;
+    let without = status_when_up(&format!("http://{metrics_bind}/metrics"), false).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!((main, with, without), (404, 200, 401));
+
+    // Neither: no /metrics at all.
+    let (mut child, bind) = serve(&db, &[]);
+    let status = status_when_up(&format!("http://{bind}/metrics"), true).await;
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(status, 404);
+}
