@@ -6,15 +6,18 @@
 //! Middlewares, outermost first:
 //! 1. [`request_id::middleware`]: resolves the request id, scopes the request with it, sets
 //!    `X-Request-Id`;
-//! 2. [`middleware::security_headers::security_headers`];
-//! 3. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
-//! 4. CORS ([`security::cors`]): exactly `ATENDE_ALLOWED_ORIGINS`, with credentials;
-//! 5. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json;
-//! 6. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope.
+//! 2. [`metrics::middleware`]: the request latency histogram and the webhook delivery counters;
+//! 3. [`middleware::security_headers::security_headers`];
+//! 4. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
+//! 5. CORS ([`security::cors`]): exactly `ATENDE_ALLOWED_ORIGINS`, with credentials;
+//! 6. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json;
+//! 7. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope.
 //!
 //! Public routes: `/healthz`, `/readyz`, `/auth/signin`, `/auth/signout`, `/auth/accept-invite`,
 //! `/webhooks/*`, `/api/openapi.json`, `/docs`. `/auth/me` checks its own credential; everything
 //! under `/api` passes the gate (unknown `/api/*` paths included, so they are 401 when anonymous).
+//! `/metrics` exists only when `ATENDE_METRICS_TOKEN` is set (then it checks its own bearer
+//! token) and `ATENDE_METRICS_BIND` is not: see [`metrics`].
 //!
 //! Middlewares added later should answer with `Ok(req.error_response(problem))` rather than
 //! `Err(problem.into())`: an `Err` skips the inner policies and is patched up only at the top.
@@ -33,6 +36,7 @@ pub mod crm;
 pub mod extractors;
 pub mod health;
 pub mod integrations;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod outbound;
@@ -88,6 +92,7 @@ pub fn app_with_routes(
     >,
 > {
     let cors = security::cors::cors(&state.http.allowed_origins);
+    let metrics_access = state.metrics_access.clone();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(extractors::json_config())
@@ -99,6 +104,7 @@ pub fn app_with_routes(
         .configure(auth::configure)
         .configure(webhooks::configure)
         .configure(outbound::configure_webhooks)
+        .configure(|cfg| metrics::configure(cfg, &metrics_access))
         .configure(extra)
         .service(
             web::scope("/api")
@@ -121,5 +127,6 @@ pub fn app_with_routes(
         .wrap(cors)
         .wrap(TracingLogger::<telemetry::ApiRootSpan>::new())
         .wrap(from_fn(middleware::security_headers::security_headers))
+        .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
 }

@@ -45,4 +45,8 @@ pub struct AppState {
     pub outbox: app::outbound::Outbox,
     /// The analyst agent's context snapshots.
     pub snapshots: app::snapshots::Snapshots,
+    /// The process's metrics registry (shared with the worker and the analyzer decorator).
+    pub metrics: crate::metrics::Metrics,
+    /// Whether and how `GET /metrics` is served on this listener.
+    pub metrics_access: crate::metrics::MetricsAccess,
 }

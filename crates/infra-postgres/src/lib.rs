@@ -17,6 +17,7 @@ pub mod health;
 pub mod inbound;
 pub mod integrations;
 pub mod jobs;
+pub mod metrics;
 pub mod migrate;
 pub mod outbox;
 pub mod pool;

@@ -46,6 +46,11 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
         "p_token_hash bytea",
         "TABLE(user_id uuid, company_id uuid, email text, name text, status text, invite_expires_at timestamp with time zone)",
     ),
+    (
+        "atende_job_queue_depth",
+        "",
+        "TABLE(kind text, due bigint, waiting bigint, running bigint)",
+    ),
     ("atende_link_invited_users", "", "trigger"),
     (
         "atende_principal_for",

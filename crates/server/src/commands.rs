@@ -91,17 +91,21 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         ),
     }
     let mut state = wiring::app_state_serving(&db, &config.auth, keys.clone(), &config.traffic);
-    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots);
+    let metrics = state.metrics.clone();
+    state.metrics_access = config.metrics.access();
+    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
     state.snapshots = snapshots.clone();
     state.outbox = wiring::outbox(&db, &config.outbox);
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
         .with_context(|| format!("binding {}", config.bind))?
         .shutdown_timeout(20);
+    let metrics_listener = metrics_listener(config, &metrics)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = if config.jobs.in_process {
         let w =
-            crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots);
+            crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots)
+                .with_metrics(metrics.clone());
         let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
         let scheduler = crate::snapshots::scheduler(&db, &snapshots);
         tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
@@ -112,6 +116,9 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     };
     tracing::info!(bind = %config.bind, env = ?config.env, worker = config.jobs.in_process, "atende serving");
     let served = server.run().await.context("http server");
+    if let Some(handle) = metrics_listener {
+        handle.stop(true).await;
+    }
     let _ = stop.send(true);
     if let Some(w) = worker {
         let _ = w.await;
@@ -131,17 +138,38 @@ pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
         .context("resolving the master key of integration secrets")?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots);
-    let w = crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots);
+    let metrics = crate::metrics::registry(&db);
+    let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
+    let w = crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots)
+        .with_metrics(metrics.clone());
+    let metrics_listener = metrics_listener(config, &metrics)?;
     let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
     let scheduler = crate::snapshots::scheduler(&db, &snapshots);
     tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
     let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
     let running = tokio::spawn(w.run(listener, stopped));
     shutdown_signal().await;
+    if let Some(handle) = metrics_listener {
+        handle.stop(true).await;
+    }
     let _ = stop.send(true);
     let _ = running.await;
     Ok(())
+}
+
+/// Starts the separate metrics listener when `ATENDE_METRICS_BIND` is set; returns its handle.
+fn metrics_listener(
+    config: &Config,
+    metrics: &api_http::metrics::Metrics,
+) -> anyhow::Result<Option<actix_web::dev::ServerHandle>> {
+    let Some(addr) = config.metrics.bind else {
+        return Ok(None);
+    };
+    let server = crate::metrics::listener(metrics.clone(), config.metrics.token.clone(), addr)?;
+    let handle = server.handle();
+    tokio::spawn(server);
+    tracing::info!(bind = %addr, token = config.metrics.token.is_some(), "metrics listener started");
+    Ok(Some(handle))
 }
 
 async fn shutdown_signal() {

@@ -65,6 +65,61 @@ pub struct Config {
     pub outbox: crate::outbox::OutboxSettings,
     /// The analyst agent (OpenAI endpoint, budget, window, daily time).
     pub snapshots: crate::snapshots::SnapshotSettings,
+    /// `GET /metrics`: its bearer token and its separate listener.
+    pub metrics: MetricsSettings,
+}
+
+/// `ATENDE_METRICS_TOKEN` and `ATENDE_METRICS_BIND`: who may read `GET /metrics`, and where.
+/// With neither, `/metrics` is not served (metrics are never public). See `docs/metrics.md`.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    /// `ATENDE_METRICS_TOKEN` (16–256 visible characters): required as
+    /// `Authorization: Bearer <token>` wherever `/metrics` is served. A secret: never logged.
+    pub token: Option<SecretString>,
+    /// `ATENDE_METRICS_BIND` (e.g. `127.0.0.1:9464`): serve `/metrics` only on this separate
+    /// listener (and not on `ATENDE_BIND`).
+    pub bind: Option<SocketAddr>,
+}
+
+impl MetricsSettings {
+    /// Reads the settings; `main` is `ATENDE_BIND`, which the metrics listener may not reuse.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the malformed variable (never echoing the token).
+    pub fn from_source(src: &dyn Source, main: SocketAddr) -> Result<Self, ConfigError> {
+        let token = match src.get("ATENDE_METRICS_TOKEN") {
+            None => None,
+            Some(t) => {
+                let n = t.chars().count();
+                if !(16..=256).contains(&n) || !t.chars().all(|c| c.is_ascii_graphic()) {
+                    return Err(ConfigError {
+                        name: "ATENDE_METRICS_TOKEN",
+                        reason: "must be 16 to 256 visible ASCII characters (e.g. `openssl rand \
+                                 -hex 32`)"
+                            .into(),
+                    });
+                }
+                Some(SecretString::from(t))
+            }
+        };
+        let bind = match src.get("ATENDE_METRICS_BIND") {
+            None => None,
+            Some(raw) => {
+                let addr: SocketAddr = raw.trim().parse().map_err(|_| ConfigError {
+                    name: "ATENDE_METRICS_BIND",
+                    reason: "must be an address like 127.0.0.1:9464".into(),
+                })?;
+                if addr == main {
+                    return Err(ConfigError {
+                        name: "ATENDE_METRICS_BIND",
+                        reason: "must differ from ATENDE_BIND".into(),
+                    });
+                }
+                Some(addr)
+            }
+        };
+        Ok(Self { token, bind })
+    }
 }
 
 /// The master keys integration secrets are sealed with (32 bytes each, standard base64).
@@ -388,6 +443,7 @@ impl Config {
         let jobs = crate::traffic::JobSettings::from_source(src)?;
         let outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
         let snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
+        let metrics = MetricsSettings::from_source(src, bind)?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             migration_database_url: SecretString::from(migration_database_url),
@@ -403,6 +459,7 @@ impl Config {
             jobs,
             outbox,
             snapshots,
+            metrics,
         })
     }
 }
@@ -500,6 +557,42 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_read_their_token_and_bind() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(c.metrics.token.is_none());
+        assert!(c.metrics.bind.is_none());
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_METRICS_TOKEN", "scrape-token-0123456789"),
+            ("ATENDE_METRICS_BIND", "127.0.0.1:9464"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.metrics.token.as_ref().map(|t| t.expose_secret()),
+            Some("scrape-token-0123456789")
+        );
+        assert_eq!(
+            c.metrics.bind,
+            Some(SocketAddr::from(([127, 0, 0, 1], 9464)))
+        );
+        assert!(
+            !format!("{c:?}").contains("scrape-token-0123456789"),
+            "the token is never printed"
+        );
+        for (name, value) in [
+            ("ATENDE_METRICS_TOKEN", "short-token"),
+            ("ATENDE_METRICS_TOKEN", "a token with spaces inside"),
+            ("ATENDE_METRICS_BIND", "localhost"),
+            ("ATENDE_METRICS_BIND", "127.0.0.1:8080"),
+        ] {
+            let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
+                .unwrap_err();
+            assert_eq!(e.name, name, "{e}");
+            assert!(!e.reason.contains(value), "{e}");
+        }
     }
 
     #[test]

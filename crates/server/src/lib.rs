@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod keys;
 pub mod master_key;
+pub mod metrics;
 pub mod outbox;
 pub mod snapshots;
 pub mod supabase;

@@ -101,6 +101,7 @@ pub fn app_state(db: &Database) -> AppState {
 /// theirs).
 #[must_use]
 pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
+    let metrics = crate::metrics::registry(db);
     AppState {
         health: Arc::new(PgHealthProbe::new(db.clone(), Duration::from_secs(2))),
         deps: deps(db, auth),
@@ -123,7 +124,11 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
             db,
             Arc::new(NoKeyCipher),
             &crate::snapshots::SnapshotSettings::default(),
+            &metrics,
         ),
+        // Not served until the configuration says how (see `MetricsSettings::access`).
+        metrics_access: api_http::metrics::MetricsAccess::Off,
+        metrics,
     }
 }
 
@@ -195,6 +200,7 @@ pub fn app_state_keyed(db: &Database, auth: &AuthSettings, keys: SecretBox) -> A
         db,
         keys.clone(),
         &crate::snapshots::SnapshotSettings::default(),
+        &state.metrics,
     );
     state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), None);
     state

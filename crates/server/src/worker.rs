@@ -38,6 +38,7 @@ pub struct Worker {
     queue: Arc<dyn JobQueue>,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     settings: WorkerSettings,
+    metrics: Option<api_http::metrics::Metrics>,
 }
 
 impl Worker {
@@ -49,7 +50,16 @@ impl Worker {
             queue,
             handlers: HashMap::new(),
             settings,
+            metrics: None,
         }
+    }
+
+    /// Records every job run (`atende_jobs_total`) and every outbound dispatch attempt
+    /// (`atende_outbox_dispatch_attempts_total`) in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: api_http::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Handles jobs of `kind` with `handler`.
@@ -88,6 +98,12 @@ impl Worker {
             Some(h) => h.run(job).await,
             None => JobOutcome::Failed(format!("no handler for {kind}")),
         };
+        if let Some(m) = &self.metrics {
+            m.record_job(&kind, crate::metrics::job_outcome(&outcome));
+            if kind == domain::jobs::kinds::OUTBOUND_DISPATCH {
+                m.record_dispatch(crate::metrics::dispatch_outcome(&outcome));
+            }
+        }
         match &outcome {
             JobOutcome::Done(_) => {
                 tracing::info!(company_id = %company, job_id = %id, kind, outcome = "done", "job")

@@ -7,7 +7,8 @@
 //! `delivered` then `read` → the thread is read and closed → the closed-conversation snapshot →
 //! the profile shows it → the patient writes again → home and inbox counts are right at every
 //! step. The journey runs twice: with the offline analyzer (no model configured) and with the
-//! clinic's OpenAI key pointing at a local OpenAI-compatible fake.
+//! clinic's OpenAI key pointing at a local OpenAI-compatible fake. Afterwards `/metrics` (never
+//! public) shows the series of everything that happened.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -24,6 +25,8 @@ use support::{Session, TestApp, test_secret_box};
 
 /// The WhatsApp relay secret n8n signs inbound deliveries with.
 const RELAY_SECRET: &str = "whsec_e2e_relay_0123456789abcdef";
+/// The scrape token of `/metrics`.
+const METRICS_TOKEN: &str = "metrics-e2e-token-0123456789abcdef";
 /// The clinic's OpenAI key.
 const OPENAI_KEY: &str = "sk-e2e-clinic-key-0123456789";
 const PHONE: &str = "5511987654321";
@@ -113,7 +116,8 @@ fn worker(app: &TestApp) -> server::worker::Worker {
         &app.db.db,
         test_secret_box(),
         &server::traffic::JobSettings::default(),
-    );
+    )
+    .with_metrics(app.metrics.clone());
     let settings = server::outbox::OutboxSettings {
         fallback: None,
         public_url: app.base.clone(),
@@ -126,6 +130,7 @@ fn worker(app: &TestApp) -> server::worker::Worker {
         &app.db.db,
         test_secret_box(),
         &server::snapshots::SnapshotSettings::default(),
+        &app.metrics,
     );
     server::snapshots::register(w, &snapshots)
 }
@@ -172,7 +177,10 @@ async fn journey(analyzer: Analyzer) {
     ))
     .unwrap();
 
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_metrics(api_http::metrics::MetricsAccess::Bearer(
+        secrecy::SecretString::from(METRICS_TOKEN),
+    ))
+    .await;
     let fake_n8n = FakeN8n::start(&[]).await;
     let (model, model_url) = model_support::fake_model();
     let clinic = app.clinic("Clínica Ponta a Ponta").await;
@@ -377,7 +385,56 @@ async fn journey(analyzer: Analyzer) {
         "two inbound messages (the first delivered twice) and one reply"
     );
 
-    // 7. The logs: structured, correlated, and free of anything private.
+    // 7. The metrics: not public, and they saw the whole journey.
+    let anonymous = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let scrape = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    let metrics = scrape.text().await.unwrap();
+    let analyzer = match analyzer {
+        Analyzer::Offline => "heuristic",
+        Analyzer::OpenAi => "openai",
+    };
+    let mut expected = vec![
+        (r#"atende_webhook_deliveries_total{provider="relay",outcome="accepted"}"#.to_owned(), 2.0),
+        (r#"atende_webhook_deliveries_total{provider="relay",outcome="duplicate"}"#.to_owned(), 1.0),
+        (r#"atende_webhook_deliveries_total{provider="n8n_status",outcome="accepted"}"#.to_owned(), 2.0),
+        (r#"atende_http_request_duration_seconds_count{method="POST",route="/api/chat/send",status="202"}"#.to_owned(), 1.0),
+        (r#"atende_outbox_dispatch_attempts_total{outcome="sent"}"#.to_owned(), 1.0),
+        ("atende_outbox_dispatch_failures_total".to_owned(), 0.0),
+        (r#"atende_outbox_queue_depth{state="due"}"#.to_owned(), 0.0),
+        (r#"atende_jobs_total{kind="conversation_closed",outcome="done"}"#.to_owned(), 1.0),
+        (format!(r#"atende_analyzer_calls_total{{analyzer="{analyzer}",outcome="ok"}}"#), 1.0),
+        (format!(r#"atende_analyzer_duration_seconds_count{{analyzer="{analyzer}"}}"#), 1.0),
+        ("atende_db_pool_max".to_owned(), 8.0),
+    ];
+    if analyzer == "openai" {
+        expected.push((
+            r#"atende_analyzer_tokens_total{analyzer="openai",kind="prompt"}"#.to_owned(),
+            812.0,
+        ));
+        expected.push((
+            r#"atende_analyzer_tokens_total{analyzer="openai",kind="completion"}"#.to_owned(),
+            143.0,
+        ));
+    }
+    for (series, want) in expected {
+        let got = metrics.lines().find_map(|line| {
+            line.strip_prefix(series.as_str())
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(|v| v.trim().parse::<f64>().unwrap())
+        });
+        assert_eq!(got, Some(want), "{series} in\n{metrics}");
+    }
+    assert!(!metrics.contains(&client_id), "no id in a label");
+
+    // 8. The logs: structured, correlated, and free of anything private.
     let logs = captured.text();
     let lines: Vec<Value> = logs
         .lines()
@@ -441,6 +498,7 @@ async fn journey(analyzer: Analyzer) {
         ("n8n outbound secret", OUTBOUND_SECRET.to_owned()),
         ("n8n callback secret", N8N_CALLBACK_SECRET.to_owned()),
         ("OpenAI key", OPENAI_KEY.to_owned()),
+        ("metrics token", METRICS_TOKEN.to_owned()),
         ("password", clinic.admin.password.clone()),
         ("password", clinic.staff.password.clone()),
         ("the model's answer", "remarcar".to_owned()),

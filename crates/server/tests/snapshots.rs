@@ -318,7 +318,12 @@ async fn concurrent_generates_for_one_patient_make_one_analyzer_call() {
 fn snapshots_with(app: &TestApp, daily_at: &str) -> app::snapshots::Snapshots {
     let mut settings = server::snapshots::SnapshotSettings::default();
     settings.policy.daily_at = chrono::NaiveTime::parse_from_str(daily_at, "%H:%M").unwrap();
-    server::snapshots::keyed(&app.db.db, test_secret_box(), &settings)
+    server::snapshots::keyed(
+        &app.db.db,
+        test_secret_box(),
+        &settings,
+        &api_http::metrics::Metrics::default(),
+    )
 }
 
 /// A clock stopped at one instant: a test's ticks can never straddle a clinic's midnight.
@@ -344,6 +349,7 @@ fn snapshots_frozen(
             test_secret_box(),
         )),
         &settings,
+        &api_http::metrics::Metrics::default(),
         Arc::new(Frozen(at)),
     )
 }
@@ -483,7 +489,12 @@ async fn the_server_key_is_the_fallback_and_history_pages_newest_first() {
     ])
     .unwrap();
     settings.openai_model = "gpt-env".into();
-    let snapshots = server::snapshots::keyed(&app.db.db, test_secret_box(), &settings);
+    let snapshots = server::snapshots::keyed(
+        &app.db.db,
+        test_secret_box(),
+        &settings,
+        &api_http::metrics::Metrics::default(),
+    );
     let tenant = domain::auth::Tenant::company(domain::CompanyId(a.company));
     let req = app::snapshots::GenerateRequest {
         client_id: domain::ClientId(client),

@@ -98,9 +98,18 @@ pub async fn status(
             (false, false)
         }
     };
-    Ok(HttpResponse::Ok().json(StatusCallbackResponse {
+    let mut res = HttpResponse::Ok().json(StatusCallbackResponse {
         matched,
         changed,
         status: outcome.status.as_str().to_owned(),
-    }))
+    });
+    let mark = match (matched, changed) {
+        (false, _) => Some(crate::metrics::DeliveryOutcome::Unmatched),
+        (true, false) => Some(crate::metrics::DeliveryOutcome::Duplicate),
+        (true, true) => None,
+    };
+    if let Some(mark) = mark {
+        res.extensions_mut().insert(mark);
+    }
+    Ok(res)
 }

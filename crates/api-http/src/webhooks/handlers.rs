@@ -155,7 +155,16 @@ async fn receive(
             outcome = "accepted",
             "meta delivery"
         );
-        return Ok(HttpResponse::Ok().json(MetaResponse::from(outcome)));
+        let nothing_new = outcome.stored == 0
+            && outcome.statuses_applied == 0
+            && outcome.unsent == 0
+            && (outcome.duplicates > 0 || outcome.statuses_ignored > 0);
+        let mut res = HttpResponse::Ok().json(MetaResponse::from(outcome));
+        if nothing_new {
+            res.extensions_mut()
+                .insert(crate::metrics::DeliveryOutcome::Duplicate);
+        }
+        return Ok(res);
     }
     let signature = header(req.headers(), ATENDE_SIGNATURE);
     let delivery = state
@@ -173,7 +182,8 @@ async fn receive(
         )
         .map_err(limited)?;
     let results = state.inbound.store_relay(delivery).await.map_err(problem)?;
-    Ok(HttpResponse::Ok().json(RelayResponse {
+    let all_duplicates = !results.is_empty() && results.iter().all(|r| r.ingested.duplicate);
+    let mut res = HttpResponse::Ok().json(RelayResponse {
         results: results
             .into_iter()
             .map(|r| RelayResultDto {
@@ -184,7 +194,12 @@ async fn receive(
                 duplicate: r.ingested.duplicate,
             })
             .collect(),
-    }))
+    });
+    if all_duplicates {
+        res.extensions_mut()
+            .insert(crate::metrics::DeliveryOutcome::Duplicate);
+    }
+    Ok(res)
 }
 
 /// The account ids a Meta delivery names (for rate limiting only).

@@ -35,6 +35,8 @@ pub fn state_with(readiness: Readiness) -> AppState {
         outbox: mock_outbox(),
         snapshots: mock_snapshots(),
         webhook_limits: Arc::new(api_http::webhooks::limiter::WebhookLimits::default()),
+        metrics: api_http::metrics::Metrics::default(),
+        metrics_access: api_http::metrics::MetricsAccess::Off,
     }
 }
 

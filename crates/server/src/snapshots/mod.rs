@@ -27,8 +27,10 @@ use infra_postgres::jobs::PgJobQueue;
 use infra_postgres::snapshots::PgSnapshotStore;
 use tokio::sync::watch;
 
+use crate::metrics::{MeteredAnalyzer, MeteredModels};
 use crate::wiring::SystemClock;
 use crate::worker::Worker;
+use api_http::metrics::Metrics;
 
 /// How often each node checks whether a clinic's daily run is due.
 pub const SCHEDULER_TICK: Duration = Duration::from_secs(60);
@@ -84,14 +86,16 @@ impl ModelAnalyzers for OpenAiModels {
     }
 }
 
-/// The analyst's use cases over `db`, opening clinic keys with `cipher`.
+/// The analyst's use cases over `db`, opening clinic keys with `cipher`; every analysis (model
+/// or heuristic) is recorded in `metrics`.
 #[must_use]
 pub fn use_cases(
     db: &Database,
     cipher: Arc<dyn SecretCipher>,
     settings: &SnapshotSettings,
+    metrics: &Metrics,
 ) -> Snapshots {
-    use_cases_at(db, cipher, settings, Arc::new(SystemClock))
+    use_cases_at(db, cipher, settings, metrics, Arc::new(SystemClock))
 }
 
 /// [`use_cases`] reading the time from `clock` (tests pin it so no run straddles midnight).
@@ -100,14 +104,22 @@ pub fn use_cases_at(
     db: &Database,
     cipher: Arc<dyn SecretCipher>,
     settings: &SnapshotSettings,
+    metrics: &Metrics,
     clock: Arc<dyn domain::ports::clock::Clock>,
 ) -> Snapshots {
     Snapshots::new(
         SnapshotPorts {
             store: Arc::new(PgSnapshotStore::new(db.clone())),
             integrations: Arc::new(PgIntegrationDirectory::new(db.clone(), cipher)),
-            models: Arc::new(OpenAiModels::new(settings)),
-            heuristic: Arc::new(HeuristicAnalyzer::new()),
+            models: Arc::new(MeteredModels::new(
+                Arc::new(OpenAiModels::new(settings)),
+                metrics.clone(),
+            )),
+            heuristic: Arc::new(MeteredAnalyzer::new(
+                "heuristic",
+                Arc::new(HeuristicAnalyzer::new()),
+                metrics.clone(),
+            )),
             clock,
         },
         settings.policy,
@@ -116,8 +128,13 @@ pub fn use_cases_at(
 
 /// [`use_cases`] with the master key(s) `keys`.
 #[must_use]
-pub fn keyed(db: &Database, keys: SecretBox, settings: &SnapshotSettings) -> Snapshots {
-    use_cases(db, Arc::new(BoxCipher::new(keys)), settings)
+pub fn keyed(
+    db: &Database,
+    keys: SecretBox,
+    settings: &SnapshotSettings,
+    metrics: &Metrics,
+) -> Snapshots {
+    use_cases(db, Arc::new(BoxCipher::new(keys)), settings, metrics)
 }
 
 /// `worker` with the analyst's job handlers (`conversation_closed`, `snapshot_daily`).
@@ -173,7 +190,8 @@ pub async fn run_daily_command(
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
         .context("resolving the master key of integration secrets")?;
-    let snapshots = keyed(&db, keys, &config.snapshots);
+    // A one-shot command: nothing scrapes it, so its analyses go to a registry of its own.
+    let snapshots = keyed(&db, keys, &config.snapshots, &Metrics::default());
     let clinics: Vec<domain::CompanyId> = match company {
         Some(id) => vec![domain::CompanyId(id)],
         None => {

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub base: String,
     /// A client that keeps cookies (a browser session).
     pub client: reqwest::Client,
+    /// The app's metrics registry (hand it to a worker to see its series in `/metrics`).
+    pub metrics: api_http::metrics::Metrics,
 }
 
 /// A member of a test clinic and the password to sign in with.
@@ -137,12 +139,33 @@ impl TestApp {
         Self::spawn_full(server::config::AuthSettings::default(), traffic).await
     }
 
+    /// [`TestApp::spawn`] with `GET /metrics` served as `access` says.
+    pub async fn spawn_with_metrics(access: api_http::metrics::MetricsAccess) -> Self {
+        Self::spawn_state(
+            server::config::AuthSettings::default(),
+            server::traffic::TrafficSettings::default(),
+            access,
+        )
+        .await
+    }
+
     async fn spawn_full(
         auth: server::config::AuthSettings,
         traffic: server::traffic::TrafficSettings,
     ) -> Self {
+        Self::spawn_state(auth, traffic, api_http::metrics::MetricsAccess::Off).await
+    }
+
+    async fn spawn_state(
+        auth: server::config::AuthSettings,
+        traffic: server::traffic::TrafficSettings,
+        metrics_access: api_http::metrics::MetricsAccess,
+    ) -> Self {
         let db = TestDb::new().await;
-        let state = server::wiring::app_state_serving(&db.db, &auth, test_secret_box(), &traffic);
+        let mut state =
+            server::wiring::app_state_serving(&db.db, &auth, test_secret_box(), &traffic);
+        state.metrics_access = metrics_access;
+        let metrics = state.metrics.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().unwrap().port();
         let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
@@ -160,6 +183,7 @@ impl TestApp {
             db,
             base: format!("http://127.0.0.1:{port}"),
             client,
+            metrics,
         }
     }
 

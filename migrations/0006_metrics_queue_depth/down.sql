@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS public.atende_job_queue_depth();
