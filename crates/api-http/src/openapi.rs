@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
+use crate::openapi_extra::Conventions;
 use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::docs::SecuritySchemes;
 
@@ -20,6 +21,9 @@ use crate::security::docs::SecuritySchemes;
         crate::health::healthz,
         crate::health::readyz,
         openapi_json,
+        crate::docs_ui::redirect,
+        crate::docs_ui::asset,
+        crate::openapi_extra::metrics,
         crate::auth::signin::signin,
         crate::auth::signout::signout,
         crate::auth::me::me,
@@ -147,9 +151,10 @@ use crate::security::docs::SecuritySchemes;
         crate::snapshots::dto::GeneratedSnapshot,
         crate::snapshots::dto::SnapshotList,
     )),
-    modifiers(&SecuritySchemes),
+    // `Conventions` after `SecuritySchemes`: it refers to the schemes declared there.
+    modifiers(&SecuritySchemes, &Conventions),
     tags((name = "health", description = "Liveness and readiness probes"),
-         (name = "meta", description = "This document"),
+         (name = "meta", description = "This document, its interactive page and the metrics"),
          (name = "auth", description = "Sign-in, sessions and invitations"),
          (name = "users", description = "Clinic members (admin only)"),
          (name = "api-tokens", description = "Bearer tokens for services (admin only)"),

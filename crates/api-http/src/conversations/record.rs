@@ -17,6 +17,9 @@ use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
 
+/// Largest `metadata` accepted, serialised (422 above).
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+
 /// A media attachment.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +113,7 @@ fn to_command(body: RecordRequest, caller: &Caller) -> Result<RecordInteraction,
         if serde_json::to_vec(meta)
             .map(|v| v.len())
             .unwrap_or(usize::MAX)
-            > 16 * 1024
+            > MAX_METADATA_BYTES
         {
             return Err(field("metadata", "must be at most 16 KiB"));
         }
