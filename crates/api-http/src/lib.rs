@@ -36,6 +36,7 @@ pub mod health;
 pub mod integrations;
 pub mod middleware;
 pub mod openapi;
+pub mod openapi_examples;
 pub mod openapi_extra;
 pub mod outbound;
 pub mod pagination;

@@ -76,6 +76,10 @@ use crate::security::docs::SecuritySchemes;
     components(schemas(
         ProblemDoc,
         FieldError,
+        crate::users::dto::RoleDoc,
+        crate::clients::dto::TagDoc,
+        crate::reads::settings::TimeRangeDoc,
+        crate::reads::settings::WorkingHoursDoc,
         crate::health::HealthStatus,
         crate::conversations::dto::ConversationDto,
         crate::conversations::dto::LastMessageDto,
@@ -183,7 +187,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     get,
     path = "/api/openapi.json",
     tag = "meta",
-    responses((status = 200, description = "OpenAPI document", content_type = "application/json"))
+    responses(
+        (status = 200, description = "OpenAPI document", content_type = "application/json",
+            example = json!({"openapi": "3.1.0", "info": {"title": "Atende API", "version": "0.1.0"}, "paths": {}})),
+        (status = 500, description = "The document could not be serialised", body = ProblemDoc,
+            content_type = "application/problem+json"),
+    )
 )]
 pub async fn openapi_json() -> Result<HttpResponse, Problem> {
     match &*DOCUMENT {

@@ -3,7 +3,8 @@
 //!
 //! - [`Conventions`]: the error responses every route gets from the shared machinery (the `/api`
 //!   gate, the JSON/path/query extractors, the internal-error mapping), the security requirement
-//!   of every operation, and the byte limits of request bodies and free-form JSON fields;
+//!   of every operation, the byte limits of request bodies and free-form JSON fields, and the
+//!   examples of JSON bodies (from [`crate::openapi_examples`]);
 //! - [`metrics`]: a documentation-only path item for `GET /metrics`, which is served by the
 //!   metrics module (not routed from here).
 //!
@@ -51,7 +52,7 @@ pub const FREE_FORM_FIELDS: [(&str, &str, usize); 3] = [
 ];
 
 /// The shared responses: (component name, status, description, example `code`).
-const SHARED: [(&str, u16, &str, &str); 9] = [
+const SHARED: [(&str, u16, &str, &str); 10] = [
     (
         "MalformedJson",
         400,
@@ -76,6 +77,13 @@ const SHARED: [(&str, u16, &str, &str); 9] = [
         404,
         "No such resource in this clinic, or the path id is not a valid id (`not_found`)",
         "not_found",
+    ),
+    (
+        "MethodNotAllowed",
+        405,
+        "The path exists but not with this method; `Allow` lists the methods \
+         (`method_not_allowed`)",
+        "method_not_allowed",
     ),
     (
         "PayloadTooLarge",
@@ -130,6 +138,40 @@ impl Modify for Conventions {
             }
         }
         limit_free_form_fields(openapi);
+        unique_operation_ids(openapi);
+    }
+}
+
+/// Handlers share names across modules (`create`, `list`, …): an operation id used more than
+/// once is prefixed with the operation's tag (`users_create`), as OpenAPI wants them unique.
+fn unique_operation_ids(openapi: &mut OpenApi) {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for item in openapi.paths.paths.values() {
+        for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch] {
+            if let Some(id) = op.as_ref().and_then(|op| op.operation_id.clone()) {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+    }
+    for item in openapi.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let Some(id) = op.operation_id.as_ref() else {
+                continue;
+            };
+            if counts.get(id).copied().unwrap_or_default() > 1 {
+                let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
+                op.operation_id = Some(format!("{}_{id}", tag.replace('-', "_")));
+            }
+        }
     }
 }
 
@@ -226,9 +268,9 @@ fn security_outside_api(method: &str, path: &str) -> Option<Vec<SecurityRequirem
     })
 }
 
-fn body_limit() -> Extensions {
+fn body_limit(limit: usize) -> Extensions {
     ExtensionsBuilder::new()
-        .add(MAX_BODY_EXTENSION, JSON_LIMIT)
+        .add(MAX_BODY_EXTENSION, limit)
         .build()
 }
 
@@ -240,7 +282,7 @@ fn apply(path: &str, method: &str, op: &mut Operation) {
             security_outside_api(method, path)
         };
     }
-    add_missing(op, &[500]);
+    add_missing(op, &[405, 500]);
     if gated(path) {
         add_missing(op, &[401, 403, 503]);
     }
@@ -255,22 +297,55 @@ fn apply(path: &str, method: &str, op: &mut Operation) {
     if has_query && !path.starts_with("/webhooks/") {
         add_missing(op, &[422]);
     }
+    let webhook = path.starts_with("/webhooks/");
     if let Some(RefOr::T(body)) = op.request_body.as_mut() {
-        limit_body(body);
+        if webhook {
+            limit_body(body, crate::webhooks::MAX_BODY);
+        } else {
+            limit_body(body, JSON_LIMIT);
+        }
+        for content in body.content.values_mut() {
+            if let RefOr::T(content) = content {
+                add_example(content);
+            }
+        }
         // Webhooks read raw bytes (any media type; 400 when not JSON): no 415.
-        let statuses: &[u16] = if path.starts_with("/webhooks/") {
+        let statuses: &[u16] = if webhook {
             &[400, 413, 422]
         } else {
             &[400, 413, 415, 422]
         };
         add_missing(op, statuses);
     }
+    for (status, response) in &mut op.responses.responses {
+        if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+            for content in response.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    add_example(content);
+                }
+            }
+        }
+    }
 }
 
-fn limit_body(body: &mut RequestBody) {
+/// Sets the example of the component the content refers to, unless it has one.
+fn add_example(content: &mut Content) {
+    if content.example.is_some() || !content.examples.is_empty() {
+        return;
+    }
+    let Some(RefOr::Ref(schema)) = &content.schema else {
+        return;
+    };
+    let name = schema
+        .ref_location
+        .trim_start_matches("#/components/schemas/");
+    content.example = crate::openapi_examples::for_schema(name);
+}
+
+fn limit_body(body: &mut RequestBody, limit: usize) {
     match body.extensions.as_mut() {
-        Some(ext) => ext.merge(body_limit()),
-        None => body.extensions = Some(body_limit()),
+        Some(ext) => ext.merge(body_limit(limit)),
+        None => body.extensions = Some(body_limit(limit)),
     }
 }
 
