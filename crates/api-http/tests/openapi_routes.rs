@@ -148,9 +148,14 @@ fn served_in_source() -> BTreeSet<(String, String)> {
                 continue;
             }
             let qualified = format!("{module}::{name}");
-            let prefix = prefixes.get(&qualified).unwrap_or_else(|| {
-                panic!("{qualified} registers routes but lib.rs does not `.configure` it")
-            });
+            // Routes registered on the `App` itself, in `lib.rs`, have no prefix.
+            let prefix = if module == "lib" {
+                ""
+            } else {
+                prefixes.get(&qualified).copied().unwrap_or_else(|| {
+                    panic!("{qualified} registers routes but lib.rs does not `.configure` it")
+                })
+            };
             collect_routes(body, prefix, &qualified, &mut routes);
         }
     }

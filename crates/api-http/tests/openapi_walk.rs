@@ -271,6 +271,32 @@ fn every_operation_declares_problem_errors_security_and_examples() {
     );
 }
 
+/// The `# Errors` section of a handler's doc comment (the operation's description) names the
+/// statuses it answers: each one must be a declared response.
+#[test]
+fn every_status_named_in_a_handlers_errors_section_is_declared() {
+    let doc = document();
+    let mut errors = Vec::new();
+    let mut sections = 0;
+    for (method, path, op) in operations(&doc) {
+        let Some((_, section)) = op["description"]
+            .as_str()
+            .and_then(|d| d.split_once("# Errors"))
+        else {
+            continue;
+        };
+        sections += 1;
+        let words = section.split(|c: char| !c.is_ascii_digit());
+        for status in words.filter(|w| w.len() == 3 && (w.starts_with('4') || w.starts_with('5'))) {
+            if op["responses"].get(status).is_none() {
+                errors.push(format!("{method} {path}: {status} named but not declared"));
+            }
+        }
+    }
+    assert!(sections > 40, "only {sections} `# Errors` sections found");
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
 #[test]
 fn every_request_body_is_bounded() {
     let doc = document();
