@@ -33,12 +33,15 @@ pub mod auth;
 pub mod clients;
 pub mod conversations;
 pub mod crm;
+pub mod docs_ui;
 pub mod extractors;
 pub mod health;
 pub mod integrations;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod openapi_examples;
+pub mod openapi_extra;
 pub mod outbound;
 pub mod pagination;
 pub mod problem;
@@ -101,6 +104,7 @@ pub fn app_with_routes(
         .configure(health::configure)
         // Before the `/api` scope: the one public `/api` route.
         .configure(openapi::configure)
+        .configure(docs_ui::configure)
         .configure(auth::configure)
         .configure(webhooks::configure)
         .configure(outbound::configure_webhooks)

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
+use crate::openapi_extra::Conventions;
 use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::docs::SecuritySchemes;
 
@@ -20,6 +21,9 @@ use crate::security::docs::SecuritySchemes;
         crate::health::healthz,
         crate::health::readyz,
         openapi_json,
+        crate::docs_ui::redirect,
+        crate::docs_ui::asset,
+        crate::openapi_extra::metrics,
         crate::auth::signin::signin,
         crate::auth::signout::signout,
         crate::auth::me::me,
@@ -72,6 +76,10 @@ use crate::security::docs::SecuritySchemes;
     components(schemas(
         ProblemDoc,
         FieldError,
+        crate::users::dto::RoleDoc,
+        crate::clients::dto::TagDoc,
+        crate::reads::settings::TimeRangeDoc,
+        crate::reads::settings::WorkingHoursDoc,
         crate::health::HealthStatus,
         crate::conversations::dto::ConversationDto,
         crate::conversations::dto::LastMessageDto,
@@ -147,9 +155,10 @@ use crate::security::docs::SecuritySchemes;
         crate::snapshots::dto::GeneratedSnapshot,
         crate::snapshots::dto::SnapshotList,
     )),
-    modifiers(&SecuritySchemes),
+    // `Conventions` after `SecuritySchemes`: it refers to the schemes declared there.
+    modifiers(&SecuritySchemes, &Conventions),
     tags((name = "health", description = "Liveness and readiness probes"),
-         (name = "meta", description = "This document"),
+         (name = "meta", description = "This document, its interactive page and the metrics"),
          (name = "auth", description = "Sign-in, sessions and invitations"),
          (name = "users", description = "Clinic members (admin only)"),
          (name = "api-tokens", description = "Bearer tokens for services (admin only)"),
@@ -178,7 +187,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     get,
     path = "/api/openapi.json",
     tag = "meta",
-    responses((status = 200, description = "OpenAPI document", content_type = "application/json"))
+    responses(
+        (status = 200, description = "OpenAPI document", content_type = "application/json",
+            example = json!({"openapi": "3.1.0", "info": {"title": "Atende API", "version": "0.1.0"}, "paths": {}})),
+        (status = 500, description = "The document could not be serialised", body = ProblemDoc,
+            content_type = "application/problem+json"),
+    )
 )]
 pub async fn openapi_json() -> Result<HttpResponse, Problem> {
     match &*DOCUMENT {

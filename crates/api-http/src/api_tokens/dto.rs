@@ -13,10 +13,11 @@ use uuid::Uuid;
 pub struct CreateApiTokenRequest {
     /// A label (`n8n production`).
     #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `admin` or `staff`.
     #[garde(skip)]
-    #[schema(value_type = String, example = "staff")]
+    #[schema(value_type = crate::users::dto::RoleDoc, example = "staff")]
     pub role: Role,
 }
 

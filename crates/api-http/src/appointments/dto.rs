@@ -130,6 +130,7 @@ pub struct CreateAppointmentRequest {
     pub status: Option<AppointmentStatusDto>,
     /// Notes, up to 2,000 characters.
     #[garde(length(chars, max = 2000))]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -160,6 +161,6 @@ pub struct UpdateAppointmentRequest {
     /// Notes (`null` clears them).
     #[garde(length(chars, max = 2000))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }

@@ -26,6 +26,7 @@ use crate::state::AppState;
     request_body = AcceptInviteRequest,
     responses(
         (status = 200, description = "Account created and signed in", body = AccountResponse),
+        (status = 403, description = "Foreign Origin (`csrf_rejected`)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, used or expired invitation", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "An account with this e-mail exists", body = ProblemDoc, content_type = "application/problem+json"),
     )

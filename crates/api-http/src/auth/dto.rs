@@ -13,10 +13,11 @@ use uuid::Uuid;
 pub struct SignInRequest {
     /// The account's e-mail.
     #[garde(length(chars, min = 1, max = 254))]
-    #[schema(example = "admin@clinica.demo")]
+    #[schema(example = "admin@clinica.demo", min_length = 1, max_length = 254)]
     pub email: String,
-    /// The password.
+    /// The password (at most 1,024 bytes).
     #[garde(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -24,11 +25,13 @@ pub struct SignInRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInviteRequest {
-    /// The one-time `inv_…` token from the invitation.
+    /// The one-time `inv_…` token from the invitation (at most 200 bytes).
     #[garde(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     /// The new password (15 to 256 characters).
     #[garde(length(chars, min = 15, max = 256))]
+    #[schema(min_length = 15, max_length = 256)]
     pub password: String,
 }
 

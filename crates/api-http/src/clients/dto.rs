@@ -133,23 +133,28 @@ pub struct ClientList {
 pub struct CreateClientRequest {
     /// Display name, 1 to 200 characters.
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Phone in any formatting; national numbers are read in the clinic's region (BR by
     /// default). Becomes the client's WhatsApp identity.
     #[garde(length(chars, min = 1, max = 32))]
-    #[schema(example = "+55 11 98765-4321")]
+    #[schema(example = "+55 11 98765-4321", min_length = 1, max_length = 32)]
     pub phone: Option<String>,
     /// E-mail, up to 254 characters.
     #[garde(length(chars, min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// Instagram username, with or without `@` (up to 30 characters without it).
     #[garde(length(chars, min = 1, max = 31))]
+    #[schema(min_length = 1, max_length = 31)]
     pub instagram_username: Option<String>,
     /// Notes, up to 2,000 characters.
     #[garde(length(chars, max = 2000))]
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
     /// At most 20 tags of 1 to 50 characters.
     #[garde(inner(length(max = 20), inner(length(chars, min = 1, max = 50))))]
+    #[schema(value_type = Option<Vec<TagDoc>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// Default `active` (webhooks create `lead`s).
     #[garde(skip)]
@@ -163,32 +168,38 @@ pub struct UpdateClientRequest {
     /// Display name, 1 to 200 characters.
     #[garde(length(chars, min = 1, max = 200))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     /// Phone in any formatting.
     #[garde(length(chars, min = 1, max = 32))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 32)]
     pub phone: Option<Option<String>>,
     /// E-mail.
     #[garde(length(chars, min = 3, max = 254))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 3, max_length = 254)]
     pub email: Option<Option<String>>,
     /// Instagram username.
     #[garde(length(chars, min = 1, max = 31))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 31)]
     pub instagram_username: Option<Option<String>>,
     /// Notes.
     #[garde(length(chars, max = 2000))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
     /// Replaces the tags (at most 20 of 1 to 50 characters).
     #[garde(inner(length(max = 20), inner(length(chars, min = 1, max = 50))))]
+    #[schema(value_type = Option<Vec<TagDoc>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// Funnel status.
     #[garde(skip)]
     pub status: Option<ClientStatusDto>,
 }
+
+/// A client tag, 1 to 50 characters.
+#[derive(ToSchema)]
+#[schema(as = Tag, min_length = 1, max_length = 50, example = "botox")]
+pub struct TagDoc(pub String);

@@ -29,6 +29,7 @@ pub struct StartRequest {
     pub client_id: Uuid,
     /// `whatsapp`, `instagram`, `email`, `sms` or `internal`.
     #[garde(length(chars, min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub channel: String,
 }
 
@@ -38,6 +39,7 @@ pub struct StartRequest {
 pub struct CloseRequest {
     /// Why (up to 200 characters).
     #[garde(inner(length(chars, min = 1, max = 200)))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: Option<String>,
 }
 

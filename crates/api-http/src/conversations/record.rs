@@ -17,18 +17,24 @@ use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
 
+/// Largest `metadata` accepted, serialised (422 above).
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+
 /// A media attachment.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MediaDto {
     /// Where the file is (https).
     #[garde(length(chars, min = 1, max = 2048))]
+    #[schema(min_length = 1, max_length = 2048)]
     pub url: String,
     /// Its MIME type.
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub mime_type: Option<String>,
     /// Its caption.
     #[garde(inner(length(chars, max = 4096)))]
+    #[schema(max_length = 4096)]
     pub caption: Option<String>,
 }
 
@@ -44,25 +50,31 @@ pub struct RecordRequest {
     pub client_id: Option<Uuid>,
     /// `whatsapp`, `instagram`, `email`, `sms` or `internal`.
     #[garde(length(chars, min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub channel: String,
     /// `inbound` or `outbound`.
     #[garde(length(chars, min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub direction: String,
     /// `text` (default), `image`, `audio`, `video`, `document`, `location`, `sticker`, `reaction`,
     /// `interactive`, `button`, `contacts`, `system`, `unsupported` or `unknown`.
     #[garde(inner(length(chars, min = 1, max = 20)))]
+    #[schema(min_length = 1, max_length = 20)]
     pub content_type: Option<String>,
     /// The text (up to 10,000 characters).
     #[garde(inner(length(chars, max = 10000)))]
+    #[schema(max_length = 10000)]
     pub text: Option<String>,
     /// An attachment.
     #[garde(dive)]
     pub media: Option<MediaDto>,
     /// `received` (inbound default), or `queued`/`sent` (outbound default)/`delivered`/`read`/`failed`.
     #[garde(inner(length(chars, min = 1, max = 20)))]
+    #[schema(min_length = 1, max_length = 20)]
     pub status: Option<String>,
     /// The provider's message id; the same one twice stores one message (`duplicate: true`).
     #[garde(inner(length(chars, min = 1, max = 256)))]
+    #[schema(min_length = 1, max_length = 256)]
     pub external_id: Option<String>,
     /// When it happened (default now).
     #[garde(skip)]
@@ -110,7 +122,7 @@ fn to_command(body: RecordRequest, caller: &Caller) -> Result<RecordInteraction,
         if serde_json::to_vec(meta)
             .map(|v| v.len())
             .unwrap_or(usize::MAX)
-            > 16 * 1024
+            > MAX_METADATA_BYTES
         {
             return Err(field("metadata", "must be at most 16 KiB"));
         }

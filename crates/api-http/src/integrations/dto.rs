@@ -59,18 +59,23 @@ impl From<StatusDto> for IntegrationStatus {
 pub struct SecretsInput {
     /// Verifies Atende-signed deliveries from n8n (`X-Atende-Signature`).
     #[garde(inner(length(chars, min = 8, max = 512)))]
+    #[schema(min_length = 8, max_length = 512)]
     pub webhook_secret: Option<String>,
     /// Meta's app secret (verifies `X-Hub-Signature-256`).
     #[garde(inner(length(chars, min = 8, max = 512)))]
+    #[schema(min_length = 8, max_length = 512)]
     pub app_secret: Option<String>,
     /// Meta's webhook verify token (the GET handshake).
     #[garde(inner(length(chars, min = 8, max = 512)))]
+    #[schema(min_length = 8, max_length = 512)]
     pub verify_token: Option<String>,
     /// Signs Atende's calls to the n8n outbound webhook.
     #[garde(inner(length(chars, min = 8, max = 512)))]
+    #[schema(min_length = 8, max_length = 512)]
     pub outbound_secret: Option<String>,
     /// The OpenAI-compatible API key.
     #[garde(inner(length(chars, min = 8, max = 512)))]
+    #[schema(min_length = 8, max_length = 512)]
     pub api_key: Option<String>,
 }
 
@@ -92,12 +97,12 @@ impl From<SecretsInput> for IntegrationSecrets {
 pub struct CreateIntegrationRequest {
     /// `whatsapp`, `instagram`, `n8n` or `openai`; cannot be changed later.
     #[garde(skip)]
-    #[schema(value_type = String, example = "whatsapp")]
+    #[schema(example = "whatsapp")]
     pub provider: ProviderDto,
     /// The WhatsApp `phone_number_id`, the Instagram account id, or a name (n8n, openai);
     /// unique per provider across all clinics; cannot be changed later.
     #[garde(length(chars, min = 1, max = 200))]
-    #[schema(example = "109876543210987")]
+    #[schema(example = "109876543210987", min_length = 1, max_length = 200)]
     pub account_id: String,
     /// Non-secret settings (a JSON object of at most 8 KiB; no key naming a secret, token, key
     /// or password). n8n: `outbound_url` (https). openai: `base_url` (https), `model`.
@@ -122,23 +127,23 @@ fn empty_object() -> serde_json::Value {
 pub struct SecretsPatchInput {
     /// See [`SecretsInput::webhook_secret`].
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 512)]
     pub webhook_secret: Option<Option<String>>,
     /// See [`SecretsInput::app_secret`].
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 512)]
     pub app_secret: Option<Option<String>>,
     /// See [`SecretsInput::verify_token`].
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 512)]
     pub verify_token: Option<Option<String>>,
     /// See [`SecretsInput::outbound_secret`].
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 512)]
     pub outbound_secret: Option<Option<String>>,
     /// See [`SecretsInput::api_key`].
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 8, max_length = 512)]
     pub api_key: Option<Option<String>>,
 }
 
@@ -180,7 +185,7 @@ pub struct UpdateIntegrationRequest {
     pub secrets: Option<SecretsPatchInput>,
     /// `active` or `inactive`.
     #[garde(skip)]
-    #[schema(value_type = Option<String>, example = "inactive")]
+    #[schema(example = "inactive")]
     pub status: Option<StatusDto>,
 }
 

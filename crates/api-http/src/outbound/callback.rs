@@ -46,7 +46,8 @@ fn problem(e: InboundError) -> Problem {
 /// # Errors
 /// 400 (not JSON), 401 `invalid_signature` / `stale_signature`, 413, 422, 429 `rate_limited`.
 #[utoipa::path(post, path = "/webhooks/n8n/status", tag = "webhooks",
-    request_body(content = Object, description = "{account_id, interaction_id?, message_id?, status: sent|delivered|read|failed, error?: {code, title}, timestamp}"),
+    request_body(content = Object, description = "{account_id, interaction_id?, message_id?, status: sent|delivered|read|failed, error?: {code, title}, timestamp}; at most 256 KiB (`x-max-body-bytes`)",
+        example = json!({"account_id": "relay", "interaction_id": "0193a7e2-5b1c-7a07-8f00-000000000007", "message_id": "wamid.HBgMNTUxMTk4NzY1NDMyMRUCABIYFjNFQjA", "status": "delivered", "timestamp": "2026-03-10T12:00:05Z"})),
     params(("X-Atende-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, \"<t>.<body>\")>")),
     responses(
         (status = 200, description = "Applied, ignored or unmatched", body = StatusCallbackResponse),

@@ -28,9 +28,11 @@ pub struct SendRequest {
     pub conversation_id: Uuid,
     /// `whatsapp`, `instagram`, … (default: where the patient last wrote, else the thread's).
     #[garde(inner(length(chars, min = 1, max = 20)))]
+    #[schema(min_length = 1, max_length = 20)]
     pub channel: Option<String>,
     /// The text, 1 to 4096 characters.
     #[garde(length(chars, min = 1, max = 4096))]
+    #[schema(min_length = 1, max_length = 4096)]
     pub message: String,
 }
 

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use app::reads::SettingsError;
 use domain::reads::{ClinicSettings, SettingsPatch, WorkingHours};
+use garde::Validate;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -14,7 +15,7 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettingsDto {
     /// `{mon: [{start: "08:00", end: "12:00"}], …}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = WorkingHoursDoc)]
     pub working_hours: WorkingHours,
     /// Contact e-mail.
     pub contact_email: Option<String>,
@@ -50,30 +51,94 @@ fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String
 }
 
 /// `PATCH /api/settings`: only the fields given change.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+///
+/// The garde rules only cap lengths (oversized values are refused before anything else); the
+/// use case checks the values themselves and names every bad field at once.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatchDto {
-    /// Replaces the whole week (days absent from it are closed).
-    #[schema(value_type = Option<Object>)]
+    /// Replaces the whole week (days absent from it are closed). Checked by the use case: day
+    /// names, `HH:MM` times, start before end, no overlaps, at most 4 ranges a day.
+    #[garde(skip)]
+    #[schema(value_type = Option<WorkingHoursDoc>)]
     pub working_hours: Option<WorkingHours>,
-    /// E-mail, or null to clear.
+    /// E-mail (up to 254 characters), or null to clear.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[garde(length(chars, max = 254))]
+    #[schema(value_type = Option<String>, max_length = 254)]
     pub contact_email: Option<Option<String>>,
-    /// Phone (any formatting; stored E.164), or null to clear.
+    /// Phone (any formatting, up to 32 characters; stored E.164), or null to clear.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[garde(length(chars, max = 32))]
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub contact_phone: Option<Option<String>>,
-    /// https URL, or null to clear.
+    /// https URL (up to 2,048 bytes), or null to clear.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[garde(length(max = 2048))]
+    #[schema(value_type = Option<String>, min_length = 9, max_length = 2048)]
     pub logo_url: Option<Option<String>>,
-    /// IANA timezone.
+    /// IANA timezone (up to 64 bytes).
+    #[garde(length(max = 64))]
+    #[schema(max_length = 64, example = "America/Sao_Paulo")]
     pub timezone: Option<String>,
     /// `pt-BR`, `en-US` or `es-ES`.
+    #[garde(length(chars, max = 5))]
+    #[schema(max_length = 5, example = "pt-BR")]
     pub locale: Option<String>,
     /// 1 to 720 hours.
+    #[garde(skip)]
+    #[schema(minimum = 1, maximum = 720)]
     pub conversation_window_hours: Option<u32>,
+}
+
+/// One opening range of a day (the schema of `domain::reads::TimeRange`).
+#[derive(ToSchema)]
+#[schema(as = TimeRange)]
+pub struct TimeRangeDoc {
+    /// `HH:MM`, before `end`.
+    #[schema(
+        min_length = 5,
+        max_length = 5,
+        pattern = "^[0-2][0-9]:[0-5][0-9]$",
+        example = "08:00"
+    )]
+    pub start: String,
+    /// `HH:MM`.
+    #[schema(
+        min_length = 5,
+        max_length = 5,
+        pattern = "^[0-2][0-9]:[0-5][0-9]$",
+        example = "12:00"
+    )]
+    pub end: String,
+}
+
+/// The week's opening hours (the schema of `domain::reads::WorkingHours`): up to 4
+/// non-overlapping ranges a day; a day that is absent is closed. Other keys are refused (422).
+#[derive(ToSchema)]
+#[schema(as = WorkingHours)]
+pub struct WorkingHoursDoc {
+    /// Monday.
+    #[schema(max_items = 4)]
+    pub mon: Option<Vec<TimeRangeDoc>>,
+    /// Tuesday.
+    #[schema(max_items = 4)]
+    pub tue: Option<Vec<TimeRangeDoc>>,
+    /// Wednesday.
+    #[schema(max_items = 4)]
+    pub wed: Option<Vec<TimeRangeDoc>>,
+    /// Thursday.
+    #[schema(max_items = 4)]
+    pub thu: Option<Vec<TimeRangeDoc>>,
+    /// Friday.
+    #[schema(max_items = 4)]
+    pub fri: Option<Vec<TimeRangeDoc>>,
+    /// Saturday.
+    #[schema(max_items = 4)]
+    pub sat: Option<Vec<TimeRangeDoc>>,
+    /// Sunday.
+    #[schema(max_items = 4)]
+    pub sun: Option<Vec<TimeRangeDoc>>,
 }
 
 /// The clinic's settings (any member).
@@ -107,6 +172,7 @@ pub async fn update(
     state: web::Data<AppState>,
     body: web::Json<SettingsPatchDto>,
 ) -> Result<HttpResponse, Problem> {
+    body.validate()?;
     let b = body.into_inner();
     let patch = SettingsPatch {
         working_hours: b.working_hours,

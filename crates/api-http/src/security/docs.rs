@@ -4,8 +4,10 @@ use utoipa::Modify;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-/// Declares `session_cookie` (our session cookie; `__Host-atende_session` in secure mode) and
-/// `bearer` (an `atk_` API token, or a Supabase access token in Supabase mode).
+/// Declares `session_cookie` (our session cookie; `__Host-atende_session` in secure mode),
+/// `bearer` (an `atk_` API token, or a Supabase access token in Supabase mode), the webhook
+/// signatures `relay_signature` (`X-Atende-Signature`) and `meta_signature`
+/// (`X-Hub-Signature-256`), and `metrics_token` (the bearer of `GET /metrics`).
 pub struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -27,6 +29,32 @@ impl Modify for SecuritySchemes {
                     .description(Some(
                         "An `atk_…` API token, or a Supabase access token in Supabase mode.",
                     ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "relay_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Atende-Signature",
+                "Deliveries from the n8n relay: `t=<unix seconds>,v1=<hex HMAC-SHA256(webhook_secret, \
+                 \"<t>.<raw body>\")>` with the integration's `webhook_secret`; `t` within 5 \
+                 minutes of the server's clock.",
+            ))),
+        );
+        components.add_security_scheme(
+            "meta_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Hub-Signature-256",
+                "Deliveries from Meta: `sha256=<hex HMAC-SHA256(app_secret, raw body)>` with the \
+                 integration's `app_secret`.",
+            ))),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`Authorization: Bearer <ATENDE_METRICS_TOKEN>`."))
                     .build(),
             ),
         );

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// Highest price accepted, in cents (422 above).
+pub const MAX_PRICE_CENTS: i64 = 10_000_000_000;
+
 /// A service of the catalogue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceDto {
@@ -64,18 +67,28 @@ pub struct ServiceList {
 pub struct CreateServiceRequest {
     /// Name, 1 to 200 characters.
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Description, up to 2,000 characters.
     #[garde(length(chars, max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
-    /// Price in cents, ≥ 0.
-    #[garde(range(min = 0))]
+    /// Price in cents, 0 to 10,000,000,000.
+    #[garde(range(min = 0, max = MAX_PRICE_CENTS))]
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub price_cents: i64,
     /// ISO 4217 code (default `BRL`).
     #[garde(pattern(r"^[A-Z]{3}$"))]
+    #[schema(
+        pattern = "^[A-Z]{3}$",
+        min_length = 3,
+        max_length = 3,
+        example = "BRL"
+    )]
     pub currency: Option<String>,
     /// 5 to 1,440 minutes.
     #[garde(range(min = 5, max = 1440))]
+    #[schema(minimum = 5, maximum = 1440)]
     pub duration_minutes: i32,
     /// Bookable (default `true`).
     #[garde(skip)]
@@ -88,20 +101,29 @@ pub struct CreateServiceRequest {
 pub struct UpdateServiceRequest {
     /// Name, 1 to 200 characters.
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Description, up to 2,000 characters.
     #[garde(length(chars, max = 2000))]
     #[serde(default, deserialize_with = "crate::crm::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
-    /// Price in cents, ≥ 0.
-    #[garde(range(min = 0))]
+    /// Price in cents, 0 to 10,000,000,000.
+    #[garde(range(min = 0, max = MAX_PRICE_CENTS))]
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub price_cents: Option<i64>,
     /// ISO 4217 code.
     #[garde(pattern(r"^[A-Z]{3}$"))]
+    #[schema(
+        pattern = "^[A-Z]{3}$",
+        min_length = 3,
+        max_length = 3,
+        example = "BRL"
+    )]
     pub currency: Option<String>,
     /// 5 to 1,440 minutes.
     #[garde(range(min = 5, max = 1440))]
+    #[schema(minimum = 5, maximum = 1440)]
     pub duration_minutes: Option<i32>,
     /// Bookable.
     #[garde(skip)]

@@ -54,17 +54,20 @@ pub struct UserList {
 pub struct CreateUserRequest {
     /// E-mail (unique in the clinic).
     #[garde(length(chars, min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// Display name.
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// `admin` or `staff`.
     #[garde(skip)]
-    #[schema(value_type = String, example = "staff")]
+    #[schema(value_type = RoleDoc, example = "staff")]
     pub role: Role,
     /// With a password (15 to 256 characters) the account is active at once; without one an
     /// invitation token is returned.
     #[garde(inner(length(chars, min = 15, max = 256)))]
+    #[schema(min_length = 15, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -95,12 +98,23 @@ pub enum SettableStatus {
 pub struct UpdateUserRequest {
     /// New display name.
     #[garde(inner(length(chars, min = 1, max = 200)))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New role.
     #[garde(skip)]
-    #[schema(value_type = Option<String>, example = "admin")]
+    #[schema(value_type = Option<RoleDoc>, example = "admin")]
     pub role: Option<Role>,
     /// New status.
     #[garde(skip)]
     pub status: Option<SettableStatus>,
+}
+
+/// A member's or token's role (the schema of `domain::auth::Role`).
+#[derive(ToSchema)]
+#[schema(as = Role, rename_all = "snake_case")]
+pub enum RoleDoc {
+    /// Everything, including members, API tokens, integrations and settings.
+    Admin,
+    /// Day-to-day work: patients, bookings, conversations.
+    Staff,
 }

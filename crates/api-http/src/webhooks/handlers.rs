@@ -250,7 +250,8 @@ fn meta_accounts(provider: Provider, body: &[u8]) -> Vec<String> {
 /// 400 (not JSON), 401 `invalid_signature` / `stale_signature` (bad, stale, foreign or missing
 /// signature; unknown or inactive account), 413, 422 (nothing stored), 429 `rate_limited`.
 #[utoipa::path(post, path = "/webhooks/whatsapp", tag = "webhooks",
-    request_body(content = Object, description = "The relay payload (one message or {account_id, messages}) or Meta's whatsapp_business_account envelope"),
+    request_body(content = Object, description = "The relay payload (one message or {account_id, messages}) or Meta's whatsapp_business_account envelope; at most 256 KiB (`x-max-body-bytes`)",
+        example = json!({"account_id": "109876543210987", "message_id": "wamid.HBgMNTUxMTk4NzY1NDMyMRUCABIYFjNFQjA", "from": {"id": "5511987654321", "phone": "+5511987654321", "name": "Maria", "username": null}, "type": "text", "text": "Olá, quero marcar uma avaliação", "media": null, "timestamp": 1780000000})),
     params(
         ("X-Atende-Signature" = Option<String>, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(webhook_secret, \"<t>.<body>\")> (relay)"),
         ("X-Hub-Signature-256" = Option<String>, Header, description = "sha256=<hex HMAC-SHA256(app_secret, body)> (Meta)"),
@@ -277,7 +278,8 @@ pub async fn whatsapp(
 /// # Errors
 /// As `POST /webhooks/whatsapp`.
 #[utoipa::path(post, path = "/webhooks/instagram", tag = "webhooks",
-    request_body(content = Object, description = "The relay payload or Meta's instagram envelope"),
+    request_body(content = Object, description = "The relay payload or Meta's instagram envelope; at most 256 KiB (`x-max-body-bytes`)",
+        example = json!({"object": "instagram", "entry": [{"id": "17841400000000000", "time": 1773144000, "messaging": [{"sender": {"id": "1234567890"}, "recipient": {"id": "17841400000000000"}, "timestamp": 1773144000000_u64, "message": {"mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAw", "text": "Olá! Tem horário amanhã?"}}]}]})),
     responses(
         (status = 200, description = "Stored", body = RelayResponse),
         (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
@@ -320,7 +322,7 @@ async fn verify(
 /// 403 `verification_failed`.
 #[utoipa::path(get, path = "/webhooks/whatsapp", tag = "webhooks", params(HubQuery),
     responses(
-        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain"),
+        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain", example = "1158201444"),
         (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn verify_whatsapp(
@@ -336,7 +338,7 @@ pub async fn verify_whatsapp(
 /// 403 `verification_failed`.
 #[utoipa::path(get, path = "/webhooks/instagram", tag = "webhooks", params(HubQuery),
     responses(
-        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain"),
+        (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain", example = "1158201444"),
         (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn verify_instagram(
