@@ -221,8 +221,6 @@ impl ModelAnalyzers for MeteredModels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::ports::analyzer::MockContextAnalyzer;
-    use domain::ports::snapshots::MockModelAnalyzers;
     use secrecy::SecretString;
     use serde_json::json;
 
@@ -264,22 +262,41 @@ mod tests {
         assert_eq!(job_outcome(&sent), "done");
     }
 
+    /// An analyzer that always refuses.
+    struct Refusing;
+
+    #[async_trait]
+    impl ContextAnalyzer for Refusing {
+        async fn analyze(
+            &self,
+            _input: AnalysisInput,
+            _api_key: Option<String>,
+        ) -> Result<AnalysisReport, AnalyzerError> {
+            Err(AnalyzerError::Refused("no".into()))
+        }
+    }
+
+    /// Models whose every endpoint is [`Refusing`].
+    struct RefusingModels;
+
+    impl ModelAnalyzers for RefusingModels {
+        fn has_default_key(&self) -> bool {
+            true
+        }
+
+        fn endpoint(
+            &self,
+            _base_url: Option<String>,
+            _model: Option<String>,
+        ) -> anyhow::Result<Arc<dyn ContextAnalyzer>> {
+            Ok(Arc::new(Refusing))
+        }
+    }
+
     #[tokio::test]
     async fn metered_models_label_their_endpoints_openai_and_record_failures() {
-        let mut inner = MockContextAnalyzer::new();
-        inner
-            .expect_analyze()
-            .times(1)
-            .returning(|_, _| Err(AnalyzerError::Refused("no".into())));
-        let inner: Arc<dyn ContextAnalyzer> = Arc::new(inner);
-        let mut models = MockModelAnalyzers::new();
-        models.expect_has_default_key().return_const(true);
-        models
-            .expect_endpoint()
-            .times(1)
-            .returning(move |_, _| Ok(inner.clone()));
         let metrics = Metrics::default();
-        let metered = MeteredModels::new(Arc::new(models), metrics.clone());
+        let metered = MeteredModels::new(Arc::new(RefusingModels), metrics.clone());
         assert!(metered.has_default_key());
         let analyzer = metered.endpoint(None, None).unwrap();
         let err = analyzer.analyze(sample_input(), None).await.unwrap_err();
@@ -293,6 +310,7 @@ mod tests {
             text.contains(r#"atende_analyzer_duration_seconds_count{analyzer="openai"} 1"#),
             "{text}"
         );
+        assert!(!text.contains("atende_analyzer_tokens_total{"), "{text}");
     }
 
     fn sample_input() -> AnalysisInput {

@@ -429,9 +429,18 @@ fn serve(
     db: &infra_postgres::testing::TestDb,
     env: &[(&str, &str)],
 ) -> (std::process::Child, String) {
+    run("serve", db, env)
+}
+
+/// `atende <command>` with `env` and a free `ATENDE_BIND`; returns the child and that address.
+fn run(
+    command: &str,
+    db: &infra_postgres::testing::TestDb,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let bind = format!("127.0.0.1:{}", free_port());
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_atende"));
-    cmd.arg("serve")
+    cmd.arg(command)
         .env_clear()
         .env("DATABASE_URL", &db.url)
         .env("ATENDE_BIND", &bind)
@@ -496,4 +505,23 @@ async fn the_binary_serves_metrics_as_its_two_variables_say() {
     child.kill().ok();
     child.wait().ok();
     assert_eq!(status, 404);
+
+    // A worker-only node serves its own metrics on the separate bind.
+    let metrics_bind = format!("127.0.0.1:{}", free_port());
+    let (mut child, _) = run(
+        "worker",
+        &db,
+        &[("ATENDE_METRICS_BIND", metrics_bind.as_str())],
+    );
+    let url = format!("http://{metrics_bind}/metrics");
+    let status = status_when_up(&url, false).await;
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(status, 200);
+    assert!(value(&text, "atende_db_pool_max").is_some(), "{text}");
+    assert!(
+        text.contains("atende_outbox_queue_depth{"),
+        "the worker's scrape reads the queue:\n{text}"
+    );
 }
