@@ -372,22 +372,29 @@ fn limit_free_form_fields(openapi: &mut OpenApi) {
     }
 }
 
-/// Prometheus metrics in the text exposition format (documentation only: served by the
-/// metrics module when `ATENDE_METRICS_TOKEN` is set).
+/// Prometheus metrics of this process (OpenMetrics text; never public).
+///
+/// Request latency by route and status, webhook deliveries, the outbox, background jobs, the
+/// analyst's calls and tokens, the database pool (see `docs/metrics.md`). Never public: with `ATENDE_METRICS_TOKEN` it is served here behind that Bearer token; with
+/// `ATENDE_METRICS_BIND` only on that separate listener; with neither, not at all. (This item
+/// documents `api_http::metrics::scrape`, which the metrics module routes.)
 ///
 /// # Errors
-/// 401 without the metrics bearer token.
+/// 401 without the metrics bearer token or with a wrong one; 404 when metrics are not served on
+/// this listener.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "meta",
     responses(
-        (status = 200, description = "Prometheus text format 0.0.4", body = String,
-            content_type = "text/plain; version=0.0.4",
-            example = "# TYPE atende_http_requests_total counter\natende_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 3\n"),
+        (status = 200, description = "OpenMetrics text (scraped natively by Prometheus)", body = String,
+            content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            example = "# TYPE atende_webhook_deliveries counter\natende_webhook_deliveries_total{provider=\"relay\",outcome=\"accepted\"} 3\n# EOF\n"),
         (status = 401, description = "Missing or wrong `Authorization: Bearer <ATENDE_METRICS_TOKEN>`",
+            body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are not served on this listener (neither variable set, or `ATENDE_METRICS_BIND` set)",
             body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
-#[allow(dead_code)] // Documentation only: never routed from this crate.
+#[allow(dead_code)] // Documentation only: the route is registered by `crate::metrics`.
 pub(crate) async fn metrics() {}

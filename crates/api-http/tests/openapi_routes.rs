@@ -104,7 +104,14 @@ fn configure_prefixes() -> BTreeMap<String, &'static str> {
     let mut prefixes = BTreeMap::new();
     for (at, _) in lib.match_indices(".configure(") {
         let name = &lib[at + ".configure(".len()..];
-        let name = &name[..name.find(')').unwrap()];
+        // `.configure(path)` or `.configure(|cfg| path(cfg, …))`.
+        let name = match name.strip_prefix('|') {
+            Some(closure) => {
+                let call = closure[closure.find('|').unwrap() + 1..].trim_start();
+                &call[..call.find('(').unwrap()]
+            }
+            None => &name[..name.find(')').unwrap()],
+        };
         if !name.contains("::") {
             continue; // `extra`: the test-only hook
         }
@@ -148,13 +155,21 @@ fn served_in_source() -> BTreeSet<(String, String)> {
                 continue;
             }
             let qualified = format!("{module}::{name}");
-            // Routes registered on the `App` itself, in `lib.rs`, have no prefix.
-            let prefix = if module == "lib" {
+            // A re-exported function is configured by its public path (`metrics::configure`
+            // for `metrics::http::configure`).
+            let exported = format!("{}::{name}", module.split("::").next().unwrap_or_default());
+            // Routes registered on the `App` itself, in `lib.rs`, and on an `App` of their own
+            // (the separate metrics listener) have no prefix.
+            let prefix = if module == "lib" || body.contains("App::new()") {
                 ""
             } else {
-                prefixes.get(&qualified).copied().unwrap_or_else(|| {
-                    panic!("{qualified} registers routes but lib.rs does not `.configure` it")
-                })
+                prefixes
+                    .get(&qualified)
+                    .or_else(|| prefixes.get(&exported))
+                    .copied()
+                    .unwrap_or_else(|| {
+                        panic!("{qualified} registers routes but lib.rs does not `.configure` it")
+                    })
             };
             collect_routes(body, prefix, &qualified, &mut routes);
         }

@@ -34,6 +34,8 @@ const VERIFY_TOKEN: &str = "verify-token-docs-whatsapp";
 const IG_VERIFY_TOKEN: &str = "verify-token-docs-instagram";
 /// The clinic's OpenAI key.
 const OPENAI_KEY: &str = "sk-docs-clinic-key-0123456789";
+/// The `/metrics` scrape token.
+const METRICS_TOKEN: &str = "metrics-docs-token-0123456789";
 const WHATSAPP_ACCOUNT: &str = "109876543210987";
 const INSTAGRAM_ACCOUNT: &str = "17841400000000001";
 const N8N_ACCOUNT: &str = "relay";
@@ -57,7 +59,10 @@ fn signed(secret: &str, body: &Value) -> (Vec<u8>, String) {
 
 #[tokio::test]
 async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_date() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_metrics(api_http::metrics::MetricsAccess::Bearer(
+        secrecy::SecretString::from(METRICS_TOKEN),
+    ))
+    .await;
     let n8n = FakeN8n::start(&[400]).await; // the first reply fails at once, for the retry
     let (_model, model_url) = model_support::fake_model();
     let clinic = app.clinic("Clínica Sorriso").await;
@@ -70,6 +75,10 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
     rec.send(Req::get("/healthz", anon), 200).await;
     rec.send(Req::get("/readyz", anon), 200).await;
     let doc = rec.send(Req::get("/api/openapi.json", anon), 200).await;
+    // `/docs` redirects (308) to `/docs/`; the client follows it.
+    rec.send(Req::get("/docs", anon), 200).await;
+    rec.send(Req::get("/docs/swagger-initializer.js", anon), 200)
+        .await;
 
     // Sessions, users and invitations.
     let admin_browser = app.browser();
@@ -387,6 +396,10 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
     )
     .await;
 
+    // The operator's scrape, after all of the above.
+    rec.send(Req::get("/metrics", Who::Token(METRICS_TOKEN)), 200)
+        .await;
+
     // No secret ever comes back.
     rec.assert_never_returned(&[
         RELAY_SECRET,
@@ -397,6 +410,7 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
         OUTBOUND_SECRET,
         N8N_CALLBACK_SECRET,
         ROTATED_RELAY_SECRET,
+        METRICS_TOKEN,
     ]);
 
     // Every operation has an example; every call is an operation.
@@ -407,6 +421,7 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
 
     let mut n = Normaliser::new(SCENARIO_DAY);
     n.literal(&app.base, "http://127.0.0.1:8080");
+    n.literal(METRICS_TOKEN, "<ATENDE_METRICS_TOKEN>");
     n.literal(
         n8n.url.trim_end_matches("/webhook/atende-out"),
         "https://n8n.sorriso.example",

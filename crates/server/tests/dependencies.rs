@@ -1,7 +1,7 @@
 //! The offline part of the dependency audit (`docs/security.md`, "Dependencies"): every crate
 //! comes from crates.io, its licence is one we accept, no banned crate is in the tree, and the
 //! cryptography comes from one RustCrypto generation. Read from `cargo metadata --locked
-//! --offline`, so it runs wherever the build did. Security advisories need the RustSec database
+//! --offline` for the build platform, so it runs wherever the build did. Security advisories need the RustSec database
 //! from the network: `just audit` (see docs/security.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -52,9 +52,26 @@ const SINGLE_VERSION: &[&str] = &[
     "argon2",
 ];
 
+/// The platform this test was built for (`rustc -vV`'s `host`).
+fn host() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let out = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("run rustc -vV");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc -vV names its host")
+}
+
+/// The dependency graph for this platform. Filtering by platform keeps `--offline` working on a
+/// fresh machine, where only this platform's crates were downloaded by the build.
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+    let host = host();
     let out = std::process::Command::new(cargo)
         .args([
             "metadata",
@@ -62,6 +79,8 @@ fn metadata() -> Value {
             "1",
             "--locked",
             "--offline",
+            "--filter-platform",
+            &host,
             "--manifest-path",
             root,
         ])

@@ -158,12 +158,43 @@ fn body_text(out: &mut String, body: &Body, n: &mut Normaliser) {
             out.push('\n');
         }
         Body::Text(t) => {
-            out.push_str(&n.text(t));
-            if !t.ends_with('\n') {
+            let shown = abridge_text(t);
+            out.push_str(&n.text(&shown));
+            if !shown.ends_with('\n') {
                 out.push('\n');
             }
         }
     }
+}
+
+/// Text bodies (the `/docs` page, its scripts, a metrics scrape) keep their first 12 lines of at
+/// most 160 characters each.
+fn abridge_text(t: &str) -> String {
+    const LINES: usize = 12;
+    const WIDTH: usize = 160;
+    if t.trim_end().ends_with("# EOF") {
+        // A metrics scrape: its values and the order of label sets vary from run to run, so
+        // only the first families' descriptions are shown.
+        let mut kept: Vec<&str> = t
+            .lines()
+            .filter(|l| l.starts_with("# HELP") || l.starts_with("# TYPE"))
+            .take(LINES)
+            .collect();
+        kept.extend(["…", "# EOF"]);
+        return kept.join("\n");
+    }
+    let mut kept: Vec<String> = t
+        .lines()
+        .take(LINES)
+        .map(|l| match l.char_indices().nth(WIDTH) {
+            Some((cut, _)) => format!("{}…", &l[..cut]),
+            None => l.to_owned(),
+        })
+        .collect();
+    if t.lines().nth(LINES).is_some() || kept.iter().any(|l| l.ends_with('…')) {
+        kept.push("…".to_owned());
+    }
+    kept.join("\n")
 }
 
 /// Shortens what would drown the page: the OpenAPI document keeps its header and the names of
