@@ -15,6 +15,7 @@ use crate::security::docs::SecuritySchemes;
 #[openapi(
     info(
         title = "Atende API",
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary"),
         description = "Multi-tenant clinic CRM. Errors are RFC 9457 `application/problem+json`."
     ),
     paths(
@@ -166,7 +167,10 @@ use crate::security::docs::SecuritySchemes;
          (name = "services", description = "The clinic's catalogue"),
          (name = "appointments", description = "Bookings; a professional is never double-booked"),
          (name = "integrations", description = "Channel accounts and their encrypted secrets (admin only)"),
-         (name = "snapshots", description = "The analyst agent's context snapshots of a patient"))
+         (name = "snapshots", description = "The analyst agent's context snapshots of a patient"),
+         (name = "conversations", description = "Threads and messages: start, list, read, close, record, send and retry replies"),
+         (name = "frontend", description = "The screens of the clinic's web app: home, inbox, patient profile, settings"),
+         (name = "webhooks", description = "Signed deliveries from n8n and Meta, the Meta handshakes and n8n's delivery-status callbacks"))
 )]
 pub struct ApiDoc;
 

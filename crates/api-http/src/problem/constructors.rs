@@ -37,6 +37,7 @@ impl Problem {
             "unauthenticated",
             "Authentication required",
         )
+        .with_detail("Sign in for a session cookie, or send `Authorization: Bearer <token>`.")
     }
 
     /// 401 `invalid_signature`: a signed request (webhook) failed verification.
@@ -46,6 +47,7 @@ impl Problem {
             "invalid_signature",
             "Invalid signature",
         )
+        .with_detail("The signature header is missing or does not match the raw body under this account's secret.")
     }
 
     /// 401 `stale_signature`: a signed request's timestamp is outside the accepted window.
@@ -55,17 +57,28 @@ impl Problem {
             "stale_signature",
             "Stale signature",
         )
+        .with_detail("The signature's timestamp is more than 300 seconds from the server's clock.")
     }
 
     /// 403 with `code` (`forbidden`, `no_company`, `csrf_rejected`, …).
     pub fn forbidden(code: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, "Forbidden")
+        let code = code.into();
+        let detail = match code.as_ref() {
+            "csrf_rejected" => {
+                "A cookie-authenticated write must come from this server's origin or one in ATENDE_ALLOWED_ORIGINS."
+            }
+            "no_company" => "This account is not a member of any clinic.",
+            "user_disabled" => "This member is disabled in the clinic.",
+            _ => "Your role in this clinic does not allow this.",
+        };
+        Self::new(StatusCode::FORBIDDEN, code, "Forbidden").with_detail(detail)
     }
 
     /// 404 `not_found`. Deliberately says nothing about whether the resource exists elsewhere
     /// (e.g. in another clinic).
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+            .with_detail("There is no such resource in this clinic.")
     }
 
     /// 405 `method_not_allowed`.
