@@ -43,16 +43,13 @@ schema:
     diesel print-schema --database-url "$url" > crates/infra-postgres/src/schema.rs; \
     psql "$ATENDE_TEST_DATABASE_URL" -qc "drop database atende_schema_gen"
 
-# The benchmark dataset (issue 11): `atende seed --scale` into the scratch database `atende_scale`
-# (10 clinics × 10,000 clients, 2 M messages; `just seed-scale 0.01` for a tiny one).
+# The benchmark dataset (10 clinics × 10,000 clients, 2 M messages) in the scratch database atende_scale; `just seed-scale 0.01` for a tiny one.
 seed-scale factor="1":
     eval "$(scripts/dev-db.sh)"; \
     cargo build --release --bin atende; \
     scripts/bench/seed-scale.sh {{factor}}
 
-# Benchmarks at clinic-chain scale (issue 11, docs/performance.md): release build, scratch database,
-# scale seed, server with raised webhook limits, then ingest + exactly-once, the pgbench limit,
-# reads and peak RSS; one table, raw report in bench/results/. About 6-10 minutes. Not part of `test`.
+# Release build, scratch database, scale seed, then ingest + exactly-once, the pgbench limit, reads, peak RSS (docs/performance.md; ~6-10 min).
 bench:
     eval "$(scripts/dev-db.sh)"; \
     cargo build --release --bin atende --bin atende-bench; \
