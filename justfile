@@ -61,3 +61,15 @@ audit:
     else \
         echo "install cargo-audit (cargo install cargo-audit --locked) or cargo-deny" >&2; exit 1; \
     fi
+
+# The benchmark dataset (10 clinics × 10,000 clients, 2 M messages) in the scratch database atende_scale; `just seed-scale 0.01` for a tiny one.
+seed-scale factor="1":
+    eval "$(scripts/dev-db.sh)"; \
+    cargo build --release --bin atende; \
+    scripts/bench/seed-scale.sh {{factor}}
+
+# Release build, scratch database, scale seed, then ingest + exactly-once, the pgbench limit, reads, peak RSS (docs/performance.md; ~6-10 min).
+bench:
+    eval "$(scripts/dev-db.sh)"; \
+    cargo build --release --bin atende --bin atende-bench; \
+    scripts/bench/run.sh

@@ -22,6 +22,14 @@ pub enum Command {
         /// service (idempotent).
         #[arg(long)]
         demo: bool,
+        /// Build the benchmark dataset (issue 11) with bulk SQL: 10 clinics × 10,000 clients,
+        /// 30,000 threads and 200,000 messages each, with a relay integration and an API token per
+        /// clinic; prints the load generator's credentials as JSON. Use a scratch database.
+        #[arg(long, conflicts_with = "demo")]
+        scale: bool,
+        /// With --scale: multiply every per-clinic count by this (0.01: one clinic, 100 clients).
+        #[arg(long, default_value_t = 1.0, requires = "scale")]
+        scale_factor: f64,
         /// Allow seeding when ATENDE_ENV=production.
         #[arg(long)]
         force: bool,

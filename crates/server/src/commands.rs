@@ -64,6 +64,14 @@ pub async fn seed_demo(config: &Config, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `atende seed --scale [--scale-factor F]`: see [`crate::seed_scale`].
+///
+/// # Errors
+/// When refused in production, the database already holds the dataset, or the database fails.
+pub async fn seed_scale(config: &Config, factor: f64, force: bool) -> anyhow::Result<()> {
+    crate::seed_scale::command(config, factor, force).await
+}
+
 const DEMO_ADMIN_PASSWORD: &str = "demo-admin-pass";
 const DEMO_STAFF_PASSWORD: &str = "demo-staff-pass";
 

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod master_key;
 pub mod metrics;
 pub mod outbox;
+pub mod seed_scale;
 pub mod snapshots;
 pub mod supabase;
 pub mod telemetry;
@@ -49,9 +50,17 @@ pub async fn run() -> ExitCode {
     }
     let result = match cli.command {
         cli::Command::Migrate => commands::migrate(&config).await,
-        cli::Command::Seed { demo: true, force } => commands::seed_demo(&config, force).await,
-        cli::Command::Seed { demo: false, .. } => {
-            eprintln!("error: nothing to seed (use --demo)");
+        cli::Command::Seed {
+            demo: true, force, ..
+        } => commands::seed_demo(&config, force).await,
+        cli::Command::Seed {
+            scale: true,
+            scale_factor,
+            force,
+            ..
+        } => commands::seed_scale(&config, scale_factor, force).await,
+        cli::Command::Seed { .. } => {
+            eprintln!("error: nothing to seed (use --demo or --scale)");
             return ExitCode::from(2);
         }
         cli::Command::Serve => commands::serve(&config).await,

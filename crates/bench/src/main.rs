@@ -1,0 +1,896 @@
+//! `atende-bench`: the load generator of `just bench` (issue 11). Against a server seeded with
+//! `atende seed --scale`, it measures signed relay ingest (and checks every accepted message is
+//! stored exactly once), runs the same database work as a plain SQL transaction under pgbench,
+//! measures five frontend reads at 64 concurrent clients and reads the server's peak RSS, then
+//! prints one markdown table (and writes the whole report to `--out`).
+
+use anyhow::{Context, bail};
+use bench::{
+    Kind, Latencies, Rng, Row, Summary, new_lead_digits, parse_pgbench_log_line, parse_pgbench_tps,
+    parse_vm_hwm_kb, pick_kind, relay_body, render_table, seeded_digits, sign,
+};
+use clap::Parser;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Load generator of `just bench` (issue 11).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "atende-bench", about)]
+struct Args {
+    /// The credentials printed by `atende seed --scale`.
+    #[arg(long)]
+    creds: PathBuf,
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+    /// The scratch database (owner connection): samples, the exactly-once check, pgbench.
+    #[arg(long)]
+    database_url: String,
+    /// Seconds of ingest (and of pgbench).
+    #[arg(long, default_value_t = 25)]
+    ingest_secs: u64,
+    /// Seconds of ingest before the measured window (pools and caches warm up; its messages are
+    /// still checked exactly once).
+    #[arg(long, default_value_t = 3)]
+    warmup_secs: u64,
+    /// Concurrent connections of the ingest and of pgbench.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Seconds of reads.
+    #[arg(long, default_value_t = 20)]
+    read_secs: u64,
+    /// Concurrent clients of the reads.
+    #[arg(long, default_value_t = 64)]
+    read_concurrency: usize,
+    /// The pgbench binary.
+    #[arg(long, default_value = "pgbench")]
+    pgbench: String,
+    /// The pgbench script (the inbound transaction as plain SQL).
+    #[arg(long, default_value = "scripts/bench/ingest.sql")]
+    pgbench_script: PathBuf,
+    /// Skip the pgbench baseline.
+    #[arg(long)]
+    skip_pgbench: bool,
+    /// The server's process id (peak RSS from /proc/PID/status).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Also write the report here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The commit measured (for the report).
+    #[arg(long, default_value = "unknown")]
+    commit: String,
+    /// Free text about the machine and the run, printed in the report.
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+#[derive(Debug, Clone)]
+struct Clinic {
+    number: u32,
+    company_id: String,
+    account_id: String,
+    secret: String,
+    token: String,
+    clients: u32,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Samples {
+    conversations: Vec<String>,
+    clients: Vec<String>,
+    searches: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(3),
+        Err(e) => {
+            eprintln!("atende-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_clinics(path: &PathBuf) -> anyhow::Result<Vec<Clinic>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).context("parsing the credentials")?;
+    let clients = v["size"]["clients_per_clinic"]
+        .as_u64()
+        .and_then(|c| u32::try_from(c).ok())
+        .context("size.clients_per_clinic")?;
+    let list = v["clinics"].as_array().context("clinics")?;
+    let mut out = Vec::new();
+    for c in list {
+        let s = |k: &str| {
+            c[k].as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("clinics[].{k}"))
+        };
+        out.push(Clinic {
+            number: c["number"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .context("clinics[].number")?,
+            company_id: s("company_id")?,
+            account_id: s("account_id")?,
+            secret: s("webhook_secret")?,
+            token: s("api_token")?,
+            clients,
+        });
+    }
+    if out.is_empty() {
+        bail!("the credentials name no clinic");
+    }
+    Ok(out)
+}
+
+async fn db(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .context("connecting to the database")?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// Pins the tenant for the following statements of this session (RLS holds for any owner).
+async fn pin(db: &tokio_postgres::Client, company: &str) -> anyhow::Result<()> {
+    db.execute(
+        "SELECT set_config('app.company_id', $1, false)",
+        &[&company],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn samples(db: &tokio_postgres::Client, c: &Clinic) -> anyhow::Result<Samples> {
+    pin(db, &c.company_id).await?;
+    let co = c.company_id.as_str();
+    let texts = |rows: Vec<tokio_postgres::Row>| -> Vec<String> {
+        rows.iter()
+            .filter_map(|r| r.try_get::<_, String>(0).ok())
+            .collect()
+    };
+    // Recent active threads, the longest threads, and some closed ones.
+    let mut conversations = texts(
+        db.query(
+            "(SELECT id::text FROM conversation_threads WHERE company_id = $1::text::uuid AND status = 'active'
+               ORDER BY random() LIMIT 300)
+             UNION ALL
+             (SELECT conversation_id::text FROM interactions WHERE company_id = $1::text::uuid
+               GROUP BY conversation_id ORDER BY count(*) DESC LIMIT 10)
+             UNION ALL
+             (SELECT id::text FROM conversation_threads WHERE company_id = $1::text::uuid AND status = 'closed'
+               ORDER BY random() LIMIT 100)",
+            &[&co],
+        )
+        .await?,
+    );
+    conversations.dedup();
+    let clients = texts(
+        db.query(
+            "SELECT id::text FROM clients WHERE company_id = $1::text::uuid ORDER BY random() LIMIT 400",
+            &[&co],
+        )
+        .await?,
+    );
+    // Half partial phone digits (the known seq-scan case), half name fragments.
+    let phones = texts(
+        db.query(
+            "SELECT substr(phone, 6, 6) FROM clients WHERE company_id = $1::text::uuid AND phone IS NOT NULL
+              ORDER BY random() LIMIT 200",
+            &[&co],
+        )
+        .await?,
+    );
+    let mut searches = phones;
+    for name in [
+        "maria",
+        "silva",
+        "joao",
+        "santos",
+        "ana",
+        "oliveira",
+        "souza",
+        "costa",
+        "lucas",
+        "fernanda",
+        "gabriela",
+        "pereira",
+        "carvalho",
+        "rocha",
+        "mendes",
+        "paciente12",
+        "pac_7",
+        "bruno",
+        "juliana",
+        "ribeiro",
+    ] {
+        for _ in 0..10 {
+            searches.push(name.to_owned());
+        }
+    }
+    Ok(Samples {
+        conversations,
+        clients,
+        searches,
+    })
+}
+
+#[derive(Debug, Default)]
+struct IngestResult {
+    latencies: Latencies,
+    sent: u64,
+    /// Successful answers to requests sent in the measured window.
+    measured_ok: u64,
+    accepted: Vec<(usize, String, String)>,
+    duplicates_ok: u64,
+    duplicates_wrong: u64,
+    unexpected_duplicate: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+async fn ingest(
+    http: reqwest::Client,
+    base: Arc<str>,
+    clinics: Arc<Vec<Clinic>>,
+    run_id: Arc<str>,
+    worker: u32,
+    measure_from: Instant,
+    until: Instant,
+) -> IngestResult {
+    let mut rng = Rng::new(0x5EED_0000 + u64::from(worker) * 7_919);
+    let mut out = IngestResult::default();
+    // The worker's recent accepted messages: (clinic, body, message id, interaction id).
+    let mut recent: Vec<(usize, String, String, String)> = Vec::new();
+    let url = format!("{base}/webhooks/whatsapp");
+    let mut seq: u32 = 0;
+    while Instant::now() < until {
+        let kind = match pick_kind(rng.below(100)) {
+            Kind::Duplicate if recent.is_empty() => Kind::Existing,
+            k => k,
+        };
+        let now = chrono::Utc::now().timestamp();
+        let (ci, body, msg_id, original) = match kind {
+            Kind::Duplicate => {
+                let i = usize::try_from(rng.below(recent.len() as u64)).unwrap_or(0);
+                let (ci, body, id, interaction) = recent[i].clone();
+                (ci, body, id, Some(interaction))
+            }
+            Kind::Existing | Kind::NewLead => {
+                seq += 1;
+                let ci = usize::try_from(rng.below(clinics.len() as u64)).unwrap_or(0);
+                let c = &clinics[ci];
+                let from = if kind == Kind::Existing {
+                    let n = u32::try_from(rng.below(u64::from(c.clients))).unwrap_or(0) + 1;
+                    seeded_digits(c.number, n)
+                } else {
+                    new_lead_digits(worker, seq)
+                };
+                let id = format!("bench-{run_id}-{worker}-{seq}");
+                let text = TEXTS[usize::try_from(rng.below(TEXTS.len() as u64)).unwrap_or(0)];
+                let name = (kind == Kind::NewLead).then_some("Novo Contato");
+                (
+                    ci,
+                    relay_body(&clinics[ci].account_id, &id, &from, name, text, now),
+                    id,
+                    None,
+                )
+            }
+        };
+        let signature = sign(clinics[ci].secret.as_bytes(), now, body.as_bytes());
+        let started = Instant::now();
+        let resp = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("X-Atende-Signature", signature)
+            .body(body.clone())
+            .send()
+            .await;
+        let answer = match resp {
+            Ok(r) => {
+                let status = r.status();
+                match r.text().await {
+                    Ok(t) if status.is_success() => Ok(t),
+                    Ok(t) => Err(format!("{status} {}", problem_code(&t))),
+                    Err(e) => Err(format!("body: {}", short(&e.to_string()))),
+                }
+            }
+            Err(e) => Err(format!("send: {}", short(&e.to_string()))),
+        };
+        let measured = started >= measure_from;
+        if measured {
+            out.latencies.push(started.elapsed());
+            out.sent += 1;
+        }
+        let text = match answer {
+            Ok(t) if measured => {
+                out.measured_ok += 1;
+                t
+            }
+            Ok(t) => t,
+            Err(e) => {
+                *out.errors.entry(e).or_default() += 1;
+                continue;
+            }
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let r = &v["results"][0];
+        let duplicate = r["duplicate"].as_bool();
+        let interaction = r["interaction_id"].as_str().unwrap_or_default().to_owned();
+        match (original, duplicate) {
+            (Some(first), Some(true)) if first == interaction => out.duplicates_ok += 1,
+            (Some(_), _) => out.duplicates_wrong += 1,
+            (None, Some(false)) => {
+                out.accepted.push((ci, msg_id.clone(), interaction.clone()));
+                if recent.len() < 64 {
+                    recent.push((ci, body, msg_id, interaction));
+                } else {
+                    let i = usize::try_from(rng.below(64)).unwrap_or(0);
+                    recent[i] = (ci, body, msg_id, interaction);
+                }
+            }
+            (None, _) => out.unexpected_duplicate += 1,
+        }
+    }
+    out
+}
+
+const TEXTS: [&str; 6] = [
+    "Olá, quero marcar uma avaliação",
+    "Bom dia! Tem horário amanhã?",
+    "Qual o valor da limpeza de pele?",
+    "Posso remarcar para sexta?",
+    "Obrigada, até amanhã!",
+    "Vocês aceitam Pix?",
+];
+
+fn problem_code(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["code"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+#[derive(Debug, Default)]
+struct Check {
+    accepted: usize,
+    stored_once: usize,
+    lost: usize,
+    duplicated: usize,
+    wrong_id: usize,
+    stored_unacknowledged: usize,
+}
+
+async fn exactly_once(
+    db: &tokio_postgres::Client,
+    clinics: &[Clinic],
+    run_id: &str,
+    accepted: &[(usize, String, String)],
+) -> anyhow::Result<Check> {
+    let mut check = Check {
+        accepted: accepted.len(),
+        ..Check::default()
+    };
+    let pattern = format!("bench-{run_id}-%");
+    for (ci, c) in clinics.iter().enumerate() {
+        pin(db, &c.company_id).await?;
+        let rows = db
+            .query(
+                "SELECT external_id, count(*), min(id::text) FROM interactions
+                  WHERE company_id = $1::text::uuid AND channel = 'whatsapp' AND external_id LIKE $2
+                  GROUP BY external_id",
+                &[&c.company_id, &pattern],
+            )
+            .await?;
+        let mut stored: HashMap<String, (i64, String)> = rows
+            .iter()
+            .filter_map(|r| Some((r.try_get(0).ok()?, (r.try_get(1).ok()?, r.try_get(2).ok()?))))
+            .collect();
+        for (_, id, interaction) in accepted.iter().filter(|(i, _, _)| *i == ci) {
+            match stored.remove(id) {
+                None => check.lost += 1,
+                Some((n, _)) if n > 1 => check.duplicated += 1,
+                Some((_, stored_id)) if &stored_id != interaction => check.wrong_id += 1,
+                Some(_) => check.stored_once += 1,
+            }
+        }
+        check.stored_unacknowledged += stored.len();
+    }
+    Ok(check)
+}
+
+struct PgbenchResult {
+    tps: f64,
+    latencies: Latencies,
+    output: String,
+}
+
+fn pgbench(args: &Args, clinics: usize, clients: u32) -> anyhow::Result<PgbenchResult> {
+    let dir = std::env::temp_dir().join(format!("atende-pgbench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let output = std::process::Command::new(&args.pgbench)
+        .arg("-n")
+        .args(["-M", "prepared"])
+        .args(["-c", &args.concurrency.to_string()])
+        .args(["-j", "2"])
+        .args(["-T", &args.ingest_secs.to_string()])
+        .args(["-D", &format!("clinics={clinics}")])
+        .args(["-D", &format!("clients={clients}")])
+        .arg("-f")
+        .arg(&args.pgbench_script)
+        .arg("-l")
+        .arg(format!("--log-prefix={}", dir.join("tx").display()))
+        .arg(&args.database_url)
+        .output()
+        .with_context(|| format!("running {}", args.pgbench))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if !output.status.success() {
+        bail!("pgbench failed:\n{text}");
+    }
+    let tps = parse_pgbench_tps(&text).context("pgbench printed no tps")?;
+    let mut latencies = Latencies::default();
+    for entry in std::fs::read_dir(&dir)? {
+        let log = std::fs::read_to_string(entry?.path())?;
+        for us in log.lines().filter_map(parse_pgbench_log_line) {
+            latencies.push_micros(us);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(PgbenchResult {
+        tps,
+        latencies,
+        output: text,
+    })
+}
+
+const ENDPOINTS: [&str; 5] = [
+    "GET /api/inbox/summary",
+    "GET /api/summary/home",
+    "GET /api/clients?q=",
+    "GET /api/clients/{id}/profile",
+    "GET /api/conversations/{id}",
+];
+
+#[derive(Debug, Default)]
+struct ReadResult {
+    latencies: Vec<Latencies>,
+    errors: BTreeMap<String, u64>,
+}
+
+async fn reads(
+    http: reqwest::Client,
+    base: Arc<str>,
+    clinics: Arc<Vec<Clinic>>,
+    samples: Arc<Vec<Samples>>,
+    worker: u32,
+    until: Instant,
+    pace: Option<Duration>,
+) -> ReadResult {
+    let mut rng = Rng::new(0xBEEF_0000 + u64::from(worker) * 104_729);
+    let mut out = ReadResult {
+        latencies: vec![Latencies::default(); ENDPOINTS.len()],
+        ..ReadResult::default()
+    };
+    let pick = |rng: &mut Rng, v: &[String]| -> String {
+        v.get(usize::try_from(rng.below(v.len() as u64)).unwrap_or(0))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // Paced: one request every `pace`, from a random offset (a receptionist refreshing); a late
+    // request is sent at once and the schedule moves on (no bursts to catch up).
+    let mut next = Instant::now()
+        + pace.map_or(Duration::ZERO, |p| {
+            Duration::from_micros(rng.below(u64::try_from(p.as_micros()).unwrap_or(1).max(1)))
+        });
+    while Instant::now() < until {
+        if let Some(p) = pace {
+            let now = Instant::now();
+            if next > now {
+                tokio::time::sleep(next - now).await;
+            }
+            next = next.max(Instant::now() - p) + p;
+            if Instant::now() >= until {
+                break;
+            }
+        }
+        let ci = usize::try_from(rng.below(clinics.len() as u64)).unwrap_or(0);
+        let s = &samples[ci];
+        let e = usize::try_from(rng.below(ENDPOINTS.len() as u64)).unwrap_or(0);
+        let path = match e {
+            0 => "/api/inbox/summary".to_owned(),
+            1 => "/api/summary/home".to_owned(),
+            2 => format!("/api/clients?q={}", pick(&mut rng, &s.searches)),
+            3 => format!("/api/clients/{}/profile", pick(&mut rng, &s.clients)),
+            _ => format!("/api/conversations/{}", pick(&mut rng, &s.conversations)),
+        };
+        let started = Instant::now();
+        let resp = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&clinics[ci].token)
+            .send()
+            .await;
+        let ok = match resp {
+            Ok(r) => {
+                let status = r.status();
+                let body = r.bytes().await;
+                match body {
+                    Ok(_) if status.is_success() => Ok(()),
+                    Ok(b) => Err(format!(
+                        "{} {status} {}",
+                        ENDPOINTS[e],
+                        problem_code(&String::from_utf8_lossy(&b))
+                    )),
+                    Err(err) => Err(format!(
+                        "{} body: {}",
+                        ENDPOINTS[e],
+                        short(&err.to_string())
+                    )),
+                }
+            }
+            Err(err) => Err(format!(
+                "{} send: {}",
+                ENDPOINTS[e],
+                short(&err.to_string())
+            )),
+        };
+        let elapsed = started.elapsed();
+        match ok {
+            Ok(()) => out.latencies[e].push(elapsed),
+            Err(msg) => *out.errors.entry(msg).or_default() += 1,
+        }
+    }
+    out
+}
+
+struct ReadPass {
+    latencies: Vec<Latencies>,
+    errors: BTreeMap<String, u64>,
+    secs: f64,
+}
+
+async fn read_pass(
+    args: &Args,
+    http: &reqwest::Client,
+    base: &Arc<str>,
+    clinics: &Arc<Vec<Clinic>>,
+    samples: &Arc<Vec<Samples>>,
+    pace: Option<Duration>,
+) -> anyhow::Result<ReadPass> {
+    eprintln!(
+        "reads: {} clients for {} s, {}…",
+        args.read_concurrency,
+        args.read_secs,
+        pace.map_or("back to back".to_owned(), |p| format!(
+            "one request every {} ms each",
+            p.as_millis()
+        ))
+    );
+    let started = Instant::now();
+    let until = started + Duration::from_secs(args.read_secs);
+    let mut tasks = Vec::new();
+    for w in 0..args.read_concurrency {
+        tasks.push(tokio::spawn(reads(
+            http.clone(),
+            base.clone(),
+            clinics.clone(),
+            samples.clone(),
+            u32::try_from(w).unwrap_or(0),
+            until,
+            pace,
+        )));
+    }
+    let mut pass = ReadPass {
+        latencies: vec![Latencies::default(); ENDPOINTS.len()],
+        errors: BTreeMap::new(),
+        secs: 0.0,
+    };
+    for t in tasks {
+        let r = t.await?;
+        for (acc, l) in pass.latencies.iter_mut().zip(r.latencies) {
+            acc.merge(l);
+        }
+        for (k, v) in r.errors {
+            *pass.errors.entry(k).or_default() += v;
+        }
+    }
+    pass.secs = started.elapsed().as_secs_f64();
+    Ok(pass)
+}
+
+fn rate(n: usize, secs: f64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let n = n as f64;
+    if secs > 0.0 { n / secs } else { 0.0 }
+}
+
+#[allow(clippy::too_many_lines)]
+async fn run(args: Args) -> anyhow::Result<bool> {
+    let clinics = Arc::new(load_clinics(&args.creds)?);
+    let base: Arc<str> = Arc::from(args.base_url.trim_end_matches('/'));
+    let database = db(&args.database_url).await?;
+    let started_at = chrono::Utc::now();
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+
+    eprintln!("sampling ids of {} clinic(s)…", clinics.len());
+    let mut all_samples = Vec::new();
+    for c in clinics.iter() {
+        all_samples.push(samples(&database, c).await?);
+    }
+    let all_samples = Arc::new(all_samples);
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.read_concurrency.max(args.concurrency) * 2)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+
+    // --- ingest
+    let run_id: Arc<str> = Arc::from(format!("{:x}", started_at.timestamp()).as_str());
+    eprintln!(
+        "ingest: {} connections for {} s (after {} s of warm-up)…",
+        args.concurrency, args.ingest_secs, args.warmup_secs
+    );
+    let measure_from = Instant::now() + Duration::from_secs(args.warmup_secs);
+    let until = measure_from + Duration::from_secs(args.ingest_secs);
+    let mut tasks = Vec::new();
+    for w in 0..args.concurrency {
+        tasks.push(tokio::spawn(ingest(
+            http.clone(),
+            base.clone(),
+            clinics.clone(),
+            run_id.clone(),
+            u32::try_from(w).unwrap_or(0),
+            measure_from,
+            until,
+        )));
+    }
+    let mut ing = IngestResult::default();
+    for t in tasks {
+        let r = t.await?;
+        ing.latencies.merge(r.latencies);
+        ing.sent += r.sent;
+        ing.measured_ok += r.measured_ok;
+        ing.accepted.extend(r.accepted);
+        ing.duplicates_ok += r.duplicates_ok;
+        ing.duplicates_wrong += r.duplicates_wrong;
+        ing.unexpected_duplicate += r.unexpected_duplicate;
+        for (k, v) in r.errors {
+            *ing.errors.entry(k).or_default() += v;
+        }
+    }
+    // Requests still in flight at the end finish after `until`; the window is what was measured.
+    let ingest_secs = Instant::now().duration_since(measure_from).as_secs_f64();
+    let ingest_rate = rate(usize::try_from(ing.measured_ok).unwrap_or(0), ingest_secs);
+    let ingest_summary = ing.latencies.summary();
+
+    eprintln!("exactly-once check…");
+    let check = exactly_once(&database, &clinics, &run_id, &ing.accepted).await?;
+    let exactly_once_ok = check.lost == 0
+        && check.duplicated == 0
+        && check.wrong_id == 0
+        && ing.duplicates_wrong == 0
+        && ing.unexpected_duplicate == 0
+        && check.stored_once == check.accepted;
+
+    // --- pgbench
+    let pg = if args.skip_pgbench {
+        None
+    } else {
+        eprintln!(
+            "pgbench: the same transaction, {} connections for {} s…",
+            args.concurrency, args.ingest_secs
+        );
+        let n = clinics.len();
+        let clients = clinics[0].clients;
+        let a = args.clone();
+        Some(tokio::task::spawn_blocking(move || pgbench(&a, n, clients)).await??)
+    };
+
+    // --- reads: first back to back (the capacity), then paced at half of it (the latency of a
+    // busy, not saturated, server: the targets).
+    let saturated = read_pass(&args, &http, &base, &clinics, &all_samples, None).await?;
+    let capacity = rate(
+        saturated.latencies.iter().map(Latencies::len).sum(),
+        saturated.secs,
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let per_client_rps = (capacity * 0.5 / args.read_concurrency as f64).max(0.1);
+    let pace = Duration::from_secs_f64(1.0 / per_client_rps);
+    let paced = read_pass(&args, &http, &base, &clinics, &all_samples, Some(pace)).await?;
+
+    // --- memory
+    let rss_kb = args.server_pid.and_then(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .as_deref()
+            .and_then(parse_vm_hwm_kb)
+    });
+
+    // --- report
+    let mut rows = Vec::new();
+    rows.push(Row {
+        name: format!(
+            "ingest: signed relay webhooks, {} connections (80 % clients, 15 % new leads, 5 % re-sends)",
+            args.concurrency
+        ),
+        rate: ingest_rate,
+        summary: ingest_summary,
+        target: "≥ 50 % of pgbench".into(),
+        met: pg.as_ref().map(|p| ingest_rate >= 0.5 * p.tps),
+    });
+    let mut pg_summary = Summary {
+        count: 0,
+        p50: 0.0,
+        p95: 0.0,
+        p99: 0.0,
+        max: 0.0,
+    };
+    if let Some(p) = &pg {
+        let mut l = p.latencies.clone();
+        pg_summary = l.summary();
+        rows.push(Row {
+            name: format!(
+                "the limit: the same transaction in plain SQL (pgbench, {} connections)",
+                args.concurrency
+            ),
+            rate: p.tps,
+            summary: pg_summary,
+            target: String::new(),
+            met: None,
+        });
+    }
+    let targets = [
+        ("p95 ≤ 15 ms", Some(15.0)),
+        ("p95 ≤ 15 ms", Some(15.0)),
+        ("p95 ≤ 25 ms", Some(25.0)),
+        ("", None),
+        ("", None),
+    ];
+    for (pass, label, with_targets) in [
+        (&saturated, "back to back", false),
+        (&paced, "paced at 50 % of capacity", true),
+    ] {
+        for (i, name) in ENDPOINTS.iter().enumerate() {
+            let mut l = pass.latencies[i].clone();
+            let s = l.summary();
+            rows.push(Row {
+                name: format!("read {name} ({} clients, {label})", args.read_concurrency),
+                rate: rate(s.count, pass.secs),
+                summary: s,
+                target: if with_targets {
+                    targets[i].0.into()
+                } else {
+                    String::new()
+                },
+                met: if with_targets {
+                    targets[i].1.map(|t| s.p95 <= t)
+                } else {
+                    None
+                },
+            });
+        }
+    }
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "# atende bench — {} — commit {}\n",
+        started_at.format("%Y-%m-%d %H:%M UTC"),
+        args.commit
+    );
+    let _ = writeln!(
+        report,
+        "Everything on one machine ({cores} cores): the release server, PostgreSQL and this load \
+         generator share it. Load average before the run: {}.",
+        load_before
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if !args.note.is_empty() {
+        let _ = writeln!(report, "{}", args.note);
+    }
+    let _ = writeln!(
+        report,
+        "Dataset: {} clinics × {} clients (`atende seed --scale`). Ingest and pgbench {} s each at {} \
+         connections; reads {} s at {} clients back to back (the capacity: {capacity:.0} req/s), then {} s \
+         with each client paced to {per_client_rps:.1} req/s (50 % of the capacity), where the targets apply.\n",
+        clinics.len(),
+        clinics[0].clients,
+        args.ingest_secs,
+        args.concurrency,
+        args.read_secs,
+        args.read_concurrency,
+        args.read_secs
+    );
+    report.push_str(&render_table(&rows));
+    report.push('\n');
+    if let Some(p) = &pg {
+        let ratio = if p.tps > 0.0 {
+            ingest_rate / p.tps
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            report,
+            "- **Ingest / pgbench: {:.0} %** ({ingest_rate:.0} msg/s against {:.0} tx/s; target ≥ 50 %).",
+            ratio * 100.0,
+            p.tps
+        );
+    }
+    let _ = writeln!(
+        report,
+        "- **Exactly once: {}** — {} new messages accepted, {} stored exactly once with the answered id, \
+         {} lost, {} duplicated, {} with another id; {} re-sends answered `duplicate` with the first id, \
+         {} answered otherwise; {} new messages answered `duplicate`; {} stored without an answer (errors).",
+        if exactly_once_ok { "pass" } else { "FAIL" },
+        check.accepted,
+        check.stored_once,
+        check.lost,
+        check.duplicated,
+        check.wrong_id,
+        ing.duplicates_ok,
+        ing.duplicates_wrong,
+        ing.unexpected_duplicate,
+        check.stored_unacknowledged
+    );
+    let _ = match rss_kb {
+        Some(kb) => writeln!(
+            report,
+            "- **Server peak RSS (VmHWM): {:.1} MB** (target ≤ 100 MB: {}).",
+            kb as f64 / 1024.0,
+            if kb as f64 / 1024.0 <= 100.0 {
+                "met"
+            } else {
+                "**missed**"
+            }
+        ),
+        None => writeln!(report, "- Server peak RSS: not measured (no --server-pid)."),
+    };
+    let sent_errors: u64 = ing.errors.values().sum();
+    let _ = writeln!(
+        report,
+        "- Ingest requests measured: {} (after {} s of warm-up), errors: {sent_errors} {:?}; read errors: {:?} (back to back), {:?} (paced).",
+        ing.sent, args.warmup_secs, ing.errors, saturated.errors, paced.errors
+    );
+    let _ = writeln!(
+        report,
+        "- Ingest max latency {:.1} ms; pgbench max {:.1} ms.",
+        ingest_summary.max, pg_summary.max
+    );
+    if let Some(p) = &pg {
+        let _ = writeln!(
+            report,
+            "\n<details><summary>pgbench output</summary>\n\n```\n{}```\n</details>",
+            p.output
+        );
+    }
+    println!("{report}");
+    if let Some(path) = &args.out {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
+    Ok(exactly_once_ok)
+}
