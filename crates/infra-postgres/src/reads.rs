@@ -49,18 +49,27 @@ struct HomeRow {
 
 /// One statement: "today" is the local day of `$2` in the clinic's timezone (DST-safe: both
 /// bounds are computed in local time, then converted back).
+/// The clinic's local day is computed once, in a materialised CTE, so the appointment bounds
+/// reach the `starts_at` index as plain parameters: written inline, `AT TIME ZONE` over the
+/// settings row is not leakproof and row-level security would keep it out of the index scan.
 const HOME: &str = "
+WITH day AS MATERIALIZED (
+  SELECT s.locale,
+         (date_trunc('day', $2 AT TIME ZONE s.timezone) AT TIME ZONE s.timezone) AS starts,
+         ((date_trunc('day', $2 AT TIME ZONE s.timezone) + interval '1 day') AT TIME ZONE s.timezone) AS ends
+    FROM settings s WHERE s.company_id = $1
+)
 SELECT
   (SELECT count(*) FROM appointments a
     WHERE a.company_id = $1 AND a.status <> 'canceled'
-      AND a.starts_at >= (date_trunc('day', $2 AT TIME ZONE s.timezone) AT TIME ZONE s.timezone)
-      AND a.starts_at < ((date_trunc('day', $2 AT TIME ZONE s.timezone) + interval '1 day') AT TIME ZONE s.timezone)
+      AND a.starts_at >= (SELECT starts FROM day)
+      AND a.starts_at < (SELECT ends FROM day)
   ) AS appointments_today,
   (SELECT count(*) FROM conversation_threads t WHERE t.company_id = $1 AND t.status = 'active') AS open_conversations,
   (SELECT coalesce(sum(t.unread_count), 0)::bigint FROM conversation_threads t
     WHERE t.company_id = $1 AND t.status = 'active') AS unread_inbound,
-  s.locale
-FROM settings s WHERE s.company_id = $1";
+  day.locale
+FROM day";
 
 #[derive(QueryableByName)]
 struct InboxRow {
