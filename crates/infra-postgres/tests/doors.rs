@@ -27,6 +27,11 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
         "TABLE(id uuid, company_id uuid, kind text, payload jsonb, attempts integer, max_attempts integer)",
     ),
     (
+        "atende_client_search",
+        "p_pattern text, p_digits text",
+        "SETOF uuid",
+    ),
+    (
         "atende_company_schedule",
         "",
         "TABLE(company_id uuid, timezone text)",
@@ -153,6 +158,41 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
     for (sql, expected) in cases {
         assert_eq!(as_app(&t, sql.clone()).await, expected, "{sql}");
     }
+    // The client search answers ids of the pinned clinic only (both clinics have a client
+    // named "João …" with the same phone), and fails closed with no clinic pinned.
+    let found = t
+        .db
+        .tenant_tx(infra_postgres::TenantScope::company(domain::CompanyId(a)), |conn| {
+            Box::pin(async move {
+                Ok::<_, DbError>(
+                    strings(
+                        conn,
+                        "SELECT c.company_id::text AS v FROM public.atende_client_search('%joao%', '%987654321%') s
+                           JOIN public.clients c ON c.id = s",
+                    )
+                    .await,
+                )
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(found, vec![a.to_string()]);
+    let unpinned =
+        t.db.system_tx(|conn| {
+            Box::pin(async move {
+                use diesel_async::RunQueryDsl;
+                diesel::sql_query("SELECT public.atende_client_search('%joao%', NULL)")
+                    .execute(conn)
+                    .await
+                    .map_err(DbError::from)
+            })
+        })
+        .await;
+    assert!(
+        unpinned.is_err(),
+        "no clinic pinned: the search fails closed"
+    );
+
     // The schedule lists every clinic's id and time zone, nothing else.
     let mut schedule = as_app(
         &t,

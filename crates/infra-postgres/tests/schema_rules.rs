@@ -147,6 +147,7 @@ async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
         [
             "atende_api_token_lookup",
             "atende_claim_jobs",
+            "atende_client_search",
             "atende_company_schedule",
             "atende_integration_by_verify_token",
             "atende_integration_route",

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::appointments::{
     Appointment, AppointmentCursor, AppointmentFields, AppointmentFilter, NewAppointment,
     ReferenceCheck,
@@ -168,6 +168,7 @@ impl AppointmentRepository for PgAppointments {
             .tenant_tx(scope(tenant), move |conn| {
                 Box::pin(async move {
                     let f = appointment.fields;
+                    lock_professional(conn, company.0, f.user_id.map(|u| u.0)).await?;
                     let row = diesel::insert_into(appointments::table)
                         .values((
                             appointments::id.eq(appointment.id.0),
@@ -224,6 +225,7 @@ impl AppointmentRepository for PgAppointments {
             .tenant_tx(scope(tenant), move |conn| {
                 Box::pin(async move {
                     let f = fields;
+                    lock_professional(conn, company.0, f.user_id.map(|u| u.0)).await?;
                     let row = diesel::update(
                         appointments::table
                             .filter(appointments::company_id.eq(company.0))
@@ -320,4 +322,23 @@ impl AppointmentRepository for PgAppointments {
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(KeysetPage::from_rows(data, limit, Appointment::cursor))
     }
+}
+
+/// Serialises writes to one professional's agenda (transaction-level advisory lock). Without it
+/// two concurrent overlapping bookings can each insert their row and then wait for the other
+/// while checking the exclusion constraint: PostgreSQL breaks that with a deadlock error (a 500)
+/// instead of the loser's `slot_taken`. With it the second waits and then sees the first.
+async fn lock_professional(
+    conn: &mut AsyncPgConnection,
+    company: Uuid,
+    user: Option<Uuid>,
+) -> Result<(), DbError> {
+    let Some(user) = user else {
+        return Ok(());
+    };
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(format!("agenda:{company}:{user}"))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

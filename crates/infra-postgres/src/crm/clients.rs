@@ -1,7 +1,7 @@
 //! [`ClientRepository`] over PostgreSQL.
 
 use super::client_rows::{ClientRow, IdentityRow, assemble};
-use super::{atende_fold, contains_pattern, scope, violation};
+use super::{contains_pattern, scope, violation};
 use crate::error::DbError;
 use crate::pool::Database;
 use crate::schema::{client_identities, clients};
@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Bool, Nullable};
+use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::Tenant;
 use domain::clients::{
@@ -348,16 +348,20 @@ impl ClientRepository for PgClients {
                         query = query.filter(clients::status.eq(status.as_str()));
                     }
                     if let Some(text) = &filter.text {
-                        let folded = atende_fold(contains_pattern(text)).nullable();
-                        let mut matches: Box<
-                            dyn BoxableExpression<clients::table, Pg, SqlType = Nullable<Bool>>,
-                        > = Box::new(clients::search_text.like(folded));
-                        if let Some(digits) = &filter.digits {
-                            matches = Box::new(
-                                matches.or(clients::search_text.like(contains_pattern(digits))),
-                            );
-                        }
-                        query = query.filter(matches);
+                        // The SECURITY DEFINER door runs the LIKE where the trigram index
+                        // serves it (under RLS it could not) and returns only ids of the pinned
+                        // clinic; the rows themselves are read here, under RLS.
+                        query = query.filter(
+                            diesel::dsl::sql::<Bool>(
+                                "clients.id IN (SELECT public.atende_client_search(",
+                            )
+                            .bind::<Text, _>(contains_pattern(text))
+                            .sql(", ")
+                            .bind::<Nullable<Text>, _>(
+                                filter.digits.as_deref().map(contains_pattern),
+                            )
+                            .sql("))"),
+                        );
                     }
                     if let Some(c) = after {
                         query = query.filter(

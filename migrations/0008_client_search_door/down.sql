@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS public.atende_client_search(text, text);
