@@ -18,10 +18,8 @@ mod support;
 
 use outbox_support::{FakeN8n, OUTBOUND_SECRET, WEBHOOK_SECRET as N8N_CALLBACK_SECRET};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use support::{Session, TestApp, test_secret_box};
+use support::{Captured, Session, TestApp, metric_value, test_secret_box};
 
 /// The WhatsApp relay secret n8n signs inbound deliveries with.
 const RELAY_SECRET: &str = "whsec_e2e_relay_0123456789abcdef";
@@ -34,26 +32,6 @@ const PATIENT: &str = "Joana Prado";
 const FIRST_TEXT: &str = "Oi, quero marcar uma limpeza amanhã de manhã, está caro?";
 const REPLY_TEXT: &str = "Olá Joana! Temos horário às 9h, pode ser?";
 const SECOND_TEXT: &str = "Pode ser às nove, obrigada pela atenção";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -425,11 +403,7 @@ async fn journey(analyzer: Analyzer) {
         ));
     }
     for (series, want) in expected {
-        let got = metrics.lines().find_map(|line| {
-            line.strip_prefix(series.as_str())
-                .and_then(|rest| rest.strip_prefix(' '))
-                .map(|v| v.trim().parse::<f64>().unwrap())
-        });
+        let got = metric_value(&metrics, &series);
         assert_eq!(got, Some(want), "{series} in\n{metrics}");
     }
     assert!(!metrics.contains(&client_id), "no id in a label");

@@ -13,7 +13,7 @@ use outbox_support::{FakeN8n, Scene, drive, settings, status_of};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{TestApp, assert_problem, test_secret_box};
+use support::{TestApp, assert_problem, metric_value as value, test_secret_box};
 use uuid::Uuid;
 
 const TOKEN: &str = "scrape-token-for-tests-0123456789";
@@ -33,15 +33,6 @@ async fn scrape(app: &TestApp) -> String {
         api_http::metrics::METRICS_CONTENT_TYPE
     );
     resp.text().await.unwrap()
-}
-
-/// The value of the sample `series` (name and labels exactly as exposed), if present.
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines().find_map(|line| {
-        line.strip_prefix(series)
-            .and_then(|rest| rest.strip_prefix(' '))
-            .map(|v| v.trim().parse::<f64>().unwrap())
-    })
 }
 
 fn must(text: &str, series: &str) -> f64 {

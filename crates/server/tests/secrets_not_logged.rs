@@ -6,23 +6,7 @@
 mod support;
 
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use support::TestApp;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use support::{Captured, TestApp};
 
 #[tokio::test]
 async fn integration_secrets_never_appear_in_the_logs() {
@@ -106,7 +90,7 @@ async fn integration_secrets_never_appear_in_the_logs() {
         .unwrap();
     assert_eq!(hs.status(), 200);
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("request finished"), "the capture works");
     for secret in secrets {
         assert!(!logs.contains(secret), "a secret reached the logs");

@@ -357,3 +357,36 @@ pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) ->
     assert_eq!(header_id.as_deref(), body["request_id"].as_str());
     body
 }
+
+/// The value of the metrics sample `series` (name and labels exactly as exposed in a scrape of
+/// `GET /metrics`), if present.
+pub fn metric_value(scrape: &str, series: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| {
+        line.strip_prefix(series)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .map(|v| v.trim().parse::<f64>().unwrap())
+    })
+}
+
+/// A log writer that keeps everything written to it (install it as the global subscriber's
+/// writer; nextest runs each test in its own process, so the subscriber is the test's alone).
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
