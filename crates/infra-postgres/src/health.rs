@@ -3,6 +3,7 @@
 use crate::error::DbError;
 use crate::migrate::MIGRATIONS;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use async_trait::async_trait;
 use diesel::QueryableByName;
 use diesel::migration::MigrationSource;
@@ -47,6 +48,7 @@ impl PgHealthProbe {
                 Box::pin(async move {
                     let rows: Vec<AppliedVersion> =
                         diesel::sql_query("SELECT version FROM public.__diesel_schema_migrations")
+                            .prepared()
                             .load(conn)
                             .await?;
                     Ok::<_, DbError>(rows.into_iter().map(|r| r.version).collect())

@@ -1,6 +1,7 @@
 //! The durable job queue over the `jobs` table, and the LISTEN/NOTIFY wake-up of workers.
 
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -45,6 +46,7 @@ pub async fn enqueue_in(
     .bind::<Nullable<Timestamptz>, _>(job.run_at)
     .bind::<Nullable<Text>, _>(job.unique_key.as_deref())
     .bind::<Nullable<Integer>, _>(job.max_attempts.and_then(|m| i32::try_from(m).ok()))
+    .prepared()
     .get_result(conn)
     .await
     .optional_row()?;
@@ -52,6 +54,7 @@ pub async fn enqueue_in(
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<Text, _>(CHANNEL)
             .bind::<Text, _>(&job.kind)
+            .prepared()
             .execute(conn)
             .await?;
     }
@@ -131,6 +134,7 @@ impl JobQueue for PgJobQueue {
                             .bind::<Array<Text>, _>(kinds)
                             .bind::<Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX))
                             .bind::<Integer, _>(i32::try_from(lease_secs).unwrap_or(i32::MAX))
+                            .prepared()
                             .load(conn)
                             .await?;
                     Ok::<_, anyhow::Error>(rows)
@@ -167,6 +171,7 @@ impl JobQueue for PgJobQueue {
                         .bind::<SqlUuid, _>(company.0)
                         .bind::<SqlUuid, _>(id.0)
                         .bind::<Nullable<Jsonb>, _>(result)
+                        .prepared()
                         .execute(conn)
                         .await?,
                         JobOutcome::RetryAt { at, error } => diesel::sql_query(
@@ -177,6 +182,7 @@ impl JobQueue for PgJobQueue {
                         .bind::<SqlUuid, _>(id.0)
                         .bind::<Timestamptz, _>(at)
                         .bind::<Text, _>(error)
+                        .prepared()
                         .execute(conn)
                         .await?,
                         JobOutcome::Failed(error) => diesel::sql_query(
@@ -186,6 +192,7 @@ impl JobQueue for PgJobQueue {
                         .bind::<SqlUuid, _>(company.0)
                         .bind::<SqlUuid, _>(id.0)
                         .bind::<Text, _>(error)
+                        .prepared()
                         .execute(conn)
                         .await?,
                     };

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod outbox;
 pub mod pool;
+pub mod prepared;
 pub mod reads;
 pub mod schema;
 pub mod seed;

@@ -3,6 +3,7 @@
 
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
@@ -34,6 +35,7 @@ pub async fn queue_depth(db: &Database) -> Result<Vec<QueueDepth>, DbError> {
         Box::pin(async move {
             let rows: Vec<QueueDepth> =
                 diesel::sql_query("SELECT * FROM public.atende_job_queue_depth()")
+                    .prepared()
                     .load(conn)
                     .await
                     .map_err(DbError::from)?;

@@ -3,6 +3,7 @@
 use crate::conversations::rows::InteractionRow;
 use crate::conversations::rows::ThreadRow;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::{conversation_threads, interactions};
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
@@ -139,6 +140,7 @@ impl ReadModels for PgReads {
                     let r: HomeRow = diesel::sql_query(HOME)
                         .bind::<SqlUuid, _>(company.0)
                         .bind::<Timestamptz, _>(now)
+                        .prepared()
                         .get_result(conn)
                         .await?;
                     Ok::<_, anyhow::Error>(HomeCounts {
@@ -200,8 +202,12 @@ impl ReadModels for PgReads {
                     if let Some(c) = after {
                         q = q.bind::<Timestamptz, _>(c.at).bind::<SqlUuid, _>(c.id);
                     }
-                    let rows: Vec<InboxRow> =
-                        q.bind::<BigInt, _>(i64::from(limit) + 1).load(conn).await?;
+                    // A handful of texts (filters present or not), each kept prepared.
+                    let rows: Vec<InboxRow> = q
+                        .bind::<BigInt, _>(i64::from(limit) + 1)
+                        .prepared()
+                        .load(conn)
+                        .await?;
                     rows.into_iter()
                         .map(|r| {
                             let cursor = SortCursor {
@@ -298,6 +304,7 @@ async fn profile_activity(
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
     .bind::<Timestamptz, _>(now)
+    .prepared()
     .load(conn)
     .await?;
     let stats: StatsRow = diesel::sql_query(
@@ -308,6 +315,7 @@ async fn profile_activity(
     )
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
+    .prepared()
     .get_result(conn)
     .await?;
     Ok(ProfileActivity {
@@ -347,6 +355,7 @@ impl SettingsRepository for PgReads {
                         "SELECT {SETTINGS_COLUMNS} FROM settings WHERE company_id = $1"
                     ))
                     .bind::<SqlUuid, _>(company.0)
+                    .prepared()
                     .get_result(conn)
                     .await?;
                     ClinicSettings::try_from(r)
@@ -396,6 +405,7 @@ impl SettingsRepository for PgReads {
                             .conversation_window_hours
                             .and_then(|h| i32::try_from(h).ok()),
                     )
+                    .prepared()
                     .get_result(conn)
                     .await?;
                     ClinicSettings::try_from(r)
@@ -417,6 +427,7 @@ impl SettingsRepository for PgReads {
                         "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS found",
                     )
                     .bind::<Text, _>(tz)
+                    .prepared()
                     .get_result(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(r.found)

@@ -2,8 +2,9 @@
 
 use crate::error::DbError;
 use crate::pool::Database;
-use diesel::sql_types::Text;
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use diesel_async::{
+    AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager,
+};
 use domain::{CompanyId, UserId};
 use std::future::Future;
 use std::pin::Pin;
@@ -40,11 +41,22 @@ impl TenantScope {
     }
 }
 
-/// One statement, as PostgREST does: switch to the RLS-bound role and pin tenant and user, all
-/// transaction-local (`true`), so nothing survives COMMIT into the pooled connection.
-const PIN_TENANT: &str = "SELECT set_config('role', 'atende_app', true), \
-     set_config('app.company_id', $1, true), set_config('app.user_id', $2, true)";
-const PIN_SYSTEM: &str = "SELECT set_config('role', 'atende_app', true)";
+/// The transaction's first round trip, as PostgREST does: `BEGIN` and, in the same simple-query
+/// message, the switch to the RLS-bound role and the pinned tenant and user, all
+/// transaction-local (`true`), so nothing survives COMMIT into the pooled connection. The ids are
+/// formatted from [`uuid::Uuid`] (hex digits and dashes only), never from caller text.
+fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>) -> String {
+    match tenant {
+        Some((company, user)) => format!(
+            "BEGIN; SELECT set_config('role', 'atende_app', true), \
+             set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true)",
+            company.0.hyphenated(),
+            user.map(|u| u.0.hyphenated().to_string())
+                .unwrap_or_default()
+        ),
+        None => "BEGIN; SELECT set_config('role', 'atende_app', true)".to_owned(),
+    }
+}
 
 impl Database {
     /// Runs `work` as one transaction of the clinic in `scope`: the role is `atende_app` and
@@ -60,9 +72,8 @@ impl Database {
         E: From<DbError> + Send,
         T: Send,
     {
-        let company = scope.company_id.to_string();
-        let user = scope.user_id.map(|u| u.to_string()).unwrap_or_default();
-        self.run_tx(Some((company, user)), work).await
+        self.run_tx(Some((scope.company_id, scope.user_id)), work)
+            .await
     }
 
     /// Runs `work` as one transaction with the role `atende_app` and **no** tenant pinned: tenant
@@ -79,7 +90,11 @@ impl Database {
         self.run_tx(None, work).await
     }
 
-    async fn run_tx<T, E, F>(&self, tenant: Option<(String, String)>, work: F) -> Result<T, E>
+    async fn run_tx<T, E, F>(
+        &self,
+        tenant: Option<(CompanyId, Option<UserId>)>,
+        work: F,
+    ) -> Result<T, E>
     where
         F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> DbFuture<'c, T, E> + Send,
         E: From<DbError> + Send,
@@ -87,20 +102,12 @@ impl Database {
     {
         let mut conn = self.pool.get().await.map_err(DbError::from)?;
         let conn: &mut AsyncPgConnection = &mut conn;
-        AnsiTransactionManager::begin_transaction(conn)
-            .await
-            .map_err(DbError::from)?;
-        let pinned = match tenant {
-            Some((company, user)) => diesel::sql_query(PIN_TENANT)
-                .bind::<Text, _>(company)
-                .bind::<Text, _>(user)
-                .execute(conn)
-                .await
-                .map(drop),
-            None => diesel::sql_query(PIN_SYSTEM).execute(conn).await.map(drop),
-        };
-        if let Err(e) = pinned {
-            let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+        // One round trip. A pin that fails after BEGIN leaves an aborted transaction the
+        // transaction manager does not know about: roll it back before the pool sees it.
+        if let Err(e) =
+            AnsiTransactionManager::begin_transaction_sql(conn, &begin_sql(tenant)).await
+        {
+            let _ = conn.batch_execute("ROLLBACK").await;
             return Err(DbError::from(e).into());
         }
         match work(conn).await {

@@ -108,16 +108,72 @@ async fn every_foreign_key_is_covered_by_an_index() {
     );
 }
 
+/// Functions left without a fixed search_path on purpose so the planner can inline them (a SET
+/// clause prevents inlining), with their exact bodies: every name in them is schema-qualified.
+const INLINED: [(&str, &str); 1] = [(
+    "atende_current_company",
+    "SELECT pg_catalog.current_setting('app.company_id')::pg_catalog.uuid",
+)];
+
+#[tokio::test]
+async fn inlined_functions_are_exactly_their_qualified_bodies_and_are_inlined_into_policies() {
+    let t = TestDb::new().await;
+    let mut conn = t.owner_conn().await;
+    for (name, body) in INLINED {
+        let found = offenders(
+            &mut conn,
+            &format!(
+                "SELECT btrim(p.prosrc, E' \\n') || '|' || p.prosecdef::text || '|' || coalesce(array_to_string(p.proconfig, ','), '') AS v
+                   FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname = '{name}'"
+            ),
+        )
+        .await;
+        assert_eq!(found, [format!("{body}|false|")], "{name}");
+    }
+    // The policy is planned as the inlined expression, not as a function call.
+    let plan = offenders(
+        &mut conn,
+        "SELECT set_config('app.company_id', gen_random_uuid()::text, false) AS v",
+    )
+    .await;
+    assert_eq!(plan.len(), 1);
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET ROLE atende_app")
+        .await
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let plan: Vec<PlanLine> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query("EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM clients"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let plan = plan
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains("current_setting('app.company_id'"), "{plan}");
+    assert!(!plan.contains("atende_current_company"), "{plan}");
+}
+
 #[tokio::test]
 async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
     let t = TestDb::new().await;
     let mut conn = t.owner_conn().await;
     let mutable = offenders(
         &mut conn,
-        "SELECT p.proname::text AS v FROM pg_proc p
-          WHERE p.pronamespace = 'public'::regnamespace
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-            AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) cfg WHERE cfg LIKE 'search_path=%')",
+        &format!(
+            "SELECT p.proname::text AS v FROM pg_proc p
+              WHERE p.pronamespace = 'public'::regnamespace
+                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+                AND NOT EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{{}}')) cfg WHERE cfg LIKE 'search_path=%')
+                AND p.proname <> ALL ('{{{}}}'::text[])",
+            INLINED.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(",")
+        ),
     )
     .await;
     assert!(

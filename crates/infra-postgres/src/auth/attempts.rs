@@ -2,6 +2,7 @@
 
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::auth_attempts as a;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -94,6 +95,7 @@ impl AttemptRepository for PgAttempts {
                             .bind::<Text, _>(key)
                             .bind::<Timestamptz, _>(now)
                             .bind::<Double, _>(secs)
+                            .prepared()
                             .get_result(conn)
                             .await?,
                     )

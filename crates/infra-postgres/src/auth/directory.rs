@@ -4,6 +4,7 @@
 use super::{role, status};
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
@@ -73,6 +74,7 @@ impl Directory for PgDirectory {
                                FROM public.atende_principal_for($1)",
                         )
                         .bind::<SqlUuid, _>(id.as_uuid())
+                        .prepared()
                         .load(conn)
                         .await?,
                     )
@@ -105,6 +107,7 @@ impl Directory for PgDirectory {
                                FROM public.atende_api_token_lookup($1)",
                         )
                         .bind::<Bytea, _>(token_hash.0.to_vec())
+                        .prepared()
                         .load(conn)
                         .await?,
                     )

@@ -3,6 +3,7 @@
 use super::{role, scope, status};
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::users as u;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -295,6 +296,7 @@ impl MemberRepository for PgMembers {
                                FROM public.atende_invite_lookup($1)",
                         )
                         .bind::<Bytea, _>(token_hash.0.to_vec())
+                        .prepared()
                         .load(conn)
                         .await?,
                     )

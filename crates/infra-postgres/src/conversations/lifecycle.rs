@@ -2,6 +2,7 @@
 //! inbound adapters).
 
 use super::rows::ThreadRow;
+use crate::prepared::Prepare;
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -28,6 +29,7 @@ pub(crate) async fn open_thread(
     .bind::<SqlUuid, _>(client.0)
     .bind::<Text, _>(channel.as_str())
     .bind::<Timestamptz, _>(at)
+    .prepared()
     .get_result(conn)
     .await
     .optional()
@@ -54,6 +56,7 @@ pub(crate) async fn close_thread(
     .bind::<Timestamptz, _>(at)
     .bind::<Nullable<Text>, _>(reason)
     .bind::<Nullable<SqlUuid>, _>(by.map(|u| u.0))
+    .prepared()
     .get_result(conn)
     .await
     .optional()?;

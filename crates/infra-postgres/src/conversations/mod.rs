@@ -5,6 +5,7 @@ pub(crate) mod record;
 pub(crate) mod rows;
 
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::{clients, conversation_threads, interactions, settings};
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
@@ -326,6 +327,7 @@ impl ConversationRepository for PgConversations {
                     .bind::<SqlUuid, _>(id.0)
                     .bind::<Timestamptz, _>(at)
                     .bind::<Nullable<SqlUuid>, _>(by.map(|u| u.0))
+                    .prepared()
                     .get_result(conn)
                     .await
                     .optional()?;

@@ -1,6 +1,7 @@
 //! Storing a message and moving its thread forward, in one transaction.
 
 use super::rows::{InteractionRow, ThreadRow};
+use crate::prepared::Prepare;
 use crate::schema::{conversation_threads, interactions};
 use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -92,6 +93,7 @@ pub(crate) async fn record(
         .bind::<Text, _>(m.source.as_str())
         .bind::<Nullable<SqlUuid>, _>(m.sent_by_user_id.map(|u| u.0))
         .bind::<Timestamptz, _>(m.occurred_at)
+        .prepared()
         .get_result(conn)
         .await
         .optional()?;
@@ -114,6 +116,7 @@ pub(crate) async fn record(
         .bind::<Nullable<Text>, _>(m.text.as_deref().map(snippet))
         .bind::<Text, _>(m.status.as_str())
         .bind::<Nullable<SqlUuid>, _>(m.sent_by_user_id.map(|u| u.0))
+        .prepared()
         .get_result(conn)
         .await?;
     Ok(RecordOutcome::Inserted {

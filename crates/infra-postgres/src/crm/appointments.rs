@@ -4,6 +4,7 @@
 use super::{scope, violation};
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::{appointments, clients, services, users};
 use anyhow::Context;
 use async_trait::async_trait;
@@ -338,6 +339,7 @@ async fn lock_professional(
     };
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<diesel::sql_types::Text, _>(format!("agenda:{company}:{user}"))
+        .prepared()
         .execute(conn)
         .await?;
     Ok(())

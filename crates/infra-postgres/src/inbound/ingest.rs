@@ -3,6 +3,7 @@
 use crate::conversations::lifecycle::{close_thread, open_thread};
 use crate::conversations::record::record;
 use crate::conversations::rows::ThreadRow;
+use crate::prepared::Prepare;
 use crate::schema::{client_identities, clients, conversation_threads, interactions, settings};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -29,6 +30,7 @@ pub(super) async fn ingest(
             "inbound:{}:{}:{}",
             company, m.channel, m.sender.external_id
         ))
+        .prepared()
         .execute(conn)
         .await?;
 
@@ -149,6 +151,7 @@ async fn resolve_client(
         .bind::<Text, _>(external_id)
         .bind::<Nullable<Text>, _>(display.clone())
         .bind::<Nullable<Text>, _>(m.sender.phone.as_ref().map(|p| p.as_str().to_owned()))
+        .prepared()
         .execute(conn)
         .await?;
     }

@@ -4,6 +4,7 @@ mod ingest;
 mod status;
 
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -59,6 +60,7 @@ impl InboundStore for PgInbound {
                     .bind::<Text, _>(channel.as_str())
                     .bind::<Text, _>(provider_message_id)
                     .bind::<Timestamptz, _>(at)
+                    .prepared()
                     .execute(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(n > 0)

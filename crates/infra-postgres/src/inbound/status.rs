@@ -1,5 +1,6 @@
 //! Delivery statuses: forward only, one timestamp per status.
 
+use crate::prepared::Prepare;
 use diesel::prelude::*;
 use diesel::sql_types::{Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -28,6 +29,7 @@ pub(super) async fn apply(
         )
         .bind::<SqlUuid, _>(company.0)
         .bind::<SqlUuid, _>(id.0)
+        .prepared()
         .get_result(conn)
         .await
         .optional()?,
@@ -37,6 +39,7 @@ pub(super) async fn apply(
         )
         .bind::<SqlUuid, _>(company.0)
         .bind::<Text, _>(ext)
+        .prepared()
         .get_result(conn)
         .await
         .optional()?,
@@ -73,6 +76,7 @@ pub(super) async fn apply(
     .bind::<Timestamptz, _>(r.at)
     .bind::<Nullable<Jsonb>, _>(r.error)
     .bind::<Nullable<Text>, _>(r.provider_message_id)
+    .prepared()
     .execute(conn)
     .await?;
     // Keep the inbox's copy of the last message's status in step.
@@ -83,6 +87,7 @@ pub(super) async fn apply(
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(id)
     .bind::<Text, _>(r.status.as_str())
+    .prepared()
     .execute(conn)
     .await?;
     Ok(StatusApplied::Advanced(InteractionId(id)))

@@ -7,6 +7,7 @@ use super::rows::{provider as parse_provider, status as parse_status};
 use super::sealing::{open, verify_token_hash};
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::integrations as i;
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
@@ -148,6 +149,7 @@ impl IntegrationDirectory for PgIntegrationDirectory {
                         )
                         .bind::<Text, _>(provider.as_str())
                         .bind::<Text, _>(account)
+                        .prepared()
                         .get_result(conn)
                         .await
                         .optional()?,
@@ -185,6 +187,7 @@ impl IntegrationDirectory for PgIntegrationDirectory {
                         )
                         .bind::<Text, _>(provider.as_str())
                         .bind::<Bytea, _>(hash)
+                        .prepared()
                         .get_result(conn)
                         .await
                         .optional()?,

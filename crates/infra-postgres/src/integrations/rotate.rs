@@ -3,6 +3,7 @@
 use super::sealing::{open, seal};
 use crate::error::DbError;
 use crate::pool::Database;
+use crate::prepared::Prepare;
 use crate::schema::integrations as i;
 use crate::tenant::TenantScope;
 use diesel::prelude::*;
@@ -50,6 +51,7 @@ pub async fn reencrypt_all(
                     diesel::sql_query(
                         "SELECT company_id FROM public.atende_company_schedule() ORDER BY company_id",
                     )
+                    .prepared()
                     .load(conn)
                     .await?,
                 )

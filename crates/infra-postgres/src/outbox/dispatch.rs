@@ -2,6 +2,7 @@
 
 use crate::conversations::rows::InteractionRow;
 use crate::jobs::enqueue_in;
+use crate::prepared::Prepare;
 use crate::schema::{client_identities, interactions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -86,6 +87,7 @@ pub(super) async fn requeue(
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(id.0)
     .bind::<Timestamptz, _>(at)
+    .prepared()
     .get_result(conn)
     .await?;
     diesel::sql_query(
@@ -94,6 +96,7 @@ pub(super) async fn requeue(
     )
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(id.0)
+    .prepared()
     .execute(conn)
     .await?;
     enqueue_in(conn, company, job).await?;

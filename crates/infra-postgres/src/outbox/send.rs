@@ -3,6 +3,7 @@
 use crate::conversations::record::record;
 use crate::conversations::rows::{InteractionRow, ThreadRow};
 use crate::jobs::enqueue_in;
+use crate::prepared::Prepare;
 use crate::schema::{client_identities, conversation_threads, interactions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,6 +38,7 @@ async fn earlier(
     let row: Option<KeyRow> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(company.0)
         .bind::<Text, _>(key)
+        .prepared()
         .get_result(conn)
         .await
         .optional()?;
@@ -98,6 +100,7 @@ pub(super) async fn queue(
         // Sends with one key are serialised, so the second sees the first's committed key.
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind::<Text, _>(format!("atende:idempotency:{company}:{key}"))
+            .prepared()
             .execute(conn)
             .await?;
         if let Some((first, at)) = earlier(conn, company, key, true).await?
@@ -129,6 +132,7 @@ pub(super) async fn queue(
         .bind::<SqlUuid, _>(conversation.id.0)
         .bind::<Timestamptz, _>(at)
         .bind::<SqlUuid, _>(user.0)
+        .prepared()
         .get_result(conn)
         .await?;
         conversation = row.try_into()?;
@@ -144,6 +148,7 @@ pub(super) async fn queue(
         .bind::<Text, _>(key)
         .bind::<SqlUuid, _>(interaction.id.0)
         .bind::<Timestamptz, _>(s.key_cutoff)
+        .prepared()
         .execute(conn)
         .await?;
         if stored == 0 {

@@ -1,6 +1,7 @@
 //! Reading what an analysis is made of: the client, the clinic's locale, appointment facts and
 //! the last messages.
 
+use crate::prepared::Prepare;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -76,6 +77,7 @@ pub(crate) async fn read(
     )
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
+    .prepared()
     .load(conn)
     .await?;
     let Some(row) = found.into_iter().next() else {
@@ -93,6 +95,7 @@ pub(crate) async fn read(
     )
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
+    .prepared()
     .get_result(conn)
     .await?;
     let services: Vec<NameRow> = diesel::sql_query(
@@ -102,6 +105,7 @@ pub(crate) async fn read(
     )
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
+    .prepared()
     .load(conn)
     .await?;
     let messages: Vec<MessageRow> = diesel::sql_query(
@@ -114,6 +118,7 @@ pub(crate) async fn read(
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
     .bind::<Integer, _>(i32::try_from(window).unwrap_or(i32::MAX))
+    .prepared()
     .load(conn)
     .await?;
     let messages = messages

@@ -1,5 +1,6 @@
 //! [`SnapshotStore`] over PostgreSQL.
 
+use crate::prepared::Prepare;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -71,6 +72,7 @@ async fn latest_in(
     ))
     .bind::<SqlUuid, _>(company.0)
     .bind::<SqlUuid, _>(client.0)
+    .prepared()
     .load(conn)
     .await?;
     rows.into_iter().next().map(Snapshot::try_from).transpose()
@@ -108,6 +110,7 @@ async fn insert_in(
     .bind::<Nullable<Integer>, _>(s.prompt_tokens.map(int4))
     .bind::<Nullable<Integer>, _>(s.completion_tokens.map(int4))
     .bind::<Nullable<Integer>, _>(s.latency_ms.map(int4))
+    .prepared()
     .get_result(conn)
     .await?;
     Snapshot::try_from(row)
@@ -130,6 +133,7 @@ async fn lock_client(
     .bind::<Text, _>(&wait)
     .bind::<Text, _>(&hold)
     .bind::<Text, _>(&hold)
+    .prepared()
     .execute(conn)
     .await?;
     diesel::sql_query(
@@ -137,6 +141,7 @@ async fn lock_client(
     )
     .bind::<Text, _>(company.0.to_string())
     .bind::<Text, _>(client.0.to_string())
+    .prepared()
     .execute(conn)
     .await?;
     Ok(())
@@ -173,6 +178,7 @@ impl SnapshotStore for PgSnapshotStore {
                     .bind::<SqlUuid, _>(company.0)
                     .bind::<SqlUuid, _>(conversation.0)
                     .bind::<SqlUuid, _>(client.0)
+                    .prepared()
                     .get_result(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(row.v)
@@ -225,6 +231,7 @@ impl SnapshotStore for PgSnapshotStore {
                     ))
                     .bind::<SqlUuid, _>(company.0)
                     .bind::<SqlUuid, _>(id.0)
+                    .prepared()
                     .load(conn)
                     .await?;
                     rows.into_iter().next().map(Snapshot::try_from).transpose()
@@ -247,6 +254,7 @@ impl SnapshotStore for PgSnapshotStore {
                         diesel::sql_query("SELECT EXISTS (SELECT 1 FROM clients WHERE company_id = $1 AND id = $2) AS v")
                             .bind::<SqlUuid, _>(company.0)
                             .bind::<SqlUuid, _>(client.0)
+                            .prepared()
                             .get_result(conn)
                             .await?;
                     if !exists.v {
@@ -263,6 +271,7 @@ impl SnapshotStore for PgSnapshotStore {
                     .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.created_at))
                     .bind::<SqlUuid, _>(after.map_or(Uuid::nil(), |a| a.id.0))
                     .bind::<Integer, _>(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
+                    .prepared()
                     .load(conn)
                     .await?;
                     rows.into_iter().map(Snapshot::try_from).collect::<anyhow::Result<Vec<_>>>().map(Some)
@@ -287,6 +296,7 @@ impl SnapshotStore for PgSnapshotStore {
                     )
                     .bind::<SqlUuid, _>(company.0)
                     .bind::<Timestamptz, _>(since)
+                    .prepared()
                     .load(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(
@@ -309,6 +319,7 @@ impl SnapshotStore for PgSnapshotStore {
                           WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = s.timezone)",
                     )
                     .bind::<Timestamptz, _>(now)
+                    .prepared()
                     .load(conn)
                     .await?;
                     Ok::<_, anyhow::Error>(
