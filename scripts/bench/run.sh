@@ -50,12 +50,17 @@ target/release/atende migrate >/dev/null
 echo "bench: seeding the scale dataset (factor $factor) into $db …" >&2
 target/release/atende seed --scale --scale-factor "$factor" >"$work/creds.json"
 
-# The server as in production (JSON logs at info, the worker in-process), with webhook rate limits
-# far above what one node can ingest, so the run measures ingest, not the limiter.
+# The server as a production API node (JSON logs at info), with webhook rate limits far above what
+# one node can ingest, so the run measures ingest, not the limiter, and without the in-process
+# worker (ATENDE_WORKER=off; `atende worker` runs it elsewhere): whenever the clinics' local time is past
+# ATENDE_SNAPSHOT_DAILY_AT, so the daily snapshot sweep of every clinic's 3,000 active patients
+# (a 03:00 batch in production) would otherwise start with the server and run through the whole
+# measurement. Jobs the ingest queues (closed conversations) stay queued.
 ATENDE_BIND="127.0.0.1:$port" \
 ATENDE_WEBHOOK_RATE_PER_ACCOUNT="1000000/s,1000000" \
 ATENDE_WEBHOOK_RATE_PER_IP="1000000/s,1000000" \
 ATENDE_DB_POOL_SIZE="$concurrency" \
+ATENDE_WORKER=off \
 ATENDE_LOG_FORMAT=json RUST_LOG=info \
   target/release/atende serve >"$work/server.log" 2>&1 &
 server_pid=$!

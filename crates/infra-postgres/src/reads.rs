@@ -50,6 +50,7 @@ struct HomeRow {
 
 /// One statement: "today" is the local day of `$2` in the clinic's timezone (DST-safe: both
 /// bounds are computed in local time, then converted back).
+/// The open threads are counted and their unread counts summed in one scan of the covering index.
 /// The clinic's local day is computed once, in a materialised CTE, so the appointment bounds
 /// reach the `starts_at` index as plain parameters: written inline, `AT TIME ZONE` over the
 /// settings row is not leakproof and row-level security would keep it out of the index scan.
@@ -66,11 +67,12 @@ SELECT
       AND a.starts_at >= (SELECT starts FROM day)
       AND a.starts_at < (SELECT ends FROM day)
   ) AS appointments_today,
-  (SELECT count(*) FROM conversation_threads t WHERE t.company_id = $1 AND t.status = 'active') AS open_conversations,
-  (SELECT coalesce(sum(t.unread_count), 0)::bigint FROM conversation_threads t
-    WHERE t.company_id = $1 AND t.status = 'active') AS unread_inbound,
+  act.threads AS open_conversations,
+  act.unread AS unread_inbound,
   day.locale
-FROM day";
+FROM day,
+  (SELECT count(*) AS threads, coalesce(sum(t.unread_count), 0)::bigint AS unread
+     FROM conversation_threads t WHERE t.company_id = $1 AND t.status = 'active') AS act";
 
 #[derive(QueryableByName)]
 struct InboxRow {

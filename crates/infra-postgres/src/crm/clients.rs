@@ -353,14 +353,14 @@ impl ClientRepository for PgClients {
                         // clinic; the rows themselves are read here, under RLS.
                         query = query.filter(
                             diesel::dsl::sql::<Bool>(
-                                "clients.id IN (SELECT public.atende_client_search(",
+                                "clients.id = ANY(ARRAY(SELECT public.atende_client_search(",
                             )
                             .bind::<Text, _>(contains_pattern(text))
                             .sql(", ")
                             .bind::<Nullable<Text>, _>(
                                 filter.digits.as_deref().map(contains_pattern),
                             )
-                            .sql("))"),
+                            .sql(")))"),
                         );
                     }
                     if let Some(c) = after {
