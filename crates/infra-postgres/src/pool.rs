@@ -1,10 +1,10 @@
 //! The connection pool.
 
 use crate::error::DbError;
+use diesel_async::pooled_connection::deadpool::{Hook, HookError, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::pooled_connection::deadpool::{Hook, HookError, Pool};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use std::time::Duration;
 

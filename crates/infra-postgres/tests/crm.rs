@@ -271,6 +271,78 @@ async fn client_pages_neither_skip_nor_repeat() {
 }
 
 #[tokio::test]
+async fn search_pages_neither_skip_nor_repeat_and_keep_the_status_filter() {
+    let t = TestDb::new().await;
+    let (a, _) = clinic(&t, "BR").await;
+    let repo = PgClients::new(t.db.clone());
+    let mut matching = Vec::new();
+    for i in 0..8 {
+        let c = repo
+            .create(
+                a,
+                new_client(fields(Some(&format!("Maria Silva {i}")), None, None)),
+            )
+            .await
+            .unwrap();
+        matching.push(c);
+        repo.create(
+            a,
+            new_client(fields(Some(&format!("Other {i}")), None, None)),
+        )
+        .await
+        .unwrap();
+    }
+    let pages = |filter: ClientFilter| {
+        let repo = repo.clone();
+        async move {
+            let mut seen = Vec::new();
+            let mut after = None;
+            let mut pages = 0;
+            loop {
+                let page = repo.list(a, filter.clone(), after, 3).await.unwrap();
+                pages += 1;
+                assert!(pages <= 10, "the pages never end: {seen:?}");
+                seen.extend(page.data.iter().map(|c| c.id));
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            (seen, pages)
+        }
+    };
+    let silva = ClientFilter {
+        text: Some("silva".into()),
+        ..ClientFilter::default()
+    };
+    let (seen, n) = pages(silva.clone()).await;
+    let mut expected: Vec<_> = matching.iter().map(|c| c.id).collect();
+    expected.reverse();
+    assert_eq!(seen, expected, "newest first, every match once");
+    assert_eq!(n, 3, "8 matches in pages of 3");
+    let leads = ClientFilter {
+        status: Some(matching[0].status),
+        ..silva
+    };
+    let (seen, _) = pages(leads).await;
+    assert_eq!(
+        seen, expected,
+        "the status filter holds inside the door too"
+    );
+    let (seen, _) = pages(ClientFilter {
+        text: Some("silva".into()),
+        status: Some(if matching[0].status == ClientStatus::Inactive {
+            ClientStatus::Active
+        } else {
+            ClientStatus::Inactive
+        }),
+        digits: None,
+    })
+    .await;
+    assert!(seen.is_empty(), "no client has the other status");
+}
+
+#[tokio::test]
 async fn the_region_comes_from_the_settings() {
     let t = TestDb::new().await;
     let (br, _) = clinic(&t, "BR").await;

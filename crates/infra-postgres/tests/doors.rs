@@ -28,7 +28,7 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     ),
     (
         "atende_client_search",
-        "p_pattern text, p_digits text",
+        "p_pattern text, p_digits text, p_status text, p_after_created_at timestamp with time zone, p_after_id uuid, p_limit integer",
         "SETOF uuid",
     ),
     (
@@ -167,7 +167,7 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
                 Ok::<_, DbError>(
                     strings(
                         conn,
-                        "SELECT c.company_id::text AS v FROM public.atende_client_search('%joao%', '%987654321%') s
+                        "SELECT c.company_id::text AS v FROM public.atende_client_search('%joao%', '%987654321%', NULL, NULL, NULL, 50) s
                            JOIN public.clients c ON c.id = s",
                     )
                     .await,
@@ -181,10 +181,12 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
         t.db.system_tx(|conn| {
             Box::pin(async move {
                 use diesel_async::RunQueryDsl;
-                diesel::sql_query("SELECT public.atende_client_search('%joao%', NULL)")
-                    .execute(conn)
-                    .await
-                    .map_err(DbError::from)
+                diesel::sql_query(
+                    "SELECT public.atende_client_search('%joao%', NULL, NULL, NULL, NULL, 50)",
+                )
+                .execute(conn)
+                .await
+                .map_err(DbError::from)
             })
         })
         .await;

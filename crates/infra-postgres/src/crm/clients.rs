@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::Tenant;
 use domain::clients::{
@@ -349,8 +349,10 @@ impl ClientRepository for PgClients {
                     }
                     if let Some(text) = &filter.text {
                         // The SECURITY DEFINER door runs the LIKE where the trigram index
-                        // serves it (under RLS it could not) and returns only ids of the pinned
-                        // clinic; the rows themselves are read here, under RLS.
+                        // serves it (under RLS it could not) and answers this very page: at most
+                        // `limit + 1` ids of the pinned clinic, in list order, after the cursor.
+                        // The rows themselves are read here by primary key, under RLS, with the
+                        // same filters again.
                         query = query.filter(
                             diesel::dsl::sql::<Bool>(
                                 "clients.id = ANY(ARRAY(SELECT public.atende_client_search(",
@@ -360,6 +362,16 @@ impl ClientRepository for PgClients {
                             .bind::<Nullable<Text>, _>(
                                 filter.digits.as_deref().map(contains_pattern),
                             )
+                            .sql(", ")
+                            .bind::<Nullable<Text>, _>(filter.status.map(|s| s.as_str()))
+                            .sql(", ")
+                            .bind::<Nullable<Timestamptz>, _>(after.as_ref().map(|c| c.created_at))
+                            .sql(", ")
+                            .bind::<Nullable<diesel::sql_types::Uuid>, _>(
+                                after.as_ref().map(|c| c.id.0),
+                            )
+                            .sql(", ")
+                            .bind::<Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX - 1) + 1)
                             .sql(")))"),
                         );
                     }
