@@ -111,9 +111,8 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let metrics_listener = metrics_listener(config, &metrics)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = if config.jobs.in_process {
-        let w =
-            crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots)
-                .with_metrics(metrics.clone());
+        let w = crate::snapshots::register(wiring::worker(&db, &config.jobs), &snapshots)
+            .with_metrics(metrics.clone());
         let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
         let scheduler = crate::snapshots::scheduler(&db, &snapshots);
         tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
@@ -148,7 +147,7 @@ pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics = crate::metrics::registry(&db);
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
-    let w = crate::snapshots::register(wiring::worker(&db, keys.clone(), &config.jobs), &snapshots)
+    let w = crate::snapshots::register(wiring::worker(&db, &config.jobs), &snapshots)
         .with_metrics(metrics.clone());
     let metrics_listener = metrics_listener(config, &metrics)?;
     let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;

@@ -227,14 +227,10 @@ pub fn integrations(db: &Database, cipher: Arc<dyn SecretCipher>) -> Integration
     )
 }
 
-/// The background worker with a handler for every job kind, resolving integrations with `keys`.
+/// The background worker over the job queue in `db`, with a per-process id and no handlers yet:
+/// `snapshots::register` and [`with_outbound_dispatch`] add them.
 #[must_use]
-pub fn worker(
-    db: &Database,
-    keys: SecretBox,
-    jobs: &crate::traffic::JobSettings,
-) -> crate::worker::Worker {
-    let _ = keys;
+pub fn worker(db: &Database, jobs: &crate::traffic::JobSettings) -> crate::worker::Worker {
     let id = format!(
         "{}:{}:{}",
         std::env::var("HOSTNAME").unwrap_or_else(|_| "atende".to_owned()),

@@ -90,12 +90,8 @@ async fn integration(admin: &Session, body: Value) {
 
 /// A worker with every production handler: outbound dispatch and the snapshot jobs.
 fn worker(app: &TestApp) -> server::worker::Worker {
-    let w = server::wiring::worker(
-        &app.db.db,
-        test_secret_box(),
-        &server::traffic::JobSettings::default(),
-    )
-    .with_metrics(app.metrics.clone());
+    let w = server::wiring::worker(&app.db.db, &server::traffic::JobSettings::default())
+        .with_metrics(app.metrics.clone());
     let settings = server::outbox::OutboxSettings {
         fallback: None,
         public_url: app.base.clone(),

@@ -355,11 +355,7 @@ fn snapshots_frozen(
 }
 
 fn worker(app: &TestApp, snapshots: &app::snapshots::Snapshots) -> server::worker::Worker {
-    let w = server::wiring::worker(
-        &app.db.db,
-        test_secret_box(),
-        &server::traffic::JobSettings::default(),
-    );
+    let w = server::wiring::worker(&app.db.db, &server::traffic::JobSettings::default());
     server::snapshots::register(w, snapshots)
 }
 
