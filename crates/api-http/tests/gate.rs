@@ -3,68 +3,19 @@
 
 mod support;
 
-use std::sync::Arc;
+use support::signed_in::{self, COMPANY, USER};
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use chrono::{TimeZone, Utc};
-use domain::auth::{Membership, Role, SessionRecord, TokenHash, UserStatus};
-use domain::ports::accounts::{MockDirectory, MockSessionRepository};
-use domain::ports::clock::MockClock;
-use domain::ports::crypto::MockTokenService;
-use domain::{AuthUserId, CompanyId, UserId};
+use domain::auth::Role;
 use support::capture::Captured;
 use support::read_problem;
-use uuid::Uuid;
-
-const COMPANY: Uuid = Uuid::from_u128(0xc0);
-const USER: Uuid = Uuid::from_u128(0xa1);
-
-/// Ports that accept the session cookie `good` of an active staff member of `COMPANY`.
-fn signed_in_state() -> api_http::AppState {
-    let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
-    let mut clock = MockClock::new();
-    clock.expect_now().return_const(now);
-    let mut tokens = MockTokenService::new();
-    tokens
-        .expect_hash()
-        .returning(|v| TokenHash([u8::from(v == "good"); 32]));
-    let mut sessions = MockSessionRepository::new();
-    sessions.expect_find().returning(move |hash| {
-        Ok((hash == TokenHash([1; 32])).then(|| SessionRecord {
-            id: Uuid::nil(),
-            auth_user_id: AuthUserId(USER),
-            last_seen_at: now,
-            idle_expires_at: now + chrono::Duration::hours(1),
-            expires_at: now + chrono::Duration::days(1),
-        }))
-    });
-    let mut directory = MockDirectory::new();
-    directory.expect_membership_of().returning(|_| {
-        Ok(Some(Membership {
-            user_id: UserId(USER),
-            company_id: CompanyId(COMPANY),
-            company_name: "Clínica".into(),
-            email: "s@clinic.test".into(),
-            name: "S".into(),
-            role: Role::Staff,
-            status: UserStatus::Active,
-        }))
-    });
-    let mut state = support::state();
-    state.deps.clock = Arc::new(clock);
-    state.deps.tokens = Arc::new(tokens);
-    state.deps.sessions = Arc::new(sessions);
-    state.deps.directory = Arc::new(directory);
-    state.http.allowed_origins = vec!["https://app.clinic.test".into()];
-    state
-}
 
 #[actix_web::test]
 async fn the_gate_records_the_tenant_on_the_request_span() {
     let captured = Captured::default();
     let _guard = captured.install();
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Staff))).await;
     let req = TestRequest::get()
         .uri("/api/nothing-here")
         .cookie(actix_web::cookie::Cookie::new("atende_session", "good"))
@@ -84,7 +35,7 @@ async fn the_gate_records_the_tenant_on_the_request_span() {
 
 #[actix_web::test]
 async fn anonymous_and_forged_callers_are_401_before_routing() {
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Staff))).await;
     for req in [
         TestRequest::get().uri("/api/nothing-here").to_request(),
         TestRequest::get()
@@ -103,7 +54,7 @@ async fn anonymous_and_forged_callers_are_401_before_routing() {
 
 #[actix_web::test]
 async fn cookie_writes_from_a_foreign_origin_are_refused_before_any_lookup() {
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Staff))).await;
     let req = TestRequest::post()
         .uri("/api/users")
         .insert_header(("origin", "https://evil.test"))
@@ -115,7 +66,7 @@ async fn cookie_writes_from_a_foreign_origin_are_refused_before_any_lookup() {
 
 #[actix_web::test]
 async fn cors_preflights_are_answered_before_the_gate() {
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Staff))).await;
     let req = TestRequest::default()
         .method(actix_web::http::Method::OPTIONS)
         .uri("/api/users")

@@ -6,62 +6,15 @@
 
 mod support;
 
-use std::sync::Arc;
+use support::signed_in::{self, ORIGIN};
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use api_http::openapi::ApiDoc;
-use chrono::{TimeZone, Utc};
-use domain::auth::{Membership, Role, SessionRecord, TokenHash, UserStatus};
-use domain::ports::accounts::{MockDirectory, MockSessionRepository};
-use domain::ports::clock::MockClock;
-use domain::ports::crypto::MockTokenService;
-use domain::{AuthUserId, CompanyId, UserId};
+use domain::auth::Role;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 use uuid::Uuid;
-
-const ORIGIN: &str = "https://app.clinic.test";
-
-/// Ports that accept the session cookie `good` of an active admin.
-fn admin_state() -> api_http::AppState {
-    let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
-    let mut clock = MockClock::new();
-    clock.expect_now().return_const(now);
-    let mut tokens = MockTokenService::new();
-    tokens
-        .expect_hash()
-        .returning(|v| TokenHash([u8::from(v == "good"); 32]));
-    let mut sessions = MockSessionRepository::new();
-    sessions.expect_find().returning(move |hash| {
-        Ok((hash == TokenHash([1; 32])).then(|| SessionRecord {
-            id: Uuid::nil(),
-            auth_user_id: AuthUserId(Uuid::from_u128(0xa1)),
-            last_seen_at: now,
-            idle_expires_at: now + chrono::Duration::hours(1),
-            expires_at: now + chrono::Duration::days(1),
-        }))
-    });
-    let mut directory = MockDirectory::new();
-    directory.expect_membership_of().returning(|_| {
-        Ok(Some(Membership {
-            user_id: UserId(Uuid::from_u128(0xa1)),
-            company_id: CompanyId(Uuid::from_u128(0xc0)),
-            company_name: "Clínica".into(),
-            email: "a@clinic.test".into(),
-            name: "A".into(),
-            role: Role::Admin,
-            status: UserStatus::Active,
-        }))
-    });
-    let mut state = support::state();
-    state.deps.clock = Arc::new(clock);
-    state.deps.tokens = Arc::new(tokens);
-    state.deps.sessions = Arc::new(sessions);
-    state.deps.directory = Arc::new(directory);
-    state.http.allowed_origins = vec![ORIGIN.into()];
-    state
-}
 
 /// A property of a component schema in the document.
 fn property(schema: &str, name: &str) -> Value {
@@ -70,7 +23,7 @@ fn property(schema: &str, name: &str) -> Value {
 }
 
 async fn send(method: &str, uri: &str, body: Value) -> Value {
-    let app = test::init_service(api_http::app(admin_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Admin))).await;
     let req = TestRequest::default()
         .method(method.parse().unwrap())
         .uri(uri)

@@ -17,17 +17,12 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use support::signed_in::{self, ORIGIN};
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use api_http::openapi::ApiDoc;
-use chrono::{TimeZone, Utc};
-use domain::auth::{Membership, Role, SessionRecord, TokenHash, UserStatus};
-use domain::ports::accounts::{MockDirectory, MockSessionRepository};
-use domain::ports::clock::MockClock;
-use domain::ports::crypto::MockTokenService;
-use domain::{AuthUserId, CompanyId, UserId};
+use domain::auth::Role;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
@@ -270,54 +265,9 @@ fn the_source_walk_understands_both_registration_styles() {
     assert_eq!(routes, expected);
 }
 
-const COMPANY: Uuid = Uuid::from_u128(0xc0);
-const USER: Uuid = Uuid::from_u128(0xa1);
-const ORIGIN: &str = "https://app.clinic.test";
-
-/// Ports that accept the session cookie `good` of an active admin, so `/api` requests reach
-/// routing.
-fn signed_in_state() -> api_http::AppState {
-    let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
-    let mut clock = MockClock::new();
-    clock.expect_now().return_const(now);
-    let mut tokens = MockTokenService::new();
-    tokens
-        .expect_hash()
-        .returning(|v| TokenHash([u8::from(v == "good"); 32]));
-    let mut sessions = MockSessionRepository::new();
-    sessions.expect_find().returning(move |hash| {
-        Ok((hash == TokenHash([1; 32])).then(|| SessionRecord {
-            id: Uuid::nil(),
-            auth_user_id: AuthUserId(USER),
-            last_seen_at: now,
-            idle_expires_at: now + chrono::Duration::hours(1),
-            expires_at: now + chrono::Duration::days(1),
-        }))
-    });
-    let mut directory = MockDirectory::new();
-    directory.expect_membership_of().returning(|_| {
-        Ok(Some(Membership {
-            user_id: UserId(USER),
-            company_id: CompanyId(COMPANY),
-            company_name: "Clínica".into(),
-            email: "a@clinic.test".into(),
-            name: "A".into(),
-            role: Role::Admin,
-            status: UserStatus::Active,
-        }))
-    });
-    let mut state = support::state();
-    state.deps.clock = Arc::new(clock);
-    state.deps.tokens = Arc::new(tokens);
-    state.deps.sessions = Arc::new(sessions);
-    state.deps.directory = Arc::new(directory);
-    state.http.allowed_origins = vec![ORIGIN.into()];
-    state
-}
-
 #[actix_web::test]
 async fn every_documented_path_is_served_with_exactly_the_documented_methods() {
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Admin))).await;
     let mut by_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (method, path) in documented() {
         if DOCUMENTATION_ONLY.contains(&(method.as_str(), path.as_str())) {
@@ -365,7 +315,7 @@ async fn every_documented_path_is_served_with_exactly_the_documented_methods() {
 #[actix_web::test]
 async fn an_unknown_path_is_told_apart_from_a_known_one() {
     // The probe above relies on this: an unknown path is 404, not 405.
-    let app = test::init_service(api_http::app(signed_in_state())).await;
+    let app = test::init_service(api_http::app(signed_in::state(Role::Admin))).await;
     let req = TestRequest::put()
         .uri("/api/not-a-route")
         .insert_header(("origin", ORIGIN))

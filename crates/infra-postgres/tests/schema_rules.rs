@@ -131,12 +131,12 @@ async fn inlined_functions_are_exactly_their_qualified_bodies_and_are_inlined_in
         assert_eq!(found, [format!("{body}|false|")], "{name}");
     }
     // The policy is planned as the inlined expression, not as a function call.
-    let plan = offenders(
+    let pinned = offenders(
         &mut conn,
         "SELECT set_config('app.company_id', gen_random_uuid()::text, false) AS v",
     )
     .await;
-    assert_eq!(plan.len(), 1);
+    assert_eq!(pinned.len(), 1, "a tenant is pinned for the plan below");
     diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "SET ROLE atende_app")
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod routes;
+pub mod signed_in;
 
 use std::sync::Arc;
 
