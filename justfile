@@ -43,13 +43,13 @@ schema:
     diesel print-schema --database-url "$url" > crates/infra-postgres/src/schema.rs; \
     psql "$ATENDE_TEST_DATABASE_URL" -qc "drop database atende_schema_gen"
 
-# Regenerate docs/api.md: the API tour of crates/server/tests/api_doc.rs, written instead of compared.
+# Regenerate docs/api.md: the API tour of crates/server/tests/it/api_doc.rs, written instead of compared.
 docs:
     eval "$(scripts/dev-db.sh)"; \
     if cargo nextest --version >/dev/null 2>&1; then \
-        ATENDE_BLESS=1 cargo nextest run -p server --test api_doc; \
+        ATENDE_BLESS=1 cargo nextest run -p server --test it api_doc::; \
     else \
-        ATENDE_BLESS=1 cargo test -p server --test api_doc; \
+        ATENDE_BLESS=1 cargo test -p server --test it api_doc::; \
     fi
 
 # Security advisories (RustSec): needs the network and cargo-audit or cargo-deny; not in `just test`.

@@ -14,7 +14,7 @@
 -- hundreds), at least one each. Nothing is dropped or disabled: every constraint, index, policy and
 -- trigger of the schema is in force. The thread's derived columns (last message, unread count,
 -- sort_at, …), which the app maintains in the message's transaction (no trigger does), are computed
--- at the end from the stored messages with the app's rules; `crates/server/tests/seed_scale.rs`
+-- at the end from the stored messages with the app's rules; `crates/server/tests/it/seed_scale.rs`
 -- replays a small dataset through the app's own code and compares.
 --
 -- Ids and provider message ids are deterministic and ordered (clinic, kind, number): inserts append
