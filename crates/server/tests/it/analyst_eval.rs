@@ -72,7 +72,7 @@ async fn heuristic_v1_prints_the_table_on_the_projects_set_and_meets_the_targets
         "no-show risk: expected (rows) x got (columns)",
         "preferences",
         "objections",
-        "targets ",
+        "targets (sentiment >= 85 %, no-show risk >= 85 %, items found >= 80 %): met",
     ] {
         assert!(
             squash(&text).contains(&squash(part)),

@@ -373,6 +373,26 @@ fn project_set(name: &str) -> Vec<EvalCase> {
 }
 
 #[tokio::test]
+async fn heuristic_v1_meets_the_targets_on_the_projects_set() {
+    let cases = project_set("analyst-eval.jsonl");
+    assert!(cases.len() >= 80, "{}", cases.len());
+    let report = evaluate(
+        &crate::snapshots::heuristic::HeuristicAnalyzer::new(),
+        &cases,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.analyzer, "heuristic-v1");
+    assert!(TARGETS.missed_by(&report).is_empty(), "{report}");
+    // Reaching the list target by reporting everything would show here.
+    let items = report.items();
+    assert!(
+        items.unexpected * 5 <= items.reported,
+        "more than a fifth of the reported items were not expected:\n{report}"
+    );
+}
+
+#[tokio::test]
 async fn the_held_out_set_is_scored_but_never_tuned_on() {
     let cases = project_set("analyst-holdout.jsonl");
     assert!(cases.len() >= 30, "{}", cases.len());
