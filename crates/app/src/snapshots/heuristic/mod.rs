@@ -33,6 +33,8 @@ mod tone;
 mod words;
 
 #[cfg(test)]
+mod language_tests;
+#[cfg(test)]
 mod tests;
 
 use std::time::Instant;
