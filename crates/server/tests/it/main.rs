@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analyst_eval;
 mod api_doc;
 mod api_doc_support;
 mod api_tokens;
