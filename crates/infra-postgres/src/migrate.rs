@@ -12,8 +12,13 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
 
+/// A blocking connection (inside `spawn_blocking`) with the URL's TLS settings.
 fn establish(url: &str) -> Result<SyncConn, DbError> {
-    <SyncConn as diesel::Connection>::establish(url)
+    let handle =
+        tokio::runtime::Handle::try_current().map_err(|e| DbError::Unavailable(e.to_string()))?;
+    handle
+        .block_on(crate::connect::establish(url))
+        .map(SyncConn::from)
         .map_err(|e| DbError::Unavailable(e.to_string()))
 }
 

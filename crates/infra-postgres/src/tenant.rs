@@ -45,16 +45,19 @@ impl TenantScope {
 /// message, the switch to the RLS-bound role and the pinned tenant and user, all
 /// transaction-local (`true`), so nothing survives COMMIT into the pooled connection. The ids are
 /// formatted from [`uuid::Uuid`] (hex digits and dashes only), never from caller text.
-fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>) -> String {
+/// `extra` is [`Database::tx_settings`](crate::pool::Database): more transaction-local settings
+/// (behind a pooler, the statement timeout).
+fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>, extra: Option<&str>) -> String {
+    let extra = extra.unwrap_or_default();
     match tenant {
         Some((company, user)) => format!(
             "BEGIN; SELECT set_config('role', 'atende_app', true), \
-             set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true)",
+             set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true){extra}",
             company.0.hyphenated(),
             user.map(|u| u.0.hyphenated().to_string())
                 .unwrap_or_default()
         ),
-        None => "BEGIN; SELECT set_config('role', 'atende_app', true)".to_owned(),
+        None => format!("BEGIN; SELECT set_config('role', 'atende_app', true){extra}"),
     }
 }
 
@@ -104,8 +107,11 @@ impl Database {
         let conn: &mut AsyncPgConnection = &mut conn;
         // One round trip. A pin that fails after BEGIN leaves an aborted transaction the
         // transaction manager does not know about: roll it back before the pool sees it.
-        if let Err(e) =
-            AnsiTransactionManager::begin_transaction_sql(conn, &begin_sql(tenant)).await
+        if let Err(e) = AnsiTransactionManager::begin_transaction_sql(
+            conn,
+            &begin_sql(tenant, self.tx_settings.as_deref()),
+        )
+        .await
         {
             let _ = conn.batch_execute("ROLLBACK").await;
             return Err(DbError::from(e).into());

@@ -10,3 +10,4 @@ mod metrics;
 mod prepared;
 mod schema_drift;
 mod schema_rules;
+mod tls;
