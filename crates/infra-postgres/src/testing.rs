@@ -13,6 +13,7 @@
 
 pub mod cluster;
 pub mod pgbouncer;
+pub mod pki;
 
 use crate::migrate::MIGRATIONS;
 use crate::pool::{Database, PoolSettings};

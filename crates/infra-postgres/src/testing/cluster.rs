@@ -231,14 +231,14 @@ impl PrivateCluster {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// Runs SQL as the superuser through `psql` (blocking).
+    /// Runs SQL as the superuser through `psql` over the Unix socket (blocking).
     pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = checked(
             "psql",
             Command::new(self.bin.join("psql"))
-                .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-d"])
-                .arg(format!("{}?sslmode=disable", self.url(db)))
-                .args(["-c", sql])
+                .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
+                .arg(&self.dir)
+                .args(["-p", &self.port.to_string(), "-d", db, "-c", sql])
                 .output(),
         );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()

@@ -7,39 +7,12 @@ use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use infra_postgres::connect::establish;
 use infra_postgres::testing::cluster::{ClusterOptions, PrivateCluster};
+use infra_postgres::testing::pki::{TestPki, certificate_authority};
 use infra_postgres::{Database, DbError, PoolSettings};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use std::path::PathBuf;
 
 /// The name in the server certificate; every URL reaches 127.0.0.1 through `hostaddr`.
 const SERVER_NAME: &str = "db.atende.test";
-
-struct Pki {
-    ca_pem: String,
-    server_chain: String,
-    server_key: String,
-}
-
-fn make_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, name);
-    CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
-}
-
-fn make_pki() -> Pki {
-    let ca = make_ca("Atende test CA");
-    let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec![SERVER_NAME.to_owned()]).unwrap();
-    let cert = params.signed_by(&key, &ca).unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        server_chain: format!("{}{}", cert.pem(), ca.pem()),
-        server_key: key.serialize_pem(),
-    }
-}
 
 fn write_file(cluster: &PrivateCluster, name: &str, content: &str) -> PathBuf {
     let path = cluster.dir().join(name);
@@ -80,9 +53,9 @@ async fn refused(url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_full_needs_the_ca_and_the_host_name_and_the_other_modes_check_what_they_promise() {
-    let pki = make_pki();
+    let pki = TestPki::new(SERVER_NAME);
     let cluster = PrivateCluster::start(&ClusterOptions {
-        tls: Some((pki.server_chain.clone(), pki.server_key.clone())),
+        tls: Some((pki.server_chain_pem.clone(), pki.server_key_pem.clone())),
         hba: vec![
             "hostssl all scram_user 127.0.0.1/32 scram-sha-256".into(),
             "host all scram_user 127.0.0.1/32 reject".into(),
@@ -90,7 +63,11 @@ async fn verify_full_needs_the_ca_and_the_host_name_and_the_other_modes_check_wh
         ..ClusterOptions::default()
     });
     let ca = write_file(&cluster, "ca.pem", &pki.ca_pem);
-    let other_ca = write_file(&cluster, "other-ca.pem", &make_ca("Another CA").pem());
+    let other_ca = write_file(
+        &cluster,
+        "other-ca.pem",
+        &certificate_authority("Another CA").pem(),
+    );
     let ca = ca.display();
     let other_ca = other_ca.display();
 
