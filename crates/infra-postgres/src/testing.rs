@@ -197,6 +197,12 @@ impl TestDb {
         conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
             .expect("create test database");
+        // Database privileges are not copied from the template (see migrate::HARDEN_SQL).
+        conn.batch_execute(&format!(
+            "REVOKE TEMPORARY ON DATABASE {name} FROM PUBLIC, atende_app"
+        ))
+        .await
+        .expect("harden test database");
         let url = with_database(&admin_url, &name);
         let db = Database::connect(
             &url,

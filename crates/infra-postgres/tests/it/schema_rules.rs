@@ -291,6 +291,41 @@ async fn the_app_role_cannot_log_in_bypass_rls_or_own_anything_and_extensions_st
     );
 }
 
+#[tokio::test]
+async fn the_app_role_can_create_no_temporary_table_and_nothing_in_public() {
+    use diesel_async::SimpleAsyncConnection;
+    use infra_postgres::{DbError, TenantScope};
+    let privileges = "SELECT format('%s/%s/%s', \
+           has_database_privilege('atende_app', current_database(), 'TEMPORARY'), \
+           has_schema_privilege('atende_app', 'public', 'CREATE'), \
+           has_database_privilege('atende_app', current_database(), 'CREATE')) AS v";
+    // A database migrated by `atende migrate`…
+    let t = TestDb::empty().await;
+    infra_postgres::migrate::run_pending(&t.url).await.unwrap();
+    let mut conn = t.owner_conn().await;
+    assert_eq!(strings(&mut conn, privileges).await, ["f/f/f"]);
+    // … and a test database copied from the template.
+    let t = TestDb::new().await;
+    let mut conn = t.owner_conn().await;
+    assert_eq!(strings(&mut conn, privileges).await, ["f/f/f"]);
+    // In a unit of work (as atende_app) both are refused.
+    for ddl in [
+        "CREATE TEMPORARY TABLE scratch (a int)",
+        "CREATE TABLE public.scratch (a int)",
+    ] {
+        let r =
+            t.db.tenant_tx(
+                TenantScope::company(domain::CompanyId(uuid::Uuid::now_v7())),
+                move |conn| {
+                    Box::pin(async move { conn.batch_execute(ddl).await.map_err(DbError::from) })
+                },
+            )
+            .await;
+        let err = r.expect_err(ddl).to_string();
+        assert!(err.contains("permission denied"), "{ddl}: {err}");
+    }
+}
+
 fn pg_dump_schema(url: &str) -> String {
     let out = std::process::Command::new("pg_dump")
         .args([
