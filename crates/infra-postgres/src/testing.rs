@@ -14,6 +14,7 @@
 pub mod cluster;
 pub mod pgbouncer;
 pub mod pki;
+pub mod proxy;
 
 use crate::migrate::MIGRATIONS;
 use crate::pool::{Database, PoolSettings};

@@ -11,7 +11,7 @@
 use crate::config::{Config, Environment};
 use crate::wiring;
 use anyhow::{Context, bail};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::SimpleAsyncConnection;
 use domain::auth::{AuthMethod, Principal, Role};
 use domain::integrations::{IntegrationSecrets, Provider};
 use domain::{CompanyId, UserId};
