@@ -225,17 +225,28 @@ impl ConnectSpec {
         tls: &TlsSetup,
         prepared: bool,
     ) -> Result<AsyncPgConnection, ConnectionError> {
-        let (client, connection) = self
+        let (client, mut connection) = self
             .connect_raw(tls)
             .await
             .map_err(|e| ConnectionError::BadConnection(describe(&e)))?;
         if prepared {
             return AsyncPgConnection::try_from_client_and_connection(client, connection).await;
         }
-        client
-            .batch_execute("BEGIN")
-            .await
-            .map_err(|e| ConnectionError::BadConnection(describe(&e)))?;
+        // BEGIN is sent before diesel takes the connection over, so the connection is driven
+        // here until it is answered.
+        {
+            let begin = client.batch_execute("BEGIN");
+            tokio::pin!(begin);
+            tokio::select! {
+                r = &mut begin => r.map_err(|e| ConnectionError::BadConnection(describe(&e)))?,
+                r = &mut connection => {
+                    return Err(ConnectionError::BadConnection(match r {
+                        Ok(()) => "the server closed the connection".to_owned(),
+                        Err(e) => describe(&e),
+                    }));
+                }
+            }
+        }
         let mut conn =
             AsyncPgConnection::try_from_client_and_connection(client, connection).await?;
         conn.batch_execute("COMMIT")

@@ -81,6 +81,28 @@ impl PgBouncer {
         Some(bouncer)
     }
 
+    /// [`PgBouncer::start`] in front of the server of `url` (its first TCP host and port).
+    #[must_use]
+    pub fn in_front_of(url: &str, server_pool: u32) -> Option<Self> {
+        let config: tokio_postgres::Config = url
+            .split('?')
+            .next()
+            .unwrap_or(url)
+            .parse()
+            .unwrap_or_else(|e| panic!("test server URL: {e}"));
+        let host = config
+            .get_hosts()
+            .iter()
+            .find_map(|h| match h {
+                tokio_postgres::config::Host::Tcp(h) => Some(h.clone()),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            })
+            .unwrap_or_else(|| "127.0.0.1".to_owned());
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        Self::start(&host, port, server_pool)
+    }
+
     /// `postgres://postgres@127.0.0.1:<port>/<db>?pgbouncer=true`.
     #[must_use]
     pub fn url(&self, db: &str) -> String {
