@@ -8,5 +8,7 @@ mod doors;
 mod isolation;
 mod metrics;
 mod prepared;
+mod restart;
 mod schema_drift;
 mod schema_rules;
+mod tls;

@@ -13,6 +13,7 @@ mod cli;
 mod clients;
 mod conversations_http;
 mod conversations_store;
+mod db_tls;
 mod dependencies;
 mod e2e;
 mod http_basics;
