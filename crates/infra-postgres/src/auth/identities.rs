@@ -28,6 +28,13 @@ impl PgIdentities {
 
 type Row = (Uuid, String, String, Option<String>, Option<DateTime<Utc>>);
 
+/// `email_verified_at` after a sync: the provider's new word, else the old one if the address
+/// did not change, else none.
+const VERIFIED_ON_SYNC: &str = "CASE WHEN excluded.email_verified_at IS NOT NULL \
+     THEN excluded.email_verified_at \
+     WHEN auth_identities.email = excluded.email THEN auth_identities.email_verified_at \
+     END";
+
 macro_rules! identity_columns {
     () => {
         (
@@ -135,8 +142,9 @@ impl IdentityRepository for PgIdentities {
         self.db
             .system_tx(move |conn| {
                 Box::pin(async move {
-                    // An external identity never has a password here; a verification already
-                    // recorded is kept when the provider does not repeat it.
+                    // An external identity never has a password here. A verification already
+                    // recorded is kept when the provider does not repeat it, but only for the
+                    // same address: a changed e-mail is unverified until the provider says so.
                     diesel::insert_into(ai::table)
                         .values((
                             ai::id.eq(id.as_uuid()),
@@ -151,7 +159,7 @@ impl IdentityRepository for PgIdentities {
                             ai::email_verified_at.eq(diesel::dsl::sql::<
                                 diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
                             >(
-                                "coalesce(excluded.email_verified_at, auth_identities.email_verified_at)",
+                                VERIFIED_ON_SYNC
                             )),
                         ))
                         .execute(conn)
