@@ -37,6 +37,8 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        scopes -> Array<Nullable<Text>>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -74,6 +76,16 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    auth_password_resets (auth_user_id) {
+        auth_user_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
     }
 }
 
@@ -88,6 +100,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         user_agent -> Nullable<Text>,
         ip -> Nullable<Text>,
+        active_company_id -> Nullable<Uuid>,
     }
 }
 
@@ -298,7 +311,9 @@ diesel::table! {
 diesel::joinable!(ai_context_snapshots -> companies (company_id));
 diesel::joinable!(api_tokens -> companies (company_id));
 diesel::joinable!(appointments -> companies (company_id));
+diesel::joinable!(auth_password_resets -> auth_identities (auth_user_id));
 diesel::joinable!(auth_sessions -> auth_identities (auth_user_id));
+diesel::joinable!(auth_sessions -> companies (active_company_id));
 diesel::joinable!(client_identities -> companies (company_id));
 diesel::joinable!(clients -> companies (company_id));
 diesel::joinable!(conversation_threads -> companies (company_id));
@@ -317,6 +332,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     auth_attempts,
     auth_identities,
+    auth_password_resets,
     auth_sessions,
     client_identities,
     clients,

@@ -168,4 +168,16 @@ pub enum UserAction {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Issue a one-time password reset token (valid 24 hours) for a local account, whatever
+    /// clinics it belongs to; prints the token and its expiry. Atende sends no e-mail: hand the
+    /// token over; the person sets a new password at POST /auth/reset-password, which ends every
+    /// session of the account.
+    ResetPassword {
+        /// The account's e-mail.
+        #[arg(long)]
+        email: String,
+        /// When several accounts share the e-mail: the clinic whose member's account to reset.
+        #[arg(long)]
+        company: Option<uuid::Uuid>,
+    },
 }

@@ -206,10 +206,18 @@ pub struct AuthSettings {
     /// `ATENDE_ALLOWED_ORIGINS` (comma-separated, default none): exact origins trusted for CORS
     /// with credentials and for the CSRF check.
     pub allowed_origins: Vec<String>,
-    /// `ATENDE_TRUST_FORWARDED` (default `false`): take the client address (the per-address
-    /// sign-in throttle key) from `Forwarded`/`X-Forwarded-For`. Only behind a proxy that
-    /// overwrites them.
-    pub trust_forwarded: bool,
+    /// `ATENDE_TRUSTED_PROXIES` (comma-separated CIDRs, default none): the proxies in front of
+    /// Atende; the client address (the sign-in throttle's and webhook limiter's key) is the
+    /// right-most hop of `ATENDE_FORWARDED_HEADER` not in these ranges. Replaces
+    /// `ATENDE_TRUST_FORWARDED`, which start-up refuses when `true`.
+    pub trusted_proxies: api_http::auth::client::TrustedProxies,
+    /// `ATENDE_FORWARDED_HEADER` (`x-forwarded-for` or `forwarded`, default `x-forwarded-for`):
+    /// the header those proxies append to.
+    pub forwarded_header: api_http::auth::client::ForwardedHeader,
+    /// `ATENDE_PASSWORD_HASH_CONCURRENCY` (default: the number of cores, 1–256) and
+    /// `ATENDE_PASSWORD_HASH_QUEUE` (default 8 per slot, 0–10000): argon2 runs at a time (19 MiB
+    /// each) and callers allowed to wait; beyond them sign-ins get 503 with `Retry-After`.
+    pub hash_limits: infra_crypto::password::gate::GateLimits,
     /// `ATENDE_AUTH_PROVIDER` (default `local`).
     pub provider: AuthProvider,
 }
@@ -221,7 +229,9 @@ impl Default for AuthSettings {
             session_max: Duration::from_secs(7 * 24 * 3600),
             cookie_secure: false,
             allowed_origins: Vec::new(),
-            trust_forwarded: false,
+            trusted_proxies: api_http::auth::client::TrustedProxies::default(),
+            forwarded_header: api_http::auth::client::ForwardedHeader::default(),
+            hash_limits: infra_crypto::password::gate::GateLimits::default(),
             provider: AuthProvider::Local,
         }
     }
@@ -249,7 +259,56 @@ impl AuthSettings {
         }
         let cookie_secure =
             parse_bool(src, "ATENDE_COOKIE_SECURE", env == Environment::Production)?;
-        let trust_forwarded = parse_bool(src, "ATENDE_TRUST_FORWARDED", false)?;
+        if parse_bool(src, "ATENDE_TRUST_FORWARDED", false)? {
+            return Err(ConfigError {
+                name: "ATENDE_TRUST_FORWARDED",
+                reason: "was replaced by ATENDE_TRUSTED_PROXIES (the proxies' CIDRs, e.g. \
+                         10.0.0.0/8): trusting every sender's Forwarded header let clients choose \
+                         their own address; remove it and list your proxies"
+                    .into(),
+            });
+        }
+        let trusted_proxies = match src.get("ATENDE_TRUSTED_PROXIES") {
+            None => api_http::auth::client::TrustedProxies::default(),
+            Some(list) => {
+                api_http::auth::client::TrustedProxies::parse(&list).map_err(|_| ConfigError {
+                    name: "ATENDE_TRUSTED_PROXIES",
+                    reason: "must be comma-separated CIDRs like 10.0.0.0/8, 192.0.2.7/32".into(),
+                })?
+            }
+        };
+        let forwarded_header = match src.get("ATENDE_FORWARDED_HEADER") {
+            None => api_http::auth::client::ForwardedHeader::default(),
+            Some(v) => v.parse().map_err(|reason| ConfigError {
+                name: "ATENDE_FORWARDED_HEADER",
+                reason,
+            })?,
+        };
+        let defaults = infra_crypto::password::gate::GateLimits::default();
+        let concurrency: usize = parse(
+            src,
+            "ATENDE_PASSWORD_HASH_CONCURRENCY",
+            defaults.concurrency,
+            "a number from 1 to 256",
+        )?;
+        if !(1..=256).contains(&concurrency) {
+            return Err(ConfigError {
+                name: "ATENDE_PASSWORD_HASH_CONCURRENCY",
+                reason: "must be a number from 1 to 256".into(),
+            });
+        }
+        let queue: usize = parse(
+            src,
+            "ATENDE_PASSWORD_HASH_QUEUE",
+            concurrency * 8,
+            "a number from 0 to 10000",
+        )?;
+        if queue > 10_000 {
+            return Err(ConfigError {
+                name: "ATENDE_PASSWORD_HASH_QUEUE",
+                reason: "must be a number from 0 to 10000".into(),
+            });
+        }
         let allowed_origins = match src.get("ATENDE_ALLOWED_ORIGINS") {
             None => Vec::new(),
             Some(list) => list
@@ -274,7 +333,9 @@ impl AuthSettings {
             session_max: Duration::from_secs(max_days * 24 * 3600),
             cookie_secure,
             allowed_origins,
-            trust_forwarded,
+            trusted_proxies,
+            forwarded_header,
+            hash_limits: infra_crypto::password::gate::GateLimits { concurrency, queue },
             provider,
         })
     }
@@ -563,6 +624,39 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_replace_trust_forwarded_and_hashing_is_bounded() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(c.auth.trusted_proxies.is_empty());
+        assert!(c.auth.hash_limits.concurrency >= 1);
+        assert_eq!(c.auth.hash_limits.queue, c.auth.hash_limits.concurrency * 8);
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
+            ("ATENDE_FORWARDED_HEADER", "Forwarded"),
+            ("ATENDE_TRUST_FORWARDED", "false"),
+            ("ATENDE_PASSWORD_HASH_CONCURRENCY", "3"),
+        ])
+        .unwrap();
+        assert!(!c.auth.trusted_proxies.is_empty());
+        assert_eq!(
+            c.auth.forwarded_header,
+            api_http::auth::client::ForwardedHeader::Forwarded
+        );
+        assert_eq!(
+            (c.auth.hash_limits.concurrency, c.auth.hash_limits.queue),
+            (3, 24)
+        );
+        // The old switch trusted the client's own claim: refused, with what replaces it.
+        let e = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_TRUST_FORWARDED", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.name, "ATENDE_TRUST_FORWARDED");
+        assert!(e.reason.contains("ATENDE_TRUSTED_PROXIES"), "{e}");
+    }
+
+    #[test]
     fn supabase_mode_needs_its_settings() {
         let c = Config::from_source(&[
             ("DATABASE_URL", "postgres://u@h/db"),
@@ -654,6 +748,11 @@ mod tests {
             ("ATENDE_ALLOWED_ORIGINS", "*"),
             ("ATENDE_ALLOWED_ORIGINS", "https://a.test/path"),
             ("ATENDE_AUTH_PROVIDER", "ldap"),
+            ("ATENDE_TRUST_FORWARDED", "true"),
+            ("ATENDE_TRUSTED_PROXIES", "10.0.0.0/8, secret-host"),
+            ("ATENDE_FORWARDED_HEADER", "x-real-ip"),
+            ("ATENDE_PASSWORD_HASH_CONCURRENCY", "0"),
+            ("ATENDE_PASSWORD_HASH_QUEUE", "100000"),
         ] {
             let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
                 .unwrap_err();

@@ -18,7 +18,8 @@ use infra_crypto::password::PasswordHasher;
 use infra_crypto::secret_cipher::{BoxCipher, NoKeyCipher};
 use infra_crypto::verifier::HmacVerifier;
 use infra_postgres::auth::{
-    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgSessions,
+    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgPasswordResets,
+    PgSessions,
 };
 use infra_postgres::conversations::PgConversations;
 use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
@@ -74,11 +75,15 @@ pub fn deps(db: &Database, auth: &AuthSettings) -> Deps {
         };
     Deps {
         clock: Arc::new(SystemClock),
-        passwords: Arc::new(Argon2Passwords::new(PasswordHasher::new())),
+        passwords: Arc::new(Argon2Passwords::with_limits(
+            PasswordHasher::new(),
+            auth.hash_limits,
+        )),
         tokens: Arc::new(RandomTokens),
         identities: Arc::new(PgIdentities::new(db.clone())),
         sessions: Arc::new(PgSessions::new(db.clone())),
         attempts: Arc::new(PgAttempts::new(db.clone())),
+        resets: Arc::new(PgPasswordResets::new(db.clone())),
         directory: Arc::new(PgDirectory::new(db.clone())),
         members: Arc::new(PgMembers::new(db.clone())),
         api_tokens: Arc::new(PgApiTokens::new(db.clone())),
@@ -110,7 +115,8 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         http: HttpSettings {
             cookie_secure: auth.cookie_secure,
             allowed_origins: auth.allowed_origins.clone(),
-            trust_forwarded: auth.trust_forwarded,
+            trusted_proxies: auth.trusted_proxies.clone(),
+            forwarded_header: auth.forwarded_header,
         },
         // No master key here: integrations can be neither created nor resolved (see
         // `app_state_keyed`, which `atende serve` and the HTTP tests use).

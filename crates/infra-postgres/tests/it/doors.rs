@@ -19,7 +19,7 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     (
         "atende_api_token_lookup",
         "p_token_hash bytea",
-        "TABLE(token_id uuid, company_id uuid, name text, role text, revoked_at timestamp with time zone, last_used_at timestamp with time zone)",
+        "TABLE(token_id uuid, company_id uuid, role text, scopes text[], expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_by uuid, creator_role text, creator_status text)",
     ),
     (
         "atende_claim_jobs",
@@ -56,7 +56,6 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
         "",
         "TABLE(kind text, due bigint, waiting bigint, running bigint)",
     ),
-    ("atende_link_invited_users", "", "trigger"),
     (
         "atende_principal_for",
         "p_auth_user_id uuid",
@@ -223,7 +222,8 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
     )
     .await;
     assert!(again.is_empty(), "leased jobs are not handed out twice");
-    // The invite trigger links only the invited row whose e-mail signs up.
+    // No e-mail ever links an identity to an invitation (issue 16: a trigger used to link the
+    // oldest invited row with that e-mail in ANY clinic): only accepting with the token does.
     owner
         .batch_execute(
             "INSERT INTO auth_identities (email, provider, password_hash)
@@ -233,11 +233,39 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
         .unwrap();
     let linked = strings(
         &mut owner,
-        "SELECT company_id::text || ' ' || status AS v FROM users WHERE auth_user_id IS NOT NULL
-           AND email = 'invited@example.com'",
+        "SELECT company_id::text || ' ' || status AS v FROM users
+          WHERE email = 'invited@example.com'",
     )
     .await;
-    assert_eq!(linked, vec![format!("{a} active")]);
+    assert_eq!(linked, vec![format!("{a} invited")]);
+    let triggers = strings(
+        &mut owner,
+        "SELECT tgname::text AS v FROM pg_trigger
+          WHERE tgrelid = 'public.auth_identities'::regclass AND NOT tgisinternal
+            AND tgname <> 'auth_identities_touch'",
+    )
+    .await;
+    assert!(
+        triggers.is_empty(),
+        "triggers on auth_identities: {triggers:?}"
+    );
+    // The membership door lists every clinic of an identity (here: the admin of A joins B).
+    owner
+        .batch_execute(&format!(
+            "INSERT INTO users (company_id, auth_user_id, email, name, role, status)
+                  VALUES ('{b}', '{user_a}', 'admin-of-a@example.com', 'A in B', 'staff', 'active')"
+        ))
+        .await
+        .unwrap();
+    let mut clinics = as_app(
+        &t,
+        format!("SELECT company_id::text AS v FROM public.atende_principal_for('{user_a}')"),
+    )
+    .await;
+    clinics.sort();
+    let mut both = vec![a.to_string(), b.to_string()];
+    both.sort();
+    assert_eq!(clinics, both);
     let untouched = strings(
         &mut owner,
         &format!("SELECT status AS v FROM users WHERE id IN ('{user_a}', '{user_b}') ORDER BY id"),

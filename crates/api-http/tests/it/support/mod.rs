@@ -127,6 +127,7 @@ pub fn mock_deps() -> app::Deps {
         identities: Arc::new(accounts::MockIdentityRepository::new()),
         sessions: Arc::new(accounts::MockSessionRepository::new()),
         attempts: Arc::new(accounts::MockAttemptRepository::new()),
+        resets: Arc::new(accounts::MockPasswordResetRepository::new()),
         directory: Arc::new(accounts::MockDirectory::new()),
         members: Arc::new(members::MockMemberRepository::new()),
         api_tokens: Arc::new(members::MockApiTokenRepository::new()),
