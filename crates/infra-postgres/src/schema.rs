@@ -163,6 +163,7 @@ diesel::table! {
         key -> Text,
         interaction_id -> Uuid,
         created_at -> Timestamptz,
+        request_hash -> Nullable<Bytea>,
     }
 }
 
@@ -179,6 +180,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        verified_at -> Nullable<Timestamptz>,
     }
 }
 

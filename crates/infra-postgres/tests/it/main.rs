@@ -5,6 +5,7 @@
 mod common;
 mod crm;
 mod doors;
+mod integration_route;
 mod isolation;
 mod metrics;
 mod prepared;

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_ownership;
 mod api_doc;
 mod api_doc_support;
 mod api_tokens;
@@ -22,6 +23,7 @@ mod model_support;
 mod outbox_dispatch;
 mod outbox_send;
 mod outbox_support;
+mod pg_counter;
 mod readiness;
 mod reads;
 mod secrets_not_logged;
@@ -32,4 +34,5 @@ mod supabase_mode;
 mod support;
 mod tenant_scope;
 mod users;
+mod webhook_abuse;
 mod webhooks;
