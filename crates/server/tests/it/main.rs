@@ -16,6 +16,7 @@ mod conversations_store;
 mod dependencies;
 mod e2e;
 mod http_basics;
+mod input_hygiene;
 mod integrations;
 mod key_rotation;
 mod metrics;
