@@ -186,7 +186,8 @@ impl Inbound {
             }
         }
         if !verdicts.values().any(|ok| *ok) {
-            tracing::warn!(
+            // One line per refused delivery (the request line says 401 too), never one per account.
+            tracing::info!(
                 provider = provider.as_str(),
                 accounts = batches.len(),
                 routable = candidates.len(),

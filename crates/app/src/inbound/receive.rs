@@ -95,8 +95,9 @@ pub(super) fn unauthorized(f: SignatureFailure) -> InboundError {
 }
 
 impl Inbound {
-    /// A delivery from the n8n relay: authenticates it with the account's `webhook_secret`
-    /// (or the legacy environment secret when no integration matches), validates every message,
+    /// A delivery from the n8n relay: authenticates it with the `webhook_secret` of an
+    /// integration holding its account id (or the legacy environment secret when none verifies
+    /// it), validates every message,
     /// then stores each in its own transaction. Returns the clinic and one result per message, in
     /// order, after everything is committed.
     ///
@@ -116,7 +117,7 @@ impl Inbound {
     /// The first half of [`Inbound::receive_relay`]: routes the delivery to its clinic and checks
     /// the signature (so callers can rate-limit per account only authentic traffic). Costs one
     /// lookup at most (none for an account id remembered as unknown) and one HMAC per integration
-    /// holding the account id (usually one). The delivery belongs to the integration whose own
+    /// holding the account id (usually one, at most 10). The delivery belongs to the integration whose own
     /// `webhook_secret` verifies it (proven ones are tried first); when none does, the legacy
     /// secret (if configured) may still claim it for the default clinic.
     ///
