@@ -65,8 +65,9 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
 /// Stores the reply as a `queued` outbound message and queues its dispatch to the clinic's
 /// n8n relay, in one transaction (the thread is marked read by the sender). Repeating a send
 /// with the same `Idempotency-Key` and the same body within 24 hours answers 200 with the first
-/// message and sends nothing; the same key with another body is 422 `idempotency_key_reused`. WhatsApp replies need the patient to have written within 24 hours (templates are
-/// not supported).
+/// message and sends nothing; the same key with another body is 422 `idempotency_key_reused`.
+/// WhatsApp replies need the patient to have written within 24 hours (templates are not
+/// supported).
 ///
 /// # Errors
 /// 401, 404 (conversation not in this clinic), 409 `conversation_closed`, 422
