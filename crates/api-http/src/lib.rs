@@ -11,7 +11,9 @@
 //! 4. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
 //! 5. CORS ([`security::cors`]): exactly `ATENDE_ALLOWED_ORIGINS`, with credentials;
 //! 6. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json;
-//! 7. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope.
+//! 7. [`extractors::nul::reject_nul_outside_api`]: JSON bodies with `\u0000` are 422 (`/auth/*`);
+//! 8. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope, then
+//!    [`extractors::nul::reject_nul`] (the same check, after authentication).
 //!
 //! Public routes: `/healthz`, `/readyz`, `/auth/signin`, `/auth/signout`, `/auth/accept-invite`,
 //! `/webhooks/*`, `/api/openapi.json`, `/docs`. `/auth/me` checks its own credential; everything
@@ -123,10 +125,12 @@ pub fn app_with_routes(
                 .configure(outbound::configure)
                 .configure(snapshots::configure)
                 .default_service(web::to(extractors::unknown_route))
+                .wrap(from_fn(extractors::nul::reject_nul))
                 .wrap(from_fn(security::gate::gate)),
         )
         .default_service(web::to(extractors::unknown_route))
         // `wrap` order is inside-out: the last one wraps all the others.
+        .wrap(from_fn(extractors::nul::reject_nul_outside_api))
         .wrap(from_fn(middleware::problem_fallback::problem_fallback))
         .wrap(cors)
         .wrap(TracingLogger::<telemetry::ApiRootSpan>::new())

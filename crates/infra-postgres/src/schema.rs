@@ -176,6 +176,7 @@ diesel::table! {
         key -> Text,
         interaction_id -> Uuid,
         created_at -> Timestamptz,
+        request_hash -> Nullable<Bytea>,
     }
 }
 
@@ -192,6 +193,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        verified_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -193,7 +193,9 @@ pub fn app_state_serving(
 ) -> AppState {
     let mut state = app_state_keyed(db, auth, keys.clone());
     state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), traffic.legacy.clone());
-    state.webhook_limits = Arc::new(WebhookLimits::new(traffic.per_account, traffic.per_ip));
+    state.webhook_limits = Arc::new(
+        WebhookLimits::new(traffic.per_account, traffic.per_ip).with_handshake(traffic.handshake),
+    );
     state
 }
 

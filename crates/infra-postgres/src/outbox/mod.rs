@@ -9,7 +9,9 @@ use crate::tenant::TenantScope;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::jobs::NewJob;
-use domain::outbound::{DispatchInfo, QueueOutcome, QueuedSend, RequeueOutcome, SendContext};
+use domain::outbound::{
+    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext,
+};
 use domain::ports::outbox::OutboxStore;
 use domain::{CompanyId, ConversationId, InteractionId};
 
@@ -33,7 +35,7 @@ impl OutboxStore for PgOutbox {
         &self,
         company: CompanyId,
         conversation: ConversationId,
-        idempotency_key: Option<String>,
+        idempotency_key: Option<IdempotencyKey>,
     ) -> anyhow::Result<Option<SendContext>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {

@@ -43,8 +43,8 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     ),
     (
         "atende_integration_route",
-        "p_provider text, p_account_id text",
-        "TABLE(integration_id uuid, company_id uuid, status text, config jsonb, secrets bytea)",
+        "p_provider text, p_account_ids text[]",
+        "TABLE(account_id text, integration_id uuid, company_id uuid, config jsonb, secrets bytea, verified_at timestamp with time zone)",
     ),
     (
         "atende_invite_lookup",
@@ -138,11 +138,11 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
             vec![],
         ),
         (
-            format!("SELECT company_id::text AS v FROM public.atende_integration_route('whatsapp', 'phone-{}')", tag(b)),
+            format!("SELECT company_id::text AS v FROM public.atende_integration_route('whatsapp', ARRAY['phone-{}'])", tag(b)),
             vec![b.to_string()],
         ),
         (
-            format!("SELECT company_id::text AS v FROM public.atende_integration_route('instagram', 'phone-{}')", tag(b)),
+            format!("SELECT company_id::text AS v FROM public.atende_integration_route('instagram', ARRAY['phone-{}'])", tag(b)),
             vec![],
         ),
         (

@@ -6,6 +6,7 @@ mod accounts;
 mod common;
 mod crm;
 mod doors;
+mod integration_route;
 mod isolation;
 mod metrics;
 mod prepared;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analyst_eval;
+mod account_ownership;
 mod api_doc;
 mod api_doc_support;
 mod api_token_scopes;
@@ -18,6 +19,7 @@ mod db_tls;
 mod dependencies;
 mod e2e;
 mod http_basics;
+mod input_hygiene;
 mod integrations;
 mod invitations;
 mod key_rotation;
@@ -28,6 +30,7 @@ mod outbox_dispatch;
 mod outbox_send;
 mod outbox_support;
 mod passwords;
+mod pg_counter;
 mod readiness;
 mod reads;
 mod secrets_not_logged;
@@ -39,4 +42,5 @@ mod supabase_mode;
 mod support;
 mod tenant_scope;
 mod users;
+mod webhook_abuse;
 mod webhooks;
