@@ -71,6 +71,9 @@ pub async fn run() -> ExitCode {
         cli::Command::Snapshots {
             action: cli::SnapshotsAction::RunDaily { company },
         } => snapshots::run_daily_command(&config, company).await,
+        cli::Command::Jobs {
+            action: cli::JobsAction::Failed { company, limit },
+        } => worker::failed_command(&config, company, limit).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

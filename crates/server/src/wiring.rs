@@ -239,6 +239,7 @@ pub fn worker(db: &Database, jobs: &crate::traffic::JobSettings) -> crate::worke
     );
     let settings = crate::worker::WorkerSettings {
         lease_secs: jobs.lease_secs,
+        capacities: jobs.capacities,
         ..Default::default()
     };
     crate::worker::Worker::new(id, Arc::new(PgJobQueue::new(db.clone())), settings)

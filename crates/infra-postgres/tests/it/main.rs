@@ -6,6 +6,7 @@ mod common;
 mod crm;
 mod doors;
 mod isolation;
+mod jobs;
 mod metrics;
 mod prepared;
 mod schema_drift;

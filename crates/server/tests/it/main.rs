@@ -33,3 +33,4 @@ mod support;
 mod tenant_scope;
 mod users;
 mod webhooks;
+mod worker;

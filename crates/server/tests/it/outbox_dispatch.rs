@@ -275,12 +275,13 @@ async fn a_job_whose_worker_died_mid_dispatch_is_picked_up_after_its_lease() {
     // A worker claims the job with a 1-second lease and dies without finishing it.
     let queue = infra_postgres::jobs::PgJobQueue::new(app.db.db.clone());
     let claimed = queue
-        .claim(
-            "dead-worker".into(),
-            vec!["outbound_dispatch".into()],
-            10,
-            1,
-        )
+        .claim(domain::jobs::ClaimRequest {
+            worker: "dead-worker".into(),
+            kinds: vec!["outbound_dispatch".into()],
+            limit: 10,
+            lease_secs: 1,
+            per_company: 4,
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
