@@ -218,6 +218,22 @@ impl JobQueue for PgJobQueue {
             .await
     }
 
+    async fn enqueue_many(&self, company: CompanyId, jobs: Vec<NewJob>) -> anyhow::Result<u32> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let mut queued = 0;
+                    for job in jobs {
+                        if enqueue_in(conn, company, job).await?.is_some() {
+                            queued += 1;
+                        }
+                    }
+                    Ok::<_, anyhow::Error>(queued)
+                })
+            })
+            .await
+    }
+
     async fn claim(&self, request: ClaimRequest) -> anyhow::Result<Vec<Job>> {
         if request.limit == 0 || request.kinds.is_empty() {
             return Ok(Vec::new());

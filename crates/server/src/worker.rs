@@ -107,6 +107,12 @@ impl Worker {
         self
     }
 
+    /// The queue this worker claims from (handlers that queue more work use it).
+    #[must_use]
+    pub fn queue(&self) -> Arc<dyn JobQueue> {
+        Arc::clone(&self.queue)
+    }
+
     /// This worker's id (`locked_by` of the jobs it holds).
     #[must_use]
     pub fn id(&self) -> &str {

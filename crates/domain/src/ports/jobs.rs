@@ -17,6 +17,13 @@ pub trait JobQueue: Send + Sync {
     /// When the store fails.
     async fn enqueue(&self, company: CompanyId, job: NewJob) -> anyhow::Result<Option<JobId>>;
 
+    /// Queues `jobs` for `company` in one transaction (a job whose kind and `unique_key` exist
+    /// already is skipped) and wakes the workers; returns how many were newly queued.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn enqueue_many(&self, company: CompanyId, jobs: Vec<NewJob>) -> anyhow::Result<u32>;
+
     /// Claims up to `request.limit` due jobs of `request.kinds`, fairly across clinics: no clinic
     /// gets more than `request.per_company` running jobs of these kinds, and each clinic's oldest
     /// due job comes before any clinic's second. Jobs whose lease expired after their last

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use app::snapshots::heuristic::HeuristicAnalyzer;
 use app::snapshots::triggers::{
-    ConversationClosedHandler, DailyScheduler, DailySnapshotHandler, run_daily,
+    ClientSnapshotHandler, ConversationClosedHandler, DailyScheduler, DailySnapshotHandler,
+    run_daily,
 };
 use app::snapshots::{SnapshotPorts, Snapshots};
 use domain::jobs::kinds;
@@ -137,17 +138,23 @@ pub fn keyed(
     use_cases(db, Arc::new(BoxCipher::new(keys)), settings, metrics)
 }
 
-/// `worker` with the analyst's job handlers (`conversation_closed`, `snapshot_daily`).
+/// `worker` with the analyst's job handlers (`conversation_closed`, `snapshot_client`, and the
+/// `snapshot_daily` sweep, which queues `snapshot_client` jobs on the worker's queue).
 #[must_use]
 pub fn register(worker: Worker, snapshots: &Snapshots) -> Worker {
+    let queue = worker.queue();
     worker
         .handle(
             kinds::CONVERSATION_CLOSED,
             Arc::new(ConversationClosedHandler::new(snapshots.clone())),
         )
         .handle(
+            kinds::SNAPSHOT_CLIENT,
+            Arc::new(ClientSnapshotHandler::new(snapshots.clone())),
+        )
+        .handle(
             kinds::SNAPSHOT_DAILY,
-            Arc::new(DailySnapshotHandler::new(snapshots.clone())),
+            Arc::new(DailySnapshotHandler::new(snapshots.clone(), queue)),
         )
 }
 

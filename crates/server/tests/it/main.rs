@@ -27,6 +27,7 @@ mod reads;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
+mod snapshot_limits;
 mod snapshots;
 mod supabase_mode;
 mod support;
