@@ -1,7 +1,9 @@
 //! Storage of the outbox: replies, their idempotency keys and dispatch jobs.
 
 use crate::jobs::NewJob;
-use crate::outbound::{DispatchInfo, QueueOutcome, QueuedSend, RequeueOutcome, SendContext};
+use crate::outbound::{
+    DispatchInfo, QueueOutcome, QueuedSend, RequeueOutcome, SendContext, SentRecord,
+};
 use crate::{CompanyId, ConversationId, InteractionId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,6 +45,20 @@ pub trait OutboxStore: Send + Sync {
         company: CompanyId,
         interaction: InteractionId,
     ) -> anyhow::Result<Option<DispatchInfo>>;
+
+    /// Records that the relay accepted the message at `at`: `sent` (forward only; a later status
+    /// stays), with `provider_message_id` as its `external_id` when that is valid and no other
+    /// message of the clinic's channel has it, else without it and with the issue noted.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn record_sent(
+        &self,
+        company: CompanyId,
+        interaction: InteractionId,
+        provider_message_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<SentRecord>;
 
     /// A failed outbound message back to `queued` (its failure time and error cleared) with a new
     /// dispatch job, in one transaction.

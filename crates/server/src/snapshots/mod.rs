@@ -49,7 +49,8 @@ impl OpenAiModels {
     pub fn new(settings: &SnapshotSettings) -> Self {
         let mut config = OpenAiConfig::new()
             .with_base_url(settings.openai_base_url.clone())
-            .with_model(settings.openai_model.clone());
+            .with_model(settings.openai_model.clone())
+            .with_egress(settings.egress.clone());
         config.api_key = settings.openai_api_key.clone();
         let default = OpenAiAnalyzer::new(config.clone())
             .ok()

@@ -19,8 +19,11 @@ pub struct SnapshotSettings {
     pub openai_api_key: Option<SecretString>,
     /// `ATENDE_OPENAI_MODEL` (default `gpt-4o-mini`).
     pub openai_model: String,
-    /// Budget, message window and daily time.
+    /// Budget, window, daily time, concurrency and quota.
     pub policy: SnapshotPolicy,
+    /// Where model calls may connect (set from `ATENDE_ENV` and `ATENDE_OUTBOUND_ALLOW_CIDRS`
+    /// by the configuration; the default allows local servers, as in development).
+    pub egress: domain::egress::EgressPolicy,
 }
 
 impl Default for SnapshotSettings {
@@ -30,6 +33,7 @@ impl Default for SnapshotSettings {
             openai_api_key: None,
             openai_model: infra_openai::DEFAULT_MODEL.to_owned(),
             policy: SnapshotPolicy::default(),
+            egress: domain::egress::EgressPolicy::development(),
         }
     }
 }
@@ -126,6 +130,7 @@ impl SnapshotSettings {
                 server_key_daily_quota: quota,
                 ..d.policy
             },
+            egress: d.egress,
         })
     }
 }

@@ -264,6 +264,7 @@ pub fn settings(app: &TestApp, max_attempts: u32) -> server::outbox::OutboxSetti
         public_url: app.base.clone(),
         backoff: vec![0, 0, 0],
         max_attempts,
+        ..Default::default()
     }
 }
 
