@@ -16,7 +16,8 @@ CREATE INDEX jobs_failed_idx ON public.jobs (company_id, finished_at DESC) WHERE
 -- one set of kinds are serialised (a transaction-level advisory lock held for the few
 -- milliseconds of the claim) so the share is counted and taken atomically. A running job whose
 -- lease expired is claimed again, unless that was its last attempt: then it fails for good
--- (a job that kills its worker must not loop forever).
+-- (a job that kills its worker must not loop forever), and so does the reply of such an
+-- `outbound_dispatch` job (error `worker_lost`), which would otherwise stay queued with no job.
 DROP FUNCTION public.atende_claim_jobs(text, text[], integer, integer);
 CREATE FUNCTION public.atende_claim_jobs(p_worker text, p_kinds text[], p_limit integer, p_lease_secs integer, p_per_company integer)
     RETURNS TABLE (id uuid, company_id uuid, kind text, payload jsonb, attempts integer, max_attempts integer)
@@ -27,12 +28,32 @@ AS $$
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
         'atende_claim_jobs:' || (SELECT pg_catalog.string_agg(k, ',' ORDER BY k) FROM pg_catalog.unnest(p_kinds) k), 0));
-    UPDATE public.jobs j
-       SET status = 'failed', finished_at = pg_catalog.now(), locked_by = NULL, locked_until = NULL,
-           last_error = 'lease expired during attempt ' || j.attempts || ' of ' || j.max_attempts
-                        || ' (the worker stopped or died); not retried'
-     WHERE j.status = 'running' AND j.kind = ANY (p_kinds)
-       AND j.locked_until < pg_catalog.now() AND j.attempts >= j.max_attempts;
+    -- A reply whose last dispatch attempt lost its worker is marked failed too (it may be
+    -- retried by a member like any failed reply), so it never stays queued without a job.
+    WITH lost AS (
+        UPDATE public.jobs j
+           SET status = 'failed', finished_at = pg_catalog.now(), locked_by = NULL, locked_until = NULL,
+               last_error = 'lease expired during attempt ' || j.attempts || ' of ' || j.max_attempts
+                            || ' (the worker stopped or died); not retried'
+         WHERE j.status = 'running' AND j.kind = ANY (p_kinds)
+           AND j.locked_until < pg_catalog.now() AND j.attempts >= j.max_attempts
+        RETURNING j.company_id AS clinic, j.kind AS job_kind, j.payload AS job_payload
+    ), lost_replies AS (
+        UPDATE public.interactions i
+           SET status = 'failed', failed_at = pg_catalog.now(),
+               error = '{"code": "worker_lost", "title": "the worker stopped during the last dispatch attempt"}'::jsonb
+          FROM lost l
+         WHERE l.job_kind = 'outbound_dispatch'
+           AND i.company_id = l.clinic
+           AND i.id = CASE WHEN (l.job_payload->>'interaction_id') ~ '^[0-9a-fA-F-]{36}$'
+                           THEN (l.job_payload->>'interaction_id')::uuid END
+           AND i.direction = 'outbound' AND i.status = 'queued'
+        RETURNING i.company_id AS clinic, i.id AS interaction
+    )
+    UPDATE public.conversation_threads t
+       SET last_message_status = 'failed'
+      FROM lost_replies r
+     WHERE t.company_id = r.clinic AND t.last_interaction_id = r.interaction;
     RETURN QUERY
     WITH busy AS (
         SELECT r.company_id AS clinic, pg_catalog.count(*)::integer AS n

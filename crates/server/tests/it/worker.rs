@@ -158,3 +158,67 @@ async fn atende_jobs_failed_lists_the_jobs_that_failed_for_good() {
         "n8n answered 503 (retries exhausted)"
     );
 }
+
+#[tokio::test]
+async fn a_reply_whose_last_attempt_lost_its_worker_fails_visibly_and_can_be_retried() {
+    let app = TestApp::spawn().await;
+    let fake = FakeN8n::start(&[]).await;
+    let s = Scene::new(&app, &fake, "Clinica Sem Worker").await;
+    let (_, body) = s.send(&s.admin, "Olá", None).await;
+    let id = id_of(&body);
+    // Its last attempt is claimed by a worker that dies (a one-second lease, never renewed).
+    app.sql(&format!(
+        "UPDATE jobs SET attempts = max_attempts - 1 WHERE payload->>'interaction_id' = '{id}'"
+    ))
+    .await;
+    let queue = infra_postgres::jobs::PgJobQueue::new(app.db.db.clone());
+    use domain::ports::jobs::JobQueue;
+    let claimed = queue
+        .claim(domain::jobs::ClaimRequest {
+            worker: "dying".into(),
+            kinds: vec!["outbound_dispatch".into()],
+            limit: 1,
+            lease_secs: 1,
+            per_company: 4,
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let w = worker(&app, 30);
+    eventually("the next claim fails the job and its reply", || async {
+        w.run_once().await.unwrap();
+        status_of(&app, &id).await == "failed"
+    })
+    .await;
+    assert!(fake.seen().is_empty(), "never dispatched again");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT error->>'code' FROM interactions WHERE id = '{id}'"
+        ))
+        .await
+        .as_deref(),
+        Some("worker_lost")
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT last_message_status FROM conversation_threads WHERE id = '{}'",
+            s.conversation_id
+        ))
+        .await
+        .as_deref(),
+        Some("failed")
+    );
+    // A member retries it like any failed reply.
+    let resp = s
+        .admin
+        .post(
+            &format!("/api/interactions/{id}/retry"),
+            serde_json::json!({}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    crate::outbox_support::drive(&app, &w, &id, "sent").await;
+    assert_eq!(fake.seen_for(&id).len(), 1);
+}
