@@ -141,3 +141,33 @@ pub fn dispatch_job(interaction: crate::InteractionId, max_attempts: u32) -> New
         max_attempts: Some(max_attempts),
     }
 }
+
+/// The longest provider message id kept (`interactions.external_id`).
+pub const MAX_PROVIDER_ID_CHARS: usize = 256;
+
+/// What recording a reply the relay accepted came to. It is `sent` (or stays at a later status)
+/// in every case but `NotFound`: a reply the relay accepted is never dispatched again because its
+/// provider id could not be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentRecord {
+    /// Recorded with its provider id (or without one, when the relay gave none).
+    Recorded,
+    /// Recorded without the provider id the relay gave; `issue` says why (`conflict`: another
+    /// message of the clinic already has it; `invalid`: blank, too long or with control
+    /// characters). The interaction's `metadata.provider_id_issue` notes it.
+    RecordedWithoutProviderId {
+        /// `conflict` or `invalid`.
+        issue: &'static str,
+    },
+    /// No such message (deleted meanwhile).
+    NotFound,
+}
+
+/// Whether a provider message id can be stored as given: not blank, at most
+/// [`MAX_PROVIDER_ID_CHARS`] characters, no control characters.
+#[must_use]
+pub fn provider_id_is_valid(id: &str) -> bool {
+    !id.trim().is_empty()
+        && id.chars().count() <= MAX_PROVIDER_ID_CHARS
+        && !id.chars().any(char::is_control)
+}

@@ -295,6 +295,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    snapshot_runs (id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        client_id -> Uuid,
+        status -> Text,
+        server_key -> Bool,
+        started_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -326,6 +339,7 @@ diesel::joinable!(jobs -> companies (company_id));
 diesel::joinable!(payments -> companies (company_id));
 diesel::joinable!(services -> companies (company_id));
 diesel::joinable!(settings -> companies (company_id));
+diesel::joinable!(snapshot_runs -> companies (company_id));
 diesel::joinable!(users -> companies (company_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -347,5 +361,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     services,
     settings,
+    snapshot_runs,
     users,
 );

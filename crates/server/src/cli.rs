@@ -68,6 +68,12 @@ pub enum Command {
         #[command(subcommand)]
         action: AnalystAction,
     },
+    /// Background jobs.
+    Jobs {
+        /// What to do.
+        #[command(subcommand)]
+        action: JobsAction,
+    },
 }
 
 /// `atende analyst …`.
@@ -93,6 +99,21 @@ pub enum AnalyzerArg {
     HeuristicV1,
     /// The OpenAI-compatible adapter.
     Openai,
+}
+
+/// `atende jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// List the jobs that failed for good (out of attempts, rejected, or whose lease expired on
+    /// their last attempt), newest first, one JSON line each, for every clinic or one.
+    Failed {
+        /// Only this clinic.
+        #[arg(long)]
+        company: Option<uuid::Uuid>,
+        /// At most this many per clinic (1–1000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 /// `atende snapshots …`.

@@ -512,8 +512,11 @@ impl Config {
         let master_keys = MasterKeySettings::from_source(src)?;
         let traffic = crate::traffic::TrafficSettings::from_source(src)?;
         let jobs = crate::traffic::JobSettings::from_source(src)?;
-        let outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
-        let snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
+        let mut outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
+        let mut snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
+        // ATENDE_OUTBOUND_ALLOW_CIDRS: where n8n and OpenAI calls may connect.
+        outbox.egress = crate::outbox::egress_from_source(src, env)?;
+        snapshots.egress = outbox.egress.clone();
         let metrics = MetricsSettings::from_source(src, bind)?;
         Ok(Self {
             database_url: SecretString::from(database_url),

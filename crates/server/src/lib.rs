@@ -76,6 +76,9 @@ pub async fn run() -> ExitCode {
         } => snapshots::run_daily_command(&config, company).await,
         // Handled above, before the configuration is read.
         cli::Command::Analyst { .. } => Ok(()),
+        cli::Command::Jobs {
+            action: cli::JobsAction::Failed { company, limit },
+        } => worker::failed_command(&config, company, limit).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

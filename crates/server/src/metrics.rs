@@ -47,6 +47,7 @@ impl ScrapeProbe for PgScrapeProbe {
                 due: r.due,
                 waiting: r.waiting,
                 running: r.running,
+                failed_24h: r.failed_24h,
             })
             .collect())
     }
@@ -106,12 +107,14 @@ pub fn listener_on(
     .run())
 }
 
-/// The outcome label of a job run.
+/// The outcome label of a job run (`lease_lost` is recorded by the worker itself when a job's
+/// lease was taken over before it finished).
 #[must_use]
 pub fn job_outcome(outcome: &JobOutcome) -> &'static str {
     match outcome {
         JobOutcome::Done(_) => "done",
         JobOutcome::RetryAt { .. } => "retry",
+        JobOutcome::Deferred { .. } => "deferred",
         JobOutcome::Failed(_) => "failed",
     }
 }
@@ -128,7 +131,7 @@ pub fn dispatch_outcome(outcome: &JobOutcome) -> &'static str {
             "sent"
         }
         JobOutcome::Done(_) => "skipped",
-        JobOutcome::RetryAt { .. } => "retry",
+        JobOutcome::RetryAt { .. } | JobOutcome::Deferred { .. } => "retry",
         JobOutcome::Failed(_) => "failed",
     }
 }

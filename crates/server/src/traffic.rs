@@ -129,13 +129,15 @@ mod tests {
     }
 }
 
-/// `ATENDE_WORKER` and `ATENDE_JOB_LEASE_SECS`.
+/// `ATENDE_WORKER`, `ATENDE_JOB_LEASE_SECS` and the worker's capacities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSettings {
     /// Whether `atende serve` runs the worker in-process (`ATENDE_WORKER=off` disables it).
     pub in_process: bool,
     /// Lease of a claimed job, in seconds (default 60).
     pub lease_secs: u32,
+    /// `ATENDE_WORKER_DISPATCH`, `ATENDE_WORKER_ANALYSIS`, `ATENDE_WORKER_SWEEP`.
+    pub capacities: crate::worker::Capacities,
 }
 
 impl Default for JobSettings {
@@ -143,6 +145,7 @@ impl Default for JobSettings {
         Self {
             in_process: true,
             lease_secs: 60,
+            capacities: crate::worker::Capacities::default(),
         }
     }
 }
@@ -178,6 +181,7 @@ impl JobSettings {
         Ok(Self {
             in_process,
             lease_secs,
+            capacities: crate::worker::Capacities::from_source(src)?,
         })
     }
 }

@@ -248,6 +248,7 @@ pub fn worker(db: &Database, jobs: &crate::traffic::JobSettings) -> crate::worke
     );
     let settings = crate::worker::WorkerSettings {
         lease_secs: jobs.lease_secs,
+        capacities: jobs.capacities,
         ..Default::default()
     };
     crate::worker::Worker::new(id, Arc::new(PgJobQueue::new(db.clone())), settings)
@@ -264,7 +265,8 @@ pub fn outbox(db: &Database, settings: &crate::outbox::OutboxSettings) -> app::o
 }
 
 /// The `outbound_dispatch` job handler: signed calls to the clinic's n8n integration (opened
-/// with `keys`) or the fallback relay, 10-second timeout.
+/// with `keys`) or, for the default clinic, the fallback relay, 10-second timeout, under
+/// `settings.egress`.
 ///
 /// # Errors
 /// When the HTTP client cannot be built.
@@ -273,8 +275,9 @@ pub fn outbound_dispatch(
     keys: SecretBox,
     settings: &crate::outbox::OutboxSettings,
 ) -> anyhow::Result<app::outbound::OutboundDispatch> {
-    let dispatcher = infra_n8n::N8nDispatcher::new(infra_n8n::DEFAULT_TIMEOUT)
-        .context("building the n8n HTTP client")?;
+    let dispatcher =
+        infra_n8n::N8nDispatcher::with_egress(infra_n8n::DEFAULT_TIMEOUT, settings.egress.clone())
+            .context("building the n8n HTTP client")?;
     Ok(app::outbound::OutboundDispatch::new(
         Arc::new(infra_postgres::outbox::PgOutbox::new(db.clone())),
         Arc::new(PgInbound::new(db.clone())),

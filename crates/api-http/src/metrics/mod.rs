@@ -69,6 +69,8 @@ pub struct QueueReading {
     pub waiting: i64,
     /// Claimed by a worker.
     pub running: i64,
+    /// Failed for good in the last 24 hours.
+    pub failed_24h: i64,
 }
 
 /// What a scrape reads from outside the process (implemented by `server` over PostgreSQL).
@@ -120,6 +122,11 @@ struct KindStateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct AnalyzerLabels {
     analyzer: &'static str,
 }
@@ -145,6 +152,7 @@ struct Inner {
     outbox_depth: Family<StateLabels, Gauge>,
     jobs: Family<JobLabels, Counter>,
     jobs_depth: Family<KindStateLabels, Gauge>,
+    jobs_failed: Family<KindLabels, Gauge>,
     analyzer_calls: Family<AnalyzerOutcomeLabels, Counter>,
     analyzer_tokens: Family<TokenLabels, Counter>,
     analyzer_duration: Family<AnalyzerLabels, Histogram, fn() -> Histogram>,
@@ -229,6 +237,12 @@ impl Metrics {
             "Unfinished background jobs by kind and state: due, waiting, running",
             jobs_depth.clone(),
         );
+        let jobs_failed = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "atende_jobs_failed_24h",
+            "Background jobs that failed for good in the last 24 hours, by kind (`atende jobs failed` lists them)",
+            jobs_failed.clone(),
+        );
         let analyzer_calls = Family::<AnalyzerOutcomeLabels, Counter>::default();
         registry.register(
             "atende_analyzer_calls",
@@ -284,6 +298,7 @@ impl Metrics {
                 outbox_depth,
                 jobs,
                 jobs_depth,
+                jobs_failed,
                 analyzer_calls,
                 analyzer_tokens,
                 analyzer_duration,
@@ -397,6 +412,7 @@ impl Metrics {
 
         let read = tokio::time::timeout(PROBE_TIMEOUT, probe.queue()).await;
         self.inner.jobs_depth.clear();
+        self.inner.jobs_failed.clear();
         self.inner.outbox_depth.clear();
         let rows = match read {
             Ok(Ok(rows)) => rows,
@@ -422,6 +438,12 @@ impl Metrics {
                 .set(n);
         }
         for row in rows {
+            self.inner
+                .jobs_failed
+                .get_or_create(&KindLabels {
+                    kind: row.kind.clone(),
+                })
+                .set(row.failed_24h);
             for (state, n) in [
                 ("due", row.due),
                 ("waiting", row.waiting),
@@ -528,12 +550,14 @@ mod tests {
                     due: 2,
                     waiting: 1,
                     running: 0,
+                    failed_24h: 3,
                 },
                 QueueReading {
                     kind: "snapshot_daily".into(),
                     due: 0,
                     waiting: 0,
                     running: 1,
+                    failed_24h: 0,
                 },
             ]),
         }));
@@ -548,6 +572,8 @@ mod tests {
             r#"atende_outbox_queue_depth{state="running"} 0"#,
             r#"atende_jobs_queue_depth{kind="snapshot_daily",state="running"} 1"#,
             r#"atende_jobs_queue_depth{kind="outbound_dispatch",state="due"} 2"#,
+            r#"atende_jobs_failed_24h{kind="outbound_dispatch"} 3"#,
+            r#"atende_jobs_failed_24h{kind="snapshot_daily"} 0"#,
             "atende_metrics_scrape_errors_total 0",
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");

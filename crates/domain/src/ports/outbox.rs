@@ -3,6 +3,7 @@
 use crate::jobs::NewJob;
 use crate::outbound::{
     DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext,
+    SentRecord,
 };
 use crate::{CompanyId, ConversationId, InteractionId};
 use async_trait::async_trait;
@@ -47,6 +48,20 @@ pub trait OutboxStore: Send + Sync {
         company: CompanyId,
         interaction: InteractionId,
     ) -> anyhow::Result<Option<DispatchInfo>>;
+
+    /// Records that the relay accepted the message at `at`: `sent` (forward only; a later status
+    /// stays), with `provider_message_id` as its `external_id` when that is valid and no other
+    /// message of the clinic's channel has it, else without it and with the issue noted.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn record_sent(
+        &self,
+        company: CompanyId,
+        interaction: InteractionId,
+        provider_message_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<SentRecord>;
 
     /// A failed outbound message back to `queued` (its failure time and error cleared) with a new
     /// dispatch job, in one transaction.

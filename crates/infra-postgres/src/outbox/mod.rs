@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::jobs::NewJob;
 use domain::outbound::{
     DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext,
+    SentRecord,
 };
 use domain::ports::outbox::OutboxStore;
 use domain::{CompanyId, ConversationId, InteractionId};
@@ -63,6 +64,22 @@ impl OutboxStore for PgOutbox {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move { dispatch::info(conn, company, interaction).await })
+            })
+            .await
+    }
+
+    async fn record_sent(
+        &self,
+        company: CompanyId,
+        interaction: InteractionId,
+        provider_message_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<SentRecord> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    dispatch::record_sent(conn, company, interaction, provider_message_id, at).await
+                })
             })
             .await
     }

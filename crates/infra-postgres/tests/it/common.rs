@@ -85,7 +85,9 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
          INSERT INTO ai_context_snapshots (company_id, client_id, summary, flags, trigger, analyzer, locale, input_message_count)
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
          INSERT INTO integrations (company_id, provider, account_id) VALUES ('{company}', 'whatsapp', 'phone-{tag}');
-         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');"
+         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');
+         INSERT INTO snapshot_runs (id, company_id, client_id, expires_at)
+              VALUES (gen_random_uuid(), '{company}', '{client}', now() + interval '5 minutes');"
     );
     conn.batch_execute(&sql)
         .await
@@ -109,6 +111,7 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "payments",
     "services",
     "settings",
+    "snapshot_runs",
     "users",
 ];
 

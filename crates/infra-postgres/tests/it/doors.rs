@@ -23,7 +23,7 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     ),
     (
         "atende_claim_jobs",
-        "p_worker text, p_kinds text[], p_limit integer, p_lease_secs integer",
+        "p_worker text, p_kinds text[], p_limit integer, p_lease_secs integer, p_per_company integer",
         "TABLE(id uuid, company_id uuid, kind text, payload jsonb, attempts integer, max_attempts integer)",
     ),
     (
@@ -54,7 +54,7 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     (
         "atende_job_queue_depth",
         "",
-        "TABLE(kind text, due bigint, waiting bigint, running bigint)",
+        "TABLE(kind text, due bigint, waiting bigint, running bigint, failed_24h bigint)",
     ),
     (
         "atende_principal_for",
@@ -211,14 +211,14 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
     // Claiming hands out only jobs of the asked kinds, each to one worker.
     let claimed = as_app(
         &t,
-        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w1', ARRAY['test'], 10, 60)"
+        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w1', ARRAY['test'], 10, 60, 10)"
             .into(),
     )
     .await;
     assert_eq!(claimed.len(), 2, "one seeded job per clinic");
     let again = as_app(
         &t,
-        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w2', ARRAY['test', 'other'], 10, 60)".into(),
+        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w2', ARRAY['test', 'other'], 10, 60, 10)".into(),
     )
     .await;
     assert!(again.is_empty(), "leased jobs are not handed out twice");

@@ -8,6 +8,7 @@ mod crm;
 mod doors;
 mod integration_route;
 mod isolation;
+mod jobs;
 mod metrics;
 mod prepared;
 mod restart;
