@@ -85,7 +85,11 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
          INSERT INTO ai_context_snapshots (company_id, client_id, summary, flags, trigger, analyzer, locale, input_message_count)
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
          INSERT INTO integrations (company_id, provider, account_id) VALUES ('{company}', 'whatsapp', 'phone-{tag}');
-         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');"
+         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');
+         INSERT INTO member_schedules (company_id, user_id, weekly_hours)
+              VALUES ('{company}', '{user}', '{{\"mon\": [{{\"start\": \"08:00\", \"end\": \"12:00\"}}]}}');
+         INSERT INTO time_off (company_id, user_id, starts_at, ends_at, created_by)
+              VALUES ('{company}', '{user}', now(), now() + interval '1 day', '{user}');"
     );
     conn.batch_execute(&sql)
         .await
@@ -106,9 +110,11 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "integrations",
     "interactions",
     "jobs",
+    "member_schedules",
     "payments",
     "services",
     "settings",
+    "time_off",
     "users",
 ];
 
