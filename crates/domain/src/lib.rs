@@ -5,6 +5,7 @@
 //! feature every port also gets a mockall `Mock*` type for unit tests in other crates.
 
 pub mod appointments;
+pub mod availability;
 pub mod auth;
 pub mod catalog;
 pub mod channel;
@@ -18,9 +19,11 @@ pub mod jobs;
 pub mod listing;
 pub mod outbound;
 pub mod page;
+pub mod payments;
 pub mod phone;
 pub mod ports;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;
 
 pub use channel::Channel;

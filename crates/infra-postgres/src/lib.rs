@@ -10,6 +10,7 @@
 //! - `testing` (feature `testing`): a database per test, copied from a migrated template.
 
 pub mod auth;
+pub mod availability;
 pub mod conversations;
 pub mod crm;
 pub mod error;
@@ -20,9 +21,11 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrate;
 pub mod outbox;
+pub mod payments;
 pub mod pool;
 pub mod prepared;
 pub mod reads;
+pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod snapshots;
