@@ -45,17 +45,17 @@ impl Agenda {
     pub fn list_schedules(&self) -> ListSchedules {
         ListSchedules::new(self.schedules.clone())
     }
-    /// `GET /api/schedules/{user_id}`.
+    /// `GET /api/schedules/{id}`.
     #[must_use]
     pub fn get_schedule(&self) -> GetSchedule {
         GetSchedule::new(self.schedules.clone())
     }
-    /// `PUT /api/schedules/{user_id}`.
+    /// `PUT /api/schedules/{id}`.
     #[must_use]
     pub fn put_schedule(&self) -> PutSchedule {
         PutSchedule::new(self.schedules.clone())
     }
-    /// `DELETE /api/schedules/{user_id}`.
+    /// `DELETE /api/schedules/{id}`.
     #[must_use]
     pub fn delete_schedule(&self) -> DeleteSchedule {
         DeleteSchedule::new(self.schedules.clone())

@@ -2,12 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agenda;
+mod agenda_support;
 mod analyst_eval;
 mod api_doc;
 mod api_doc_support;
 mod api_tokens;
 mod appointments;
 mod auth_sessions;
+mod availability;
 mod backup_restore;
 mod cli;
 mod clients;
