@@ -114,13 +114,13 @@ SELECT jsonb_build_object(
                     FROM resolved GROUP BY service_id) x
             JOIN services v ON v.company_id = $1 AND v.id = x.service_id),
       'by_risk', (
-          SELECT jsonb_agg(jsonb_build_object('risk', k.risk,
-                                              'no_show', count(r.status) FILTER (WHERE r.status = 'no_show'),
-                                              'completed', count(r.status) FILTER (WHERE r.status = 'completed'))
+          SELECT jsonb_agg(jsonb_build_object('risk', k.risk, 'no_show', coalesce(x.no_show, 0),
+                                              'completed', coalesce(x.completed, 0))
                            ORDER BY k.ord)
             FROM (VALUES (1, 'low'), (2, 'medium'), (3, 'high'), (4, 'unknown')) AS k(ord, risk)
-            LEFT JOIN resolved r ON r.risk = k.risk
-           GROUP BY ()),
+            LEFT JOIN (SELECT risk, count(*) FILTER (WHERE status = 'no_show') AS no_show,
+                              count(*) FILTER (WHERE status = 'completed') AS completed
+                         FROM resolved GROUP BY risk) x ON x.risk = k.risk),
       'by_confirmation', (
           SELECT jsonb_build_array(
                    jsonb_build_object('confirmation', 'with_answer', 'no_show', 0, 'completed', 0),
