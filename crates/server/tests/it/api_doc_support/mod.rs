@@ -2,6 +2,7 @@
 //! normalise what varies between runs, and render `docs/api.md`.
 
 pub mod bless;
+pub mod noshows;
 pub mod normalise;
 pub mod operations;
 pub mod recorder;
