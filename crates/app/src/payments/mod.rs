@@ -60,6 +60,7 @@ fn check(fields: &PaymentFields, now: DateTime<Utc>, issues: &mut Vec<FieldIssue
         (true, Some(at)) if at > now + PAID_AT_SKEW => {
             issues.push(FieldIssue::new("paid_at", "must not be in the future"));
         }
+        (true, None) => issues.push(FieldIssue::new("paid_at", "required once paid")),
         (false, Some(_)) => issues.push(FieldIssue::new(
             "paid_at",
             "only paid or refunded payments have paid_at",

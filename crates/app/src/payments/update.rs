@@ -241,6 +241,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_paid_payment_may_correct_its_method_but_not_lose_paid_at() {
+        let current = stored(PaymentStatus::Paid);
+        let mut repo = repo_with(current.clone());
+        repo.expect_update()
+            .withf(|_, _, f, _| f.method == Some(PaymentMethod::DebitCard))
+            .times(1)
+            .returning(move |_, _, f, _| {
+                let mut p = current.clone();
+                p.fields = f;
+                Ok(p)
+            });
+        let patch = PaymentPatch {
+            method: Some(Some(PaymentMethod::DebitCard)),
+            ..PaymentPatch::default()
+        };
+        run(repo, patch).await.unwrap();
+
+        let mut repo = repo_with(stored(PaymentStatus::Paid));
+        repo.expect_update().never();
+        let patch = PaymentPatch {
+            paid_at: Some(None),
+            method: Some(None),
+            ..PaymentPatch::default()
+        };
+        assert_eq!(fields_of(run(repo, patch).await.unwrap_err()), ["paid_at", "method"]);
+    }
+
+    #[tokio::test]
     async fn a_refund_keeps_paid_at_and_a_concurrent_change_is_a_conflict() {
         let mut repo = repo_with(stored(PaymentStatus::Paid));
         repo.expect_update()
