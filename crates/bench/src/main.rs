@@ -50,8 +50,9 @@ struct Args {
     /// Seconds of the 90-day report requests (`reports.rs`).
     #[arg(long, default_value_t = 10)]
     report_secs: u64,
-    /// Concurrent clients of the report requests.
-    #[arg(long, default_value_t = 4)]
+    /// Concurrent clients of the report requests (one: the latency an admin sees; reports are
+    /// occasional, not a stream).
+    #[arg(long, default_value_t = 1)]
     report_concurrency: usize,
     /// The pgbench binary.
     #[arg(long, default_value = "pgbench")]
