@@ -20,8 +20,8 @@ async fn admin_cookies(
     base: &str,
     creds: &Path,
 ) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(creds)
-        .with_context(|| format!("reading {}", creds.display()))?;
+    let text =
+        std::fs::read_to_string(creds).with_context(|| format!("reading {}", creds.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).context("parsing the credentials")?;
     let password = v["member_password"]
         .as_str()

@@ -5,8 +5,8 @@
 //! feature every port also gets a mockall `Mock*` type for unit tests in other crates.
 
 pub mod appointments;
-pub mod availability;
 pub mod auth;
+pub mod availability;
 pub mod catalog;
 pub mod channel;
 pub mod clients;

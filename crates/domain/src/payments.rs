@@ -299,9 +299,15 @@ mod tests {
         assert_eq!(Pending.check_transition(Canceled), Ok(()));
         assert_eq!(Paid.check_transition(Refunded), Ok(()));
         assert_eq!(Paid.check_transition(Paid), Ok(()));
-        assert_eq!(Pending.check_transition(Refunded), Err(PaymentRule::NotAllowed));
+        assert_eq!(
+            Pending.check_transition(Refunded),
+            Err(PaymentRule::NotAllowed)
+        );
         assert_eq!(Paid.check_transition(Pending), Err(PaymentRule::NotAllowed));
-        assert_eq!(Paid.check_transition(Canceled), Err(PaymentRule::NotAllowed));
+        assert_eq!(
+            Paid.check_transition(Canceled),
+            Err(PaymentRule::NotAllowed)
+        );
         for from in [Refunded, Canceled] {
             for to in [Pending, Paid] {
                 assert_eq!(from.check_transition(to), Err(PaymentRule::Final));

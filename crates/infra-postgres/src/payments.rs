@@ -167,7 +167,11 @@ impl PaymentRepository for PgPayments {
             .await?)
     }
 
-    async fn create(&self, tenant: Tenant, payment: NewPayment) -> Result<Payment, PaymentWriteError> {
+    async fn create(
+        &self,
+        tenant: Tenant,
+        payment: NewPayment,
+    ) -> Result<Payment, PaymentWriteError> {
         let company = tenant.company_id;
         let row = self
             .db

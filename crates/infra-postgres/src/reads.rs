@@ -15,12 +15,12 @@ use diesel::sql_types::{
 };
 use diesel_async::RunQueryDsl;
 use domain::conversations::{Conversation, SortCursor};
+use domain::payments::{ClientBalance, MoneyTotal};
 use domain::ports::reads::{ReadModels, SettingsRepository};
 use domain::reads::{
     ClinicSettings, HomeCounts, InboxFilter, InboxItem, InboxLastMessage, ProfileActivity,
     SettingsPatch, UpcomingAppointment,
 };
-use domain::payments::{ClientBalance, MoneyTotal};
 use domain::{AppointmentId, ClientId, CompanyId, ServiceId, UserId};
 
 /// [`ReadModels`] and [`SettingsRepository`] over PostgreSQL.

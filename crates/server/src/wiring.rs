@@ -20,13 +20,13 @@ use infra_crypto::verifier::HmacVerifier;
 use infra_postgres::auth::{
     PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgSessions,
 };
+use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::conversations::PgConversations;
 use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
 use infra_postgres::health::PgHealthProbe;
 use infra_postgres::inbound::PgInbound;
 use infra_postgres::integrations::{PgIntegrationDirectory, PgIntegrations};
 use infra_postgres::jobs::PgJobQueue;
-use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::payments::PgPayments;
 use infra_postgres::reads::PgReads;
 use infra_postgres::reports::PgReports;

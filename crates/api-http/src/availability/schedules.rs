@@ -27,7 +27,10 @@ use crate::state::AppState;
         (status = 403, description = "Staff may not list schedules", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
-pub async fn list(Admin(caller): Admin, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn list(
+    Admin(caller): Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     match state.agenda.list_schedules().run(caller.tenant()).await {
         Ok(list) => Ok(HttpResponse::Ok().json(ScheduleList {
             data: list.into_iter().map(ScheduleDto::from).collect(),
@@ -134,7 +137,12 @@ pub async fn delete(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let user = UserId(id.into_inner());
-    match state.agenda.delete_schedule().run(caller.tenant(), user).await {
+    match state
+        .agenda
+        .delete_schedule()
+        .run(caller.tenant(), user)
+        .await
+    {
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
         Err(DeleteScheduleError::NotFound) => Err(Problem::not_found()),
         Err(DeleteScheduleError::Unknown(e)) => Err(Problem::from_internal(&e)),

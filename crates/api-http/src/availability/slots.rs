@@ -58,7 +58,9 @@ pub async fn availability(
 ) -> Result<HttpResponse, Problem> {
     let mut p = QueryParser::default();
     let service_id = p.parse::<Uuid>("service_id", query.service_id.as_deref());
-    let user_id = p.parse::<Uuid>("user_id", query.user_id.as_deref()).map(UserId);
+    let user_id = p
+        .parse::<Uuid>("user_id", query.user_id.as_deref())
+        .map(UserId);
     let from = p.time("from", query.from.as_deref());
     let to = p.time("to", query.to.as_deref());
     for (field, given) in [

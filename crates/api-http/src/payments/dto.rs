@@ -194,7 +194,12 @@ pub struct CreatePaymentRequest {
     pub amount_cents: i64,
     /// Three upper-case letters (default `BRL`).
     #[garde(length(max = 3))]
-    #[schema(min_length = 3, max_length = 3, pattern = "^[A-Z]{3}$", example = "BRL")]
+    #[schema(
+        min_length = 3,
+        max_length = 3,
+        pattern = "^[A-Z]{3}$",
+        example = "BRL"
+    )]
     pub currency: Option<String>,
     /// Default `pending`.
     #[garde(skip)]

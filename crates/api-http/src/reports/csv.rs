@@ -185,18 +185,21 @@ pub fn table(o: &Overview, name: &str) -> Option<String> {
         ),
         "conversation_times" => write(
             &["kind", "count", "without", "p50_seconds", "p90_seconds"],
-            [("first_response", &o.first_response), ("resolution", &o.resolution)]
-                .into_iter()
-                .map(|(kind, t)| {
-                    vec![
-                        text(kind),
-                        num(t.overall.count),
-                        num(t.without),
-                        opt(t.overall.p50_seconds),
-                        opt(t.overall.p90_seconds),
-                    ]
-                })
-                .collect(),
+            [
+                ("first_response", &o.first_response),
+                ("resolution", &o.resolution),
+            ]
+            .into_iter()
+            .map(|(kind, t)| {
+                vec![
+                    text(kind),
+                    num(t.overall.count),
+                    num(t.without),
+                    opt(t.overall.p50_seconds),
+                    opt(t.overall.p90_seconds),
+                ]
+            })
+            .collect(),
         ),
         "first_response_by_member" => write(&member_header, by_member(&o.first_response)),
         "first_response_by_channel" => write(&channel_header, by_channel(&o.first_response)),
@@ -251,7 +254,10 @@ mod tests {
         assert_eq!(cell("Dra. Ana"), "Dra. Ana");
         assert_eq!(cell("Silva, Ana"), "\"Silva, Ana\"");
         assert_eq!(cell("Ana \"Aninha\""), "\"Ana \"\"Aninha\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
         assert_eq!(cell("+55 11"), "'+55 11");
         assert_eq!(cell("-1"), "'-1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");

@@ -1,9 +1,7 @@
 //! The overview as JSON.
 
 use chrono::NaiveDate;
-use domain::reports::{
-    ConversationTimes, Durations, NoShowCounts, Overview, ReceivedPayments,
-};
+use domain::reports::{ConversationTimes, Durations, NoShowCounts, Overview, ReceivedPayments};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

@@ -228,7 +228,9 @@ mod tests {
             panic!("{err:?}")
         };
         let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
-        assert!(fields.contains(&"weekly_hours.mon[0]") && fields.contains(&"weekly_hours.someday"));
+        assert!(
+            fields.contains(&"weekly_hours.mon[0]") && fields.contains(&"weekly_hours.someday")
+        );
     }
 
     #[tokio::test]
@@ -237,7 +239,11 @@ mod tests {
         repo.expect_member_exists().returning(|_, _| Ok(false));
         repo.expect_put().never();
         let err = PutSchedule::new(Arc::new(repo))
-            .run(principal(Role::Admin).tenant(), UserId::new(), WorkingHours::new())
+            .run(
+                principal(Role::Admin).tenant(),
+                UserId::new(),
+                WorkingHours::new(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, PutScheduleError::NotFound));

@@ -147,7 +147,10 @@ mod tests {
         let uc = FindSlots::new(Arc::new(repo), Arc::new(clock()));
         for q in [query(32), query(0), query(-1)] {
             let err = uc.run(tenant(), q).await.unwrap_err();
-            assert!(matches!(&err, FindSlotsError::Invalid(i) if i[0].field == "to"), "{err:?}");
+            assert!(
+                matches!(&err, FindSlotsError::Invalid(i) if i[0].field == "to"),
+                "{err:?}"
+            );
         }
     }
 
@@ -211,8 +214,11 @@ mod tests {
                 busy: vec![],
             }];
             let weekly = vec![&c.professionals[0].weekly_hours];
-            for (d, m) in domain::availability::needed_local_times(q.from, q.to, &c.clinic_hours, &weekly) {
-                let at = d.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::minutes(i64::from(m));
+            for (d, m) in
+                domain::availability::needed_local_times(q.from, q.to, &c.clinic_hours, &weekly)
+            {
+                let at =
+                    d.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::minutes(i64::from(m));
                 c.zone.insert(d, m, at);
             }
             Ok(c)
@@ -224,7 +230,18 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got.slots[0].starts_at, now());
-        assert_eq!((got.duration_minutes, got.buffer_minutes, got.slot_step_minutes), (60, 10, 15));
-        assert!(got.slots.iter().all(|s| s.starts_at >= now() && s.starts_at < q.to));
+        assert_eq!(
+            (
+                got.duration_minutes,
+                got.buffer_minutes,
+                got.slot_step_minutes
+            ),
+            (60, 10, 15)
+        );
+        assert!(
+            got.slots
+                .iter()
+                .all(|s| s.starts_at >= now() && s.starts_at < q.to)
+        );
     }
 }

@@ -46,7 +46,10 @@ fn check(fields: &mut TimeOffFields) -> Vec<FieldIssue> {
     if fields.ends_at <= fields.starts_at {
         issues.push(FieldIssue::new("ends_at", "must be after starts_at"));
     } else if fields.ends_at - fields.starts_at > MAX_TIME_OFF {
-        issues.push(FieldIssue::new("ends_at", "time off lasts at most 366 days"));
+        issues.push(FieldIssue::new(
+            "ends_at",
+            "time off lasts at most 366 days",
+        ));
     }
     fields.reason = fields.reason.as_deref().and_then(clean_text);
     if fields
@@ -399,7 +402,9 @@ mod tests {
                 })
             });
         let uc = ListTimeOff::new(Arc::new(repo));
-        uc.run(staff, TimeOffFilter::default(), None, 50).await.unwrap();
+        uc.run(staff, TimeOffFilter::default(), None, 50)
+            .await
+            .unwrap();
         let mine = TimeOffFilter {
             user_id: Some(me),
             ..TimeOffFilter::default()

@@ -107,9 +107,12 @@ impl CreatePayment {
             .create(tenant, new)
             .await
             .map_err(|e| match e {
-                PaymentWriteError::InvalidReference => CreatePaymentError::Invalid(vec![
-                    FieldIssue::new("client_id", "no such client or appointment"),
-                ]),
+                PaymentWriteError::InvalidReference => {
+                    CreatePaymentError::Invalid(vec![FieldIssue::new(
+                        "client_id",
+                        "no such client or appointment",
+                    )])
+                }
                 other => CreatePaymentError::Unknown(anyhow::Error::new(other)),
             })
     }
@@ -170,7 +173,10 @@ mod tests {
         paid.status = Some(PaymentStatus::Paid);
         uc.run(tenant(), paid.clone()).await.unwrap();
         paid.method = None;
-        assert_eq!(fields_of(uc.run(tenant(), paid).await.unwrap_err()), ["method"]);
+        assert_eq!(
+            fields_of(uc.run(tenant(), paid).await.unwrap_err()),
+            ["method"]
+        );
     }
 
     #[tokio::test]
@@ -191,7 +197,10 @@ mod tests {
         let mut future = input();
         future.status = Some(PaymentStatus::Paid);
         future.paid_at = Some(now() + Duration::hours(1));
-        assert_eq!(fields_of(uc.run(tenant(), future).await.unwrap_err()), ["paid_at"]);
+        assert_eq!(
+            fields_of(uc.run(tenant(), future).await.unwrap_err()),
+            ["paid_at"]
+        );
     }
 
     #[tokio::test]

@@ -73,7 +73,11 @@ fn check(fields: &PaymentFields, now: DateTime<Utc>, issues: &mut Vec<FieldIssue
 }
 
 /// The issues of references that are not the clinic's, or an appointment of another client.
-fn reference_issues(refs: &PaymentReferences, fields: &PaymentFields, issues: &mut Vec<FieldIssue>) {
+fn reference_issues(
+    refs: &PaymentReferences,
+    fields: &PaymentFields,
+    issues: &mut Vec<FieldIssue>,
+) {
     if !refs.client {
         issues.push(FieldIssue::new("client_id", "no such client"));
     }

@@ -117,7 +117,10 @@ impl UpdatePayment {
             if old.status.is_final() {
                 issues.push(FieldIssue::new(field, PaymentRule::Final.to_string()));
             } else if old.status != PaymentStatus::Pending
-                && matches!(field, "client_id" | "appointment_id" | "amount_cents" | "currency")
+                && matches!(
+                    field,
+                    "client_id" | "appointment_id" | "amount_cents" | "currency"
+                )
             {
                 issues.push(FieldIssue::new(field, PaymentRule::NotPending.to_string()));
             }
@@ -125,7 +128,8 @@ impl UpdatePayment {
         if issues.is_empty() {
             check(&next, now, &mut issues);
         }
-        let refs_changed = next.client_id != old.client_id || next.appointment_id != old.appointment_id;
+        let refs_changed =
+            next.client_id != old.client_id || next.appointment_id != old.appointment_id;
         if refs_changed && issues.is_empty() {
             let refs = self
                 .payments
@@ -143,9 +147,12 @@ impl UpdatePayment {
             .update(tenant, id, next, current.updated_at)
             .await
             .map_err(|e| match e {
-                PaymentWriteError::InvalidReference => UpdatePaymentError::Invalid(vec![
-                    FieldIssue::new("client_id", "no such client or appointment"),
-                ]),
+                PaymentWriteError::InvalidReference => {
+                    UpdatePaymentError::Invalid(vec![FieldIssue::new(
+                        "client_id",
+                        "no such client or appointment",
+                    )])
+                }
                 PaymentWriteError::NotFound => UpdatePaymentError::NotFound,
                 PaymentWriteError::Stale => UpdatePaymentError::Conflict,
                 PaymentWriteError::Other(e) => UpdatePaymentError::Unknown(e),
@@ -187,7 +194,10 @@ mod tests {
         repo
     }
 
-    async fn run(repo: MockPaymentRepository, patch: PaymentPatch) -> Result<Payment, UpdatePaymentError> {
+    async fn run(
+        repo: MockPaymentRepository,
+        patch: PaymentPatch,
+    ) -> Result<Payment, UpdatePaymentError> {
         UpdatePayment::new(Arc::new(repo), Arc::new(clock()))
             .run(tenant(), PaymentId::new(), patch)
             .await
@@ -229,7 +239,10 @@ mod tests {
             status: Some(PaymentStatus::Pending),
             ..PaymentPatch::default()
         };
-        assert_eq!(fields_of(run(repo, patch).await.unwrap_err()), ["status", "amount_cents"]);
+        assert_eq!(
+            fields_of(run(repo, patch).await.unwrap_err()),
+            ["status", "amount_cents"]
+        );
 
         let mut repo = repo_with(stored(PaymentStatus::Refunded));
         repo.expect_update().never();
@@ -265,7 +278,10 @@ mod tests {
             method: Some(None),
             ..PaymentPatch::default()
         };
-        assert_eq!(fields_of(run(repo, patch).await.unwrap_err()), ["paid_at", "method"]);
+        assert_eq!(
+            fields_of(run(repo, patch).await.unwrap_err()),
+            ["paid_at", "method"]
+        );
     }
 
     #[tokio::test]
@@ -278,6 +294,9 @@ mod tests {
             status: Some(PaymentStatus::Refunded),
             ..PaymentPatch::default()
         };
-        assert!(matches!(run(repo, patch).await.unwrap_err(), UpdatePaymentError::Conflict));
+        assert!(matches!(
+            run(repo, patch).await.unwrap_err(),
+            UpdatePaymentError::Conflict
+        ));
     }
 }

@@ -133,7 +133,10 @@ impl Reads {
         if let Some(b) = patch.buffer_minutes
             && b > domain::availability::MAX_BUFFER_MINUTES
         {
-            issues.push(FieldIssue::new("buffer_minutes", "must be between 0 and 240"));
+            issues.push(FieldIssue::new(
+                "buffer_minutes",
+                "must be between 0 and 240",
+            ));
         }
         if let Some(s) = patch.slot_step_minutes
             && !domain::availability::SLOT_STEP_MINUTES.contains(&s)

@@ -14,8 +14,8 @@ mod week;
 
 pub use slots::{Busy, BusyKind, Professional, Slot, SlotList, free_slots, needed_local_times};
 pub use time_off::{
-    MAX_REASON_CHARS, MAX_TIME_OFF, NewTimeOff, TimeOff, TimeOffCursor, TimeOffFields, TimeOffFilter,
-    TimeOffId,
+    MAX_REASON_CHARS, MAX_TIME_OFF, NewTimeOff, TimeOff, TimeOffCursor, TimeOffFields,
+    TimeOffFilter, TimeOffId,
 };
 pub use week::{LocalRange, WeekSchedule};
 

@@ -104,7 +104,11 @@ pub fn needed_local_times(
 
 /// Candidate starts `t` that conflict with something, as open intervals `(lo, hi)`: sorted,
 /// disjoint (`lo < t < hi` is a conflict).
-fn blocked(busy: &[Busy], duration: Duration, buffer: Duration) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+fn blocked(
+    busy: &[Busy],
+    duration: Duration,
+    buffer: Duration,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = busy
         .iter()
         .map(|b| match b.kind {
@@ -197,7 +201,9 @@ fn lay_out(
     let mut t = opens;
     if earliest > t {
         // Skip whole steps up to the first start that is not too early (cheap for long ranges).
-        let steps = (earliest - t).num_seconds().div_euclid(step.num_seconds().max(1));
+        let steps = (earliest - t)
+            .num_seconds()
+            .div_euclid(step.num_seconds().max(1));
         t += step * i32::try_from(steps).unwrap_or(i32::MAX);
         if t < earliest {
             t += step;

@@ -30,13 +30,19 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 fn fixed_zone(offset_hours: i64, needed: &[(NaiveDate, u16)]) -> ZoneTable {
     let mut z = ZoneTable::new();
     for &(date, minute) in needed {
-        let local = date.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::minutes(i64::from(minute));
+        let local =
+            date.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::minutes(i64::from(minute));
         z.insert(date, minute, local - Duration::hours(offset_hours));
     }
     z
 }
 
-fn ctx(clinic: WorkingHours, professionals: Vec<Professional>, buffer: u32, step: u32) -> AvailabilityContext {
+fn ctx(
+    clinic: WorkingHours,
+    professionals: Vec<Professional>,
+    buffer: u32,
+    step: u32,
+) -> AvailabilityContext {
     AvailabilityContext {
         timezone: "America/Sao_Paulo".into(),
         clinic_hours: clinic,
@@ -58,7 +64,14 @@ fn pro(id: UserId, weekly: WorkingHours, busy: Vec<Busy>) -> Professional {
 }
 
 /// Fills the context's zone table at a fixed offset and computes.
-fn compute(mut c: AvailabilityContext, duration: u32, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>, offset: i64) -> SlotList {
+fn compute(
+    mut c: AvailabilityContext,
+    duration: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    offset: i64,
+) -> SlotList {
     let weekly: Vec<&WorkingHours> = c.professionals.iter().map(|p| &p.weekly_hours).collect();
     let needed = needed_local_times(from, to, &c.clinic_hours, &weekly);
     c.zone = fixed_zone(offset, &needed);
@@ -96,7 +109,11 @@ fn slots_fill_the_ranges_both_are_open_and_never_cross_a_break() {
             .map(|(h, m)| utc(2026, 3, 9, *h, m))
             .collect::<Vec<_>>()
     );
-    assert!(list.slots.iter().all(|s| s.user_id == p && s.ends_at - s.starts_at == Duration::hours(1)));
+    assert!(
+        list.slots
+            .iter()
+            .all(|s| s.user_id == p && s.ends_at - s.starts_at == Duration::hours(1))
+    );
     assert!(!list.truncated);
 }
 
@@ -130,13 +147,25 @@ fn the_buffer_keeps_time_free_after_each_appointment_on_both_sides() {
     // 10:00 + 15 min buffer: the next start is 10:15.
     assert_eq!(
         local,
-        [(8, 0), (8, 15), (10, 15), (10, 30), (10, 45), (11, 0), (11, 15), (11, 30)]
+        [
+            (8, 0),
+            (8, 15),
+            (10, 15),
+            (10, 30),
+            (10, 45),
+            (11, 0),
+            (11, 15),
+            (11, 30)
+        ]
     );
 }
 
 #[test]
 fn time_off_blocks_without_a_buffer_and_now_and_the_range_bound_the_starts() {
-    let clinic = hours(&[("mon", &[("08:00", "12:00")]), ("tue", &[("08:00", "12:00")])]);
+    let clinic = hours(&[
+        ("mon", &[("08:00", "12:00")]),
+        ("tue", &[("08:00", "12:00")]),
+    ]);
     let p = UserId::new();
     // Off Monday 10:00 local until Tuesday 09:00 local.
     let busy = vec![Busy {
@@ -146,12 +175,23 @@ fn time_off_blocks_without_a_buffer_and_now_and_the_range_bound_the_starts() {
     }];
     let c = ctx(clinic.clone(), vec![pro(p, clinic, busy)], 30, 60);
     // "Now" is Monday 08:10 local: 08:00 is gone.
-    let list = compute(c, 60, utc(2026, 3, 9, 0, 0), utc(2026, 3, 10, 14, 0), utc(2026, 3, 9, 11, 10), -3);
+    let list = compute(
+        c,
+        60,
+        utc(2026, 3, 9, 0, 0),
+        utc(2026, 3, 10, 14, 0),
+        utc(2026, 3, 9, 11, 10),
+        -3,
+    );
     // Monday 09:00 (ends 10:00 as the time off starts: no buffer with time off); Tuesday 09:00,
     // 10:00 (a start at 11:00 local is 14:00 UTC, the range's end).
     assert_eq!(
         starts(&list),
-        [utc(2026, 3, 9, 12, 0), utc(2026, 3, 10, 12, 0), utc(2026, 3, 10, 13, 0)]
+        [
+            utc(2026, 3, 9, 12, 0),
+            utc(2026, 3, 10, 12, 0),
+            utc(2026, 3, 10, 13, 0)
+        ]
     );
 }
 
@@ -165,14 +205,23 @@ fn overlapping_professionals_are_each_free_on_their_own_agenda() {
         kind: BusyKind::Appointment,
     }];
     let list = compute(
-        ctx(clinic.clone(), vec![pro(a, clinic.clone(), busy_a), pro(b, clinic, vec![])], 0, 60),
+        ctx(
+            clinic.clone(),
+            vec![pro(a, clinic.clone(), busy_a), pro(b, clinic, vec![])],
+            0,
+            60,
+        ),
         60,
         utc(2026, 3, 9, 0, 0),
         utc(2026, 3, 10, 0, 0),
         long_ago(),
         -3,
     );
-    let got: Vec<(DateTime<Utc>, UserId)> = list.slots.iter().map(|s| (s.starts_at, s.user_id)).collect();
+    let got: Vec<(DateTime<Utc>, UserId)> = list
+        .slots
+        .iter()
+        .map(|s| (s.starts_at, s.user_id))
+        .collect();
     let mut expected = vec![
         (utc(2026, 3, 9, 11, 0), b),
         (utc(2026, 3, 9, 12, 0), a),
@@ -194,13 +243,34 @@ fn a_range_that_spans_a_dst_change_gets_its_real_length() {
     zone.insert(day, 0, utc(2018, 11, 4, 3, 0));
     zone.insert(day, 180, utc(2018, 11, 4, 5, 0));
     c.zone = zone;
-    let list = free_slots(&c, 30, utc(2018, 11, 4, 0, 0), utc(2018, 11, 5, 0, 0), long_ago());
+    let list = free_slots(
+        &c,
+        30,
+        utc(2018, 11, 4, 0, 0),
+        utc(2018, 11, 5, 0, 0),
+        long_ago(),
+    );
     assert_eq!(
         starts(&list),
-        [utc(2018, 11, 4, 3, 0), utc(2018, 11, 4, 3, 30), utc(2018, 11, 4, 4, 0), utc(2018, 11, 4, 4, 30)]
+        [
+            utc(2018, 11, 4, 3, 0),
+            utc(2018, 11, 4, 3, 30),
+            utc(2018, 11, 4, 4, 0),
+            utc(2018, 11, 4, 4, 30)
+        ]
     );
     // A date the table lacks (the adapter was not asked for it) yields nothing, not a guess.
-    assert!(free_slots(&c, 30, utc(2018, 11, 11, 0, 0), utc(2018, 11, 12, 0, 0), long_ago()).slots.is_empty());
+    assert!(
+        free_slots(
+            &c,
+            30,
+            utc(2018, 11, 11, 0, 0),
+            utc(2018, 11, 12, 0, 0),
+            long_ago()
+        )
+        .slots
+        .is_empty()
+    );
 }
 
 #[test]
@@ -218,7 +288,11 @@ fn the_local_weekday_decides_even_when_the_utc_date_is_the_next_one() {
     );
     assert_eq!(
         starts(&list),
-        [utc(2026, 3, 14, 23, 0), utc(2026, 3, 15, 0, 0), utc(2026, 3, 15, 1, 0)]
+        [
+            utc(2026, 3, 14, 23, 0),
+            utc(2026, 3, 15, 0, 0),
+            utc(2026, 3, 15, 1, 0)
+        ]
     );
 }
 
@@ -246,7 +320,11 @@ fn at_most_max_slots_are_returned_the_earliest_first() {
     assert!(list.truncated);
     assert_eq!(list.slots.len(), MAX_SLOTS);
     assert_eq!(list.slots[0].starts_at, from);
-    assert!(list.slots.windows(2).all(|w| w[0].starts_at < w[1].starts_at));
+    assert!(
+        list.slots
+            .windows(2)
+            .all(|w| w[0].starts_at < w[1].starts_at)
+    );
 }
 
 #[test]

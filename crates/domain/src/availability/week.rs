@@ -157,8 +157,12 @@ mod tests {
 
     #[test]
     fn the_intersection_keeps_the_breaks_of_both() {
-        let clinic = WeekSchedule::from_hours(&hours("mon", &[("08:00", "12:00"), ("13:00", "18:00")]));
-        let member = WeekSchedule::from_hours(&hours("mon", &[("10:00", "14:00"), ("15:00", "16:00"), ("17:30", "20:00")]));
+        let clinic =
+            WeekSchedule::from_hours(&hours("mon", &[("08:00", "12:00"), ("13:00", "18:00")]));
+        let member = WeekSchedule::from_hours(&hours(
+            "mon",
+            &[("10:00", "14:00"), ("15:00", "16:00"), ("17:30", "20:00")],
+        ));
         assert_eq!(
             clinic.intersect(&member).day(Weekday::Mon),
             [r(600, 720), r(780, 840), r(900, 960), r(1050, 1080)]

@@ -1,5 +1,6 @@
 //! Storage behind free slots: the slot computation's inputs, members' schedules and time off.
 
+use crate::UserId;
 use crate::auth::Tenant;
 use crate::availability::{
     AvailabilityContext, MemberSchedule, NewTimeOff, SlotQuery, TimeOff, TimeOffCursor,
@@ -7,7 +8,6 @@ use crate::availability::{
 };
 use crate::listing::KeysetPage;
 use crate::reads::WorkingHours;
-use crate::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -22,7 +22,11 @@ pub trait AvailabilityRepository: Send + Sync {
     ///
     /// # Errors
     /// When the store fails.
-    async fn context(&self, tenant: Tenant, query: SlotQuery) -> anyhow::Result<AvailabilityContext>;
+    async fn context(
+        &self,
+        tenant: Tenant,
+        query: SlotQuery,
+    ) -> anyhow::Result<AvailabilityContext>;
 }
 
 /// Why a schedule or a time-off entry was not written.

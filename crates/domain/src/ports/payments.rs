@@ -46,7 +46,11 @@ pub trait PaymentRepository: Send + Sync {
     ///
     /// # Errors
     /// [`PaymentWriteError::InvalidReference`].
-    async fn create(&self, tenant: Tenant, payment: NewPayment) -> Result<Payment, PaymentWriteError>;
+    async fn create(
+        &self,
+        tenant: Tenant,
+        payment: NewPayment,
+    ) -> Result<Payment, PaymentWriteError>;
 
     /// One payment of the clinic.
     ///

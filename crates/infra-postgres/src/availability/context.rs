@@ -133,7 +133,11 @@ fn hours(value: serde_json::Value) -> anyhow::Result<WorkingHours> {
 
 #[async_trait]
 impl AvailabilityRepository for PgAvailability {
-    async fn context(&self, tenant: Tenant, query: SlotQuery) -> anyhow::Result<AvailabilityContext> {
+    async fn context(
+        &self,
+        tenant: Tenant,
+        query: SlotQuery,
+    ) -> anyhow::Result<AvailabilityContext> {
         self.db
             .tenant_tx(scope(tenant), move |conn| {
                 Box::pin(async move {

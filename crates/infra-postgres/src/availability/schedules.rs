@@ -116,7 +116,10 @@ impl ScheduleRepository for PgSchedules {
                         ))
                         .on_conflict((member_schedules::company_id, member_schedules::user_id))
                         .do_update()
-                        .set(member_schedules::weekly_hours.eq(excluded(member_schedules::weekly_hours)))
+                        .set(
+                            member_schedules::weekly_hours
+                                .eq(excluded(member_schedules::weekly_hours)),
+                        )
                         .returning(ScheduleRow::as_returning())
                         .get_result(conn)
                         .await?;

@@ -243,9 +243,8 @@ impl AppointmentRepository for PgAppointments {
                         .map_err(DbError::from)?;
                     // Only a move (new time or professional) is judged: an appointment that a
                     // later, larger buffer now crowds keeps its place through other changes.
-                    let moved = current.is_some_and(|c| {
-                        c != (f.user_id.map(|u| u.0), f.starts_at, f.ends_at)
-                    });
+                    let moved = current
+                        .is_some_and(|c| c != (f.user_id.map(|u| u.0), f.starts_at, f.ends_at));
                     if moved && buffer_taken(conn, company.0, id.0, &f).await? {
                         return Err(BookingError::BufferTaken);
                     }

@@ -19,9 +19,8 @@ async fn admins_manage_schedules_and_members_read_only_their_own() {
 
     // No schedule yet: 404; staff may not write one.
     assert_problem(d.admin.get(&path).send().await.unwrap(), 404, "not_found").await;
-    let put = |s: &crate::support::Session, body: Value| {
-        s.request(Method::PUT, &path).json(&body).send()
-    };
+    let put =
+        |s: &crate::support::Session, body: Value| s.request(Method::PUT, &path).json(&body).send();
     let body = json!({ "weekly_hours": { "tue": [{ "start": "09:00", "end": "13:00" }] } });
     assert_problem(put(&d.staff, body.clone()).await.unwrap(), 403, "forbidden").await;
     let resp = put(&d.admin, body).await.unwrap();
@@ -31,13 +30,34 @@ async fn admins_manage_schedules_and_members_read_only_their_own() {
     assert_eq!(stored["weekly_hours"]["tue"][0]["end"], "13:00");
 
     // Staff read their own, not the admin's; the list is the admin's.
-    let own: Value = d.staff.get(&path).send().await.unwrap().json().await.unwrap();
+    let own: Value = d
+        .staff
+        .get(&path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(own, stored);
     d.schedule(admin_id, &hours).await;
     let admins = format!("/api/schedules/{admin_id}");
     assert_problem(d.staff.get(&admins).send().await.unwrap(), 403, "forbidden").await;
-    assert_problem(d.staff.get("/api/schedules").send().await.unwrap(), 403, "forbidden").await;
-    let list: Value = d.admin.get("/api/schedules").send().await.unwrap().json().await.unwrap();
+    assert_problem(
+        d.staff.get("/api/schedules").send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    let list: Value = d
+        .admin
+        .get("/api/schedules")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
 
     // Bad hours are named and change nothing.
@@ -46,13 +66,32 @@ async fn admins_manage_schedules_and_members_read_only_their_own() {
                                                 { "start": "11:00", "end": "14:00" }],
                                         "feriado": [] } });
     let body = assert_problem(put(&d.admin, bad).await.unwrap(), 422, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    for f in ["weekly_hours.tue[0]", "weekly_hours.wed", "weekly_hours.feriado"] {
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "weekly_hours.tue[0]",
+        "weekly_hours.wed",
+        "weekly_hours.feriado",
+    ] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
-    let again: Value = d.admin.get(&path).send().await.unwrap().json().await.unwrap();
+    let again: Value = d
+        .admin
+        .get(&path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, stored);
-    let resp = put(&d.admin, json!({ "weekly_hours": {}, "extra": 1 })).await.unwrap();
+    let resp = put(&d.admin, json!({ "weekly_hours": {}, "extra": 1 }))
+        .await
+        .unwrap();
     assert_problem(resp, 422, "validation_failed").await;
 
     // Another clinic: its admin gets 404 for these members; this admin for its members.
@@ -76,7 +115,15 @@ async fn admins_manage_schedules_and_members_read_only_their_own() {
         .await
         .unwrap();
     assert_problem(resp, 404, "not_found").await;
-    let listed: Value = other.admin.get("/api/schedules").send().await.unwrap().json().await.unwrap();
+    let listed: Value = other
+        .admin
+        .get("/api/schedules")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(listed["data"].as_array().unwrap().is_empty());
 
     // Removing: staff may not; the admin may, once.
@@ -100,20 +147,50 @@ async fn time_off_is_admin_managed_members_see_their_own_and_clinics_never_meet(
                 "reason": "  Férias  " })
     };
     // Staff may not record time off; the admin may, for any member of the clinic.
-    let resp = d.staff.post("/api/time-off", entry(staff_id, 0)).send().await.unwrap();
+    let resp = d
+        .staff
+        .post("/api/time-off", entry(staff_id, 0))
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 403, "forbidden").await;
-    let mine: Value = d.admin.post("/api/time-off", entry(staff_id, 0)).send().await.unwrap().json().await.unwrap();
+    let mine: Value = d
+        .admin
+        .post("/api/time-off", entry(staff_id, 0))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine["reason"], "Férias");
     assert_eq!(mine["created_by"], json!(admin_id));
-    let admins: Value = d.admin.post("/api/time-off", entry(admin_id, 1)).send().await.unwrap().json().await.unwrap();
+    let admins: Value = d
+        .admin
+        .post("/api/time-off", entry(admin_id, 1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     // Validation: end before start, over a year, a long reason, another clinic's member.
     let bad = [
-        (json!({ "user_id": staff_id, "starts_at": rfc(start), "ends_at": rfc(start) }), "ends_at"),
-        (json!({ "user_id": staff_id, "starts_at": rfc(start),
-                 "ends_at": rfc(start + Duration::days(367)) }), "ends_at"),
-        (json!({ "user_id": staff_id, "starts_at": rfc(start), "ends_at": rfc(start + Duration::hours(1)),
-                 "reason": "x".repeat(201) }), "reason"),
+        (
+            json!({ "user_id": staff_id, "starts_at": rfc(start), "ends_at": rfc(start) }),
+            "ends_at",
+        ),
+        (
+            json!({ "user_id": staff_id, "starts_at": rfc(start),
+                 "ends_at": rfc(start + Duration::days(367)) }),
+            "ends_at",
+        ),
+        (
+            json!({ "user_id": staff_id, "starts_at": rfc(start), "ends_at": rfc(start + Duration::hours(1)),
+                 "reason": "x".repeat(201) }),
+            "reason",
+        ),
         (entry(other.clinic.staff.user_id, 0), "user_id"),
     ];
     for (body, field) in bad {
@@ -123,45 +200,134 @@ async fn time_off_is_admin_managed_members_see_their_own_and_clinics_never_meet(
     }
 
     // The staff member lists and reads only their own.
-    let listed: Value = d.staff.get("/api/time-off").send().await.unwrap().json().await.unwrap();
-    let ids: Vec<&Value> = listed["data"].as_array().unwrap().iter().map(|e| &e["id"]).collect();
+    let listed: Value = d
+        .staff
+        .get("/api/time-off")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&Value> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
     assert_eq!(ids, [&mine["id"]]);
     let theirs = format!("/api/time-off?user_id={admin_id}");
     assert_problem(d.staff.get(&theirs).send().await.unwrap(), 403, "forbidden").await;
     let admin_entry = format!("/api/time-off/{}", admins["id"].as_str().unwrap());
-    assert_problem(d.staff.get(&admin_entry).send().await.unwrap(), 403, "forbidden").await;
-    let all: Value = d.admin.get("/api/time-off").send().await.unwrap().json().await.unwrap();
+    assert_problem(
+        d.staff.get(&admin_entry).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    let all: Value = d
+        .admin
+        .get("/api/time-off")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(all["data"].as_array().unwrap().len(), 2);
     // Pages by start, and the range filter.
-    let page: Value = d.admin.get("/api/time-off?limit=1").send().await.unwrap().json().await.unwrap();
+    let page: Value = d
+        .admin
+        .get("/api/time-off?limit=1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["data"][0]["id"], mine["id"]);
     let next = page["next_cursor"].as_str().unwrap();
-    let page2: Value = d.admin.get(&format!("/api/time-off?limit=1&cursor={next}")).send().await.unwrap().json().await.unwrap();
+    let page2: Value = d
+        .admin
+        .get(&format!("/api/time-off?limit=1&cursor={next}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page2["data"][0]["id"], admins["id"]);
     assert!(page2["next_cursor"].is_null());
     let after = rfc(start + Duration::hours(12));
-    let later: Value = d.admin.get(&format!("/api/time-off?from={after}")).send().await.unwrap().json().await.unwrap();
+    let later: Value = d
+        .admin
+        .get(&format!("/api/time-off?from={after}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(later["data"].as_array().unwrap().len(), 1);
 
     // Changing and removing are the admin's; a stale-free patch moves the end.
     let path = format!("/api/time-off/{}", mine["id"].as_str().unwrap());
-    let resp = d.staff.patch(&path, json!({ "reason": null })).send().await.unwrap();
+    let resp = d
+        .staff
+        .patch(&path, json!({ "reason": null }))
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 403, "forbidden").await;
-    let patched: Value = d.admin.patch(&path, json!({ "reason": null, "ends_at": rfc(start + Duration::hours(4)) }))
-        .send().await.unwrap().json().await.unwrap();
+    let patched: Value = d
+        .admin
+        .patch(
+            &path,
+            json!({ "reason": null, "ends_at": rfc(start + Duration::hours(4)) }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(patched["reason"].is_null());
     assert_eq!(patched["ends_at"], rfc(start + Duration::hours(4)));
-    let resp = d.admin.patch(&path, json!({ "ends_at": rfc(start - Duration::hours(1)) })).send().await.unwrap();
+    let resp = d
+        .admin
+        .patch(&path, json!({ "ends_at": rfc(start - Duration::hours(1)) }))
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 422, "validation_failed").await;
 
     // Another clinic gets 404 on every route of this entry and lists nothing of it.
     assert_cross_tenant_404(&other.admin, Method::GET, &path, None).await;
-    assert_cross_tenant_404(&other.admin, Method::PATCH, &path, Some(json!({ "reason": "x" }))).await;
+    assert_cross_tenant_404(
+        &other.admin,
+        Method::PATCH,
+        &path,
+        Some(json!({ "reason": "x" })),
+    )
+    .await;
     assert_cross_tenant_404(&other.admin, Method::DELETE, &path, None).await;
-    let foreign: Value = other.admin.get("/api/time-off").send().await.unwrap().json().await.unwrap();
+    let foreign: Value = other
+        .admin
+        .get("/api/time-off")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(foreign["data"].as_array().unwrap().is_empty());
 
     assert_eq!(d.admin.delete(&path).send().await.unwrap().status(), 204);
     assert_problem(d.admin.get(&path).send().await.unwrap(), 404, "not_found").await;
-    assert_problem(d.admin.delete(&path).send().await.unwrap(), 404, "not_found").await;
+    assert_problem(
+        d.admin.delete(&path).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 }

@@ -41,7 +41,10 @@ pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
     TestApp {
         db,
         base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
         metrics,
     }
 }
@@ -116,7 +119,10 @@ pub async fn desk(
         .await
         .unwrap();
     let client: Value = admin
-        .post("/api/clients", json!({ "name": format!("Paciente {name}") }))
+        .post(
+            "/api/clients",
+            json!({ "name": format!("Paciente {name}") }),
+        )
         .send()
         .await
         .unwrap()

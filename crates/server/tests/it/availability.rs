@@ -28,7 +28,9 @@ async fn sao_paulo_2018_dst_start_and_end_give_each_day_its_real_hours() {
 
     // Spring forward: Sunday 2018-11-04, 00:00 -03 became 01:00 -02. Saturday is still -03,
     // Monday already -02; Sunday 00:00-03:00 local (00:00 does not exist) is 03:00Z-05:00Z.
-    let got = d.starts(Some(pro), utc(2018, 11, 3, 0, 0), utc(2018, 11, 6, 0, 0)).await;
+    let got = d
+        .starts(Some(pro), utc(2018, 11, 3, 0, 0), utc(2018, 11, 6, 0, 0))
+        .await;
     let expected = vec![
         utc(2018, 11, 3, 11, 0),
         utc(2018, 11, 3, 11, 30),
@@ -49,7 +51,9 @@ async fn sao_paulo_2018_dst_start_and_end_give_each_day_its_real_hours() {
     // Fall back: at 2018-02-18 00:00 -02 clocks went back to 2018-02-17 23:00 -03. Saturday
     // 21:00 (-02, 23:00Z) to 23:30 (the later one, -03, 02:30Z) is three and a half real hours:
     // seven 30-minute slots, the repeated hour offered twice. Friday is -02, Monday -03.
-    let got = d.starts(Some(pro), utc(2018, 2, 16, 0, 0), utc(2018, 2, 20, 0, 0)).await;
+    let got = d
+        .starts(Some(pro), utc(2018, 2, 16, 0, 0), utc(2018, 2, 20, 0, 0))
+        .await;
     let mut expected = vec![
         utc(2018, 2, 16, 10, 0),
         utc(2018, 2, 16, 10, 30),
@@ -77,7 +81,9 @@ async fn new_york_2026_dst_changes_shorten_and_lengthen_the_night() {
     d.schedule(pro, &hours).await;
 
     // 2026-03-08 02:00 EST became 03:00 EDT: Sunday 00:00-04:00 is three real hours.
-    let got = d.starts(None, utc(2026, 3, 6, 0, 0), utc(2026, 3, 10, 0, 0)).await;
+    let got = d
+        .starts(None, utc(2026, 3, 6, 0, 0), utc(2026, 3, 10, 0, 0))
+        .await;
     assert_eq!(
         got,
         [
@@ -89,7 +95,9 @@ async fn new_york_2026_dst_changes_shorten_and_lengthen_the_night() {
         ]
     );
     // 2026-11-01 02:00 EDT went back to 01:00 EST: Sunday 00:00-04:00 is five real hours.
-    let got = d.starts(None, utc(2026, 10, 30, 0, 0), utc(2026, 11, 3, 0, 0)).await;
+    let got = d
+        .starts(None, utc(2026, 10, 30, 0, 0), utc(2026, 11, 3, 0, 0))
+        .await;
     let mut expected = vec![utc(2026, 10, 30, 13, 0)];
     expected.extend((4..9).map(|h| utc(2026, 11, 1, h, 0)));
     expected.push(utc(2026, 11, 2, 14, 0));
@@ -105,9 +113,13 @@ async fn the_local_day_decides_across_midnight_and_the_range_is_in_instants() {
     d.schedule(pro, &hours).await;
     // Saturday 2026-03-14 20:00-23:00 in São Paulo is 23:00Z Saturday to 02:00Z Sunday: a range
     // covering the UTC Sunday gets the two slots after UTC midnight, from Saturday's hours.
-    let got = d.starts(Some(pro), utc(2026, 3, 15, 0, 0), utc(2026, 3, 16, 0, 0)).await;
+    let got = d
+        .starts(Some(pro), utc(2026, 3, 15, 0, 0), utc(2026, 3, 16, 0, 0))
+        .await;
     assert_eq!(got, [utc(2026, 3, 15, 0, 0), utc(2026, 3, 15, 1, 0)]);
-    let all = d.starts(Some(pro), utc(2026, 3, 14, 0, 0), utc(2026, 3, 16, 0, 0)).await;
+    let all = d
+        .starts(Some(pro), utc(2026, 3, 14, 0, 0), utc(2026, 3, 16, 0, 0))
+        .await;
     assert_eq!(all.len(), 3);
 }
 
@@ -115,10 +127,19 @@ async fn the_local_day_decides_across_midnight_and_the_range_is_in_instants() {
 async fn breaks_time_off_buffers_and_overlapping_professionals() {
     let app = spawn_at(utc(2026, 1, 1, 0, 0)).await;
     let clinic_hours = week(&[("mon", &[("08:00", "12:00"), ("13:00", "17:00")])]);
-    let d = desk(&app, "Agenda", "America/Sao_Paulo", &clinic_hours, (15, 15, 30)).await;
+    let d = desk(
+        &app,
+        "Agenda",
+        "America/Sao_Paulo",
+        &clinic_hours,
+        (15, 15, 30),
+    )
+    .await;
     let (a, b) = (d.clinic.admin.user_id, d.clinic.staff.user_id);
-    d.schedule(a, &week(&[("mon", &[("08:00", "17:00")])])).await;
-    d.schedule(b, &week(&[("mon", &[("10:00", "15:00")])])).await;
+    d.schedule(a, &week(&[("mon", &[("08:00", "17:00")])]))
+        .await;
+    d.schedule(b, &week(&[("mon", &[("10:00", "15:00")])]))
+        .await;
     // Monday 2026-06-01, UTC-3: A has an appointment 09:00-09:30; B is off 13:00-14:00.
     let local = |h: u32, m: u32| utc(2026, 6, 1, h + 3, m);
     assert_eq!(d.book(a, local(9, 0)).await.status(), 201);
@@ -171,7 +192,10 @@ async fn breaks_time_off_buffers_and_overlapping_professionals() {
         .unwrap();
     assert_eq!(resp.status(), 204);
     assert!(d.starts(Some(b), from, to).await.is_empty());
-    app.sql(&format!("UPDATE users SET status = 'disabled' WHERE id = '{a}'")).await;
+    app.sql(&format!(
+        "UPDATE users SET status = 'disabled' WHERE id = '{a}'"
+    ))
+    .await;
     assert!(d.slots(None, from, to).await.is_empty());
 }
 
@@ -182,9 +206,23 @@ async fn ranges_are_bounded_and_bad_queries_name_their_parameter() {
     let d = desk(&app, "Limites", "America/Sao_Paulo", &hours, (0, 15, 30)).await;
     let other = desk(&app, "Outra", "America/Sao_Paulo", &hours, (0, 15, 30)).await;
     let from = utc(2026, 6, 1, 0, 0);
-    assert_eq!(d.availability(None, from, from + Duration::days(31)).await.status(), 200);
-    for to in [from + Duration::days(31) + Duration::minutes(1), from, from - Duration::hours(1)] {
-        let body = assert_problem(d.availability(None, from, to).await, 422, "validation_failed").await;
+    assert_eq!(
+        d.availability(None, from, from + Duration::days(31))
+            .await
+            .status(),
+        200
+    );
+    for to in [
+        from + Duration::days(31) + Duration::minutes(1),
+        from,
+        from - Duration::hours(1),
+    ] {
+        let body = assert_problem(
+            d.availability(None, from, to).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(body["errors"][0]["field"], "to", "{body}");
     }
     let fields = |body: &Value| -> Vec<String> {
@@ -203,7 +241,12 @@ async fn ranges_are_bounded_and_bad_queries_name_their_parameter() {
         .unwrap();
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(fields(&body), ["service_id", "from", "to"]);
-    let resp = d.staff.get("/api/availability?service_id=1&limit=5").send().await.unwrap();
+    let resp = d
+        .staff
+        .get("/api/availability?service_id=1&limit=5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 422);
 
     // Another clinic's service and member are unknown here, worded as if they did not exist.
@@ -214,18 +257,31 @@ async fn ranges_are_bounded_and_bad_queries_name_their_parameter() {
         rfc(from),
         rfc(from + Duration::days(1))
     );
-    let body = assert_problem(d.staff.get(&q).send().await.unwrap(), 422, "validation_failed").await;
+    let body = assert_problem(
+        d.staff.get(&q).send().await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(fields(&body), ["service_id", "user_id"]);
     assert_eq!(body["errors"][0]["message"], "no such service");
     // An inactive service offers nothing.
     let resp = d
         .admin
-        .patch(&format!("/api/services/{}", d.service), json!({ "active": false }))
+        .patch(
+            &format!("/api/services/{}", d.service),
+            json!({ "active": false }),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let body = assert_problem(d.availability(None, from, from + Duration::days(1)).await, 422, "validation_failed").await;
+    let body = assert_problem(
+        d.availability(None, from, from + Duration::days(1)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(body["errors"][0]["message"], "the service is not active");
 }
 
@@ -258,7 +314,10 @@ async fn a_returned_slot_books_and_booking_applies_the_same_buffer() {
     for s in &slots {
         for b in &booked {
             let (s_end, b_end) = (*s + Duration::minutes(30), *b + Duration::minutes(30));
-            assert!(*s >= b_end + buffer || s_end + buffer <= *b, "{s} conflicts with {b}");
+            assert!(
+                *s >= b_end + buffer || s_end + buffer <= *b,
+                "{s} conflicts with {b}"
+            );
         }
     }
     // Booking inside a buffer is refused with `slot_taken`, though it overlaps nothing.
@@ -270,7 +329,10 @@ async fn a_returned_slot_books_and_booking_applies_the_same_buffer() {
     // Moving a booking into another's buffer is refused too.
     let appointments: Value = d
         .staff
-        .get(&format!("/api/appointments?user_id={pro}&from={}", rfc(from)))
+        .get(&format!(
+            "/api/appointments?user_id={pro}&from={}",
+            rfc(from)
+        ))
         .send()
         .await
         .unwrap()
@@ -311,8 +373,16 @@ async fn a_returned_slot_books_and_booking_applies_the_same_buffer() {
     let after = contested + Duration::minutes(30);
     assert!(d.starts(Some(pro), from, to).await.contains(&after));
     assert_eq!(d.book(pro, after).await.status(), 201);
-    let json_slot = d.availability(Some(pro), from, to).await.json::<Value>().await.unwrap();
+    let json_slot = d
+        .availability(Some(pro), from, to)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(json_slot["buffer_minutes"], 0);
     assert_eq!(json_slot["timezone"], "America/Sao_Paulo");
-    assert!(time(&json_slot["slots"][0]["ends_at"]) - time(&json_slot["slots"][0]["starts_at"]) == Duration::minutes(30));
+    assert!(
+        time(&json_slot["slots"][0]["ends_at"]) - time(&json_slot["slots"][0]["starts_at"])
+            == Duration::minutes(30)
+    );
 }

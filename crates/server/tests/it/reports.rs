@@ -8,6 +8,19 @@ use crate::support::{Clinic, TestApp, assert_problem};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// A message of the fixture: direction, time, sender (SQL), deleted.
+type Message<'a> = (&'a str, &'a str, &'a str, bool);
+/// A conversation of the fixture: client, channel, start, end, closed by (SQL), reason, messages.
+type Thread<'a> = (
+    Uuid,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    Vec<Message<'a>>,
+);
+
 fn id() -> Uuid {
     Uuid::now_v7()
 }
@@ -67,42 +80,110 @@ async fn fixture(app: &TestApp, name: &str) -> Fixture {
     // Conversations: (client, channel, started, ended, closed_by, reason, messages).
     let staff_s = format!("'{staff}'");
     let admin_s = format!("'{admin}'");
-    let threads: [(Uuid, &str, &str, Option<&str>, &str, &str, Vec<(&str, &str, &str, bool)>); 5] = [
+    let threads: [Thread<'_>; 5] = [
         // T1: answered in 10 minutes by staff, closed by the admin after 2 hours.
-        (c1, "whatsapp", "2025-03-05 12:00+00", Some("2025-03-05 14:00+00"), &admin_s, "resolvido",
-         vec![("inbound", "2025-03-05 12:00+00", "NULL", false), ("outbound", "2025-03-05 12:10+00", &staff_s, false),
-              ("outbound", "2025-03-05 12:11+00", &staff_s, true)]),
+        (
+            c1,
+            "whatsapp",
+            "2025-03-05 12:00+00",
+            Some("2025-03-05 14:00+00"),
+            &admin_s,
+            "resolvido",
+            vec![
+                ("inbound", "2025-03-05 12:00+00", "NULL", false),
+                ("outbound", "2025-03-05 12:10+00", &staff_s, false),
+                ("outbound", "2025-03-05 12:11+00", &staff_s, true),
+            ],
+        ),
         // T2: answered in 30 minutes by the admin; closed because the window expired.
-        (c2, "instagram", "2025-03-06 12:00+00", Some("2025-03-08 12:00+00"), "NULL", "window_expired",
-         vec![("inbound", "2025-03-06 12:00+00", "NULL", false), ("inbound", "2025-03-06 12:05+00", "NULL", false),
-              ("outbound", "2025-03-06 12:30+00", &admin_s, false)]),
+        (
+            c2,
+            "instagram",
+            "2025-03-06 12:00+00",
+            Some("2025-03-08 12:00+00"),
+            "NULL",
+            "window_expired",
+            vec![
+                ("inbound", "2025-03-06 12:00+00", "NULL", false),
+                ("inbound", "2025-03-06 12:05+00", "NULL", false),
+                ("outbound", "2025-03-06 12:30+00", &admin_s, false),
+            ],
+        ),
         // T3: never answered, still open; one more message at 23:30 local on March 31st, one at
         // 00:30 local on April 1st.
-        (c3, "whatsapp", "2025-03-07 12:00+00", None, "NULL", "",
-         vec![("inbound", "2025-03-07 12:00+00", "NULL", false), ("inbound", "2025-04-01 02:30+00", "NULL", false),
-              ("inbound", "2025-04-01 03:30+00", "NULL", false)]),
+        (
+            c3,
+            "whatsapp",
+            "2025-03-07 12:00+00",
+            None,
+            "NULL",
+            "",
+            vec![
+                ("inbound", "2025-03-07 12:00+00", "NULL", false),
+                ("inbound", "2025-04-01 02:30+00", "NULL", false),
+                ("inbound", "2025-04-01 03:30+00", "NULL", false),
+            ],
+        ),
         // T4: started in February: not measured, its messages not counted.
-        (c1, "whatsapp", "2025-02-27 12:00+00", Some("2025-02-27 13:00+00"), &staff_s, "ok",
-         vec![("inbound", "2025-02-27 12:00+00", "NULL", false), ("outbound", "2025-02-27 12:01+00", &staff_s, false)]),
+        (
+            c1,
+            "whatsapp",
+            "2025-02-27 12:00+00",
+            Some("2025-02-27 13:00+00"),
+            &staff_s,
+            "ok",
+            vec![
+                ("inbound", "2025-02-27 12:00+00", "NULL", false),
+                ("outbound", "2025-02-27 12:01+00", &staff_s, false),
+            ],
+        ),
         // T5: the clinic wrote first; the patient's first message was answered 30 minutes later by
         // an API integration (no member); closed by staff after an hour.
-        (c2, "whatsapp", "2025-03-08 12:00+00", Some("2025-03-08 13:00+00"), &staff_s, "agendado",
-         vec![("outbound", "2025-03-08 12:00+00", &staff_s, false), ("inbound", "2025-03-08 12:20+00", "NULL", false),
-              ("outbound", "2025-03-08 12:50+00", "NULL", false)]),
+        (
+            c2,
+            "whatsapp",
+            "2025-03-08 12:00+00",
+            Some("2025-03-08 13:00+00"),
+            &staff_s,
+            "agendado",
+            vec![
+                ("outbound", "2025-03-08 12:00+00", &staff_s, false),
+                ("inbound", "2025-03-08 12:20+00", "NULL", false),
+                ("outbound", "2025-03-08 12:50+00", "NULL", false),
+            ],
+        ),
     ];
     for (client, channel, started, ended, closed_by, reason, messages) in threads {
         let t = id();
         let (status, ended, reason, closed_by) = match ended {
-            Some(e) => ("closed", format!("'{e}'"), format!("'{reason}'"), closed_by.to_owned()),
-            None => ("active", "NULL".to_owned(), "NULL".to_owned(), "NULL".to_owned()),
+            Some(e) => (
+                "closed",
+                format!("'{e}'"),
+                format!("'{reason}'"),
+                closed_by.to_owned(),
+            ),
+            None => (
+                "active",
+                "NULL".to_owned(),
+                "NULL".to_owned(),
+                "NULL".to_owned(),
+            ),
         };
         sql.push_str(&format!(
             "INSERT INTO conversation_threads (id, company_id, client_id, status, channel, started_at, ended_at, close_reason, closed_by, sort_at)
              VALUES ('{t}', '{co}', '{client}', '{status}', '{channel}', '{started}', {ended}, {reason}, {closed_by}, '{started}');"
         ));
         for (direction, at, by, deleted) in messages {
-            let status = if direction == "inbound" { "received" } else { "sent" };
-            let deleted = if deleted { format!("'{at}'") } else { "NULL".to_owned() };
+            let status = if direction == "inbound" {
+                "received"
+            } else {
+                "sent"
+            };
+            let deleted = if deleted {
+                format!("'{at}'")
+            } else {
+                "NULL".to_owned()
+            };
             sql.push_str(&format!(
                 "INSERT INTO interactions (company_id, conversation_id, client_id, channel, direction, text, status, sent_by_user_id, occurred_at, deleted_at)
                  VALUES ('{co}', '{t}', '{client}', '{channel}', '{direction}', 'oi', '{status}', {by}, '{at}', {deleted});"
@@ -111,12 +192,40 @@ async fn fixture(app: &TestApp, name: &str) -> Fixture {
     }
     // Payments: (client, cents, currency, status, method, paid_at).
     for (client, cents, currency, status, method, paid_at) in [
-        (c1, 10_000, "BRL", "paid", "pix", Some("2025-03-02 12:00+00")),
-        (c2, 5_000, "BRL", "paid", "cash", Some("2025-04-01 02:30+00")),
+        (
+            c1,
+            10_000,
+            "BRL",
+            "paid",
+            "pix",
+            Some("2025-03-02 12:00+00"),
+        ),
+        (
+            c2,
+            5_000,
+            "BRL",
+            "paid",
+            "cash",
+            Some("2025-04-01 02:30+00"),
+        ),
         (c3, 7_000, "BRL", "paid", "pix", Some("2025-04-01 03:30+00")),
-        (c1, 2_000, "USD", "paid", "credit_card", Some("2025-03-03 12:00+00")),
+        (
+            c1,
+            2_000,
+            "USD",
+            "paid",
+            "credit_card",
+            Some("2025-03-03 12:00+00"),
+        ),
         (c2, 3_000, "BRL", "pending", "pix", None),
-        (c2, 4_000, "BRL", "refunded", "pix", Some("2025-03-04 12:00+00")),
+        (
+            c2,
+            4_000,
+            "BRL",
+            "refunded",
+            "pix",
+            Some("2025-03-04 12:00+00"),
+        ),
     ] {
         let paid_at = paid_at.map_or("NULL".to_owned(), |p| format!("'{p}'"));
         sql.push_str(&format!(
@@ -141,7 +250,10 @@ async fn every_figure_matches_the_fixture_and_another_clinic_is_never_counted() 
     assert_eq!(resp.status(), 200);
     let o: Value = resp.json().await.unwrap();
     assert_eq!(o["timezone"], "America/Sao_Paulo");
-    assert_eq!((o["from"].as_str(), o["to"].as_str()), (Some("2025-03-01"), Some("2025-03-31")));
+    assert_eq!(
+        (o["from"].as_str(), o["to"].as_str()),
+        (Some("2025-03-01"), Some("2025-03-31"))
+    );
     assert_eq!(
         o["appointments_by_status"],
         json!([{ "status": "scheduled", "count": 1 }, { "status": "confirmed", "count": 1 },
@@ -149,7 +261,10 @@ async fn every_figure_matches_the_fixture_and_another_clinic_is_never_counted() 
                { "status": "canceled", "count": 1 }])
     );
     let n = &o["no_show"];
-    assert_eq!(n["overall"], json!({ "no_show": 3, "completed": 2, "rate": 0.6 }));
+    assert_eq!(
+        n["overall"],
+        json!({ "no_show": 3, "completed": 2, "rate": 0.6 })
+    );
     let (admin_id, staff_id) = (a.clinic.admin.user_id, a.clinic.staff.user_id);
     assert_eq!(
         n["by_professional"],
@@ -161,10 +276,27 @@ async fn every_figure_matches_the_fixture_and_another_clinic_is_never_counted() 
     );
     let services = n["by_service"].as_array().unwrap();
     assert_eq!(services.len(), 2);
-    let service = |sid: Uuid| services.iter().find(|s| s["service_id"] == json!(sid)).unwrap();
+    let service = |sid: Uuid| {
+        services
+            .iter()
+            .find(|s| s["service_id"] == json!(sid))
+            .unwrap()
+    };
     assert_eq!(service(a.s1)["name"], "Avaliação");
-    assert_eq!((service(a.s1)["no_show"].as_u64(), service(a.s1)["completed"].as_u64()), (Some(2), Some(1)));
-    assert_eq!((service(a.s2)["no_show"].as_u64(), service(a.s2)["completed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            service(a.s1)["no_show"].as_u64(),
+            service(a.s1)["completed"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            service(a.s2)["no_show"].as_u64(),
+            service(a.s2)["completed"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     assert_eq!(
         n["by_risk"],
         json!([
@@ -225,14 +357,34 @@ async fn every_figure_matches_the_fixture_and_another_clinic_is_never_counted() 
 
     // B's admin sees B's own fixture: the same shape with B's members, none of A's.
     let b_admin = app.sign_in_as(&b.clinic.admin).await;
-    let ob: Value = b_admin.get(MARCH).send().await.unwrap().json().await.unwrap();
+    let ob: Value = b_admin
+        .get(MARCH)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ob["no_show"]["overall"], n["overall"]);
-    assert_eq!(ob["no_show"]["by_professional"][0]["user_id"], json!(b.clinic.admin.user_id));
+    assert_eq!(
+        ob["no_show"]["by_professional"][0]["user_id"],
+        json!(b.clinic.admin.user_id)
+    );
     assert!(!ob.to_string().contains(&admin_id.to_string()));
 
     // A month without data is all zeros, not an error.
-    let empty: Value = admin.get("/api/reports/overview?from=2020-01-01&to=2020-01-31").send().await.unwrap().json().await.unwrap();
-    assert_eq!(empty["no_show"]["overall"], json!({ "no_show": 0, "completed": 0, "rate": null }));
+    let empty: Value = admin
+        .get("/api/reports/overview?from=2020-01-01&to=2020-01-31")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        empty["no_show"]["overall"],
+        json!({ "no_show": 0, "completed": 0, "rate": null })
+    );
     assert_eq!(empty["first_response"]["overall"]["count"], 0);
     assert!(empty["first_response"]["overall"]["p50_seconds"].is_null());
 }
@@ -251,7 +403,12 @@ async fn csv_tables_staff_and_bad_periods() {
     let resp = csv("no_show_by_service").await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains("no_show_by_service-2025-03-01-2025-03-31.csv"));
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("no_show_by_service-2025-03-01-2025-03-31.csv")
+    );
     let body = resp.text().await.unwrap();
     let mut lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.remove(0), "service_id,name,no_show,completed,rate");
@@ -263,23 +420,56 @@ async fn csv_tables_staff_and_bad_periods() {
     ];
     expected.sort_unstable();
     assert_eq!(lines, expected);
-    let body = csv("appointments_by_status").await.unwrap().text().await.unwrap();
-    assert_eq!(body, "status,count\r\nscheduled,1\r\nconfirmed,1\r\ncompleted,2\r\nno_show,3\r\ncanceled,1\r\n");
-    let body = csv("payments_by_method").await.unwrap().text().await.unwrap();
-    assert_eq!(body, "method,currency,count,amount_cents\r\ncash,BRL,1,5000\r\npix,BRL,1,10000\r\ncredit_card,USD,1,2000\r\n");
-    let body = csv("conversation_times").await.unwrap().text().await.unwrap();
-    assert_eq!(body, "kind,count,without,p50_seconds,p90_seconds\r\nfirst_response,3,1,1800,1800\r\nresolution,2,2,3600,7200\r\n");
+    let body = csv("appointments_by_status")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        "status,count\r\nscheduled,1\r\nconfirmed,1\r\ncompleted,2\r\nno_show,3\r\ncanceled,1\r\n"
+    );
+    let body = csv("payments_by_method")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        "method,currency,count,amount_cents\r\ncash,BRL,1,5000\r\npix,BRL,1,10000\r\ncredit_card,USD,1,2000\r\n"
+    );
+    let body = csv("conversation_times")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        "kind,count,without,p50_seconds,p90_seconds\r\nfirst_response,3,1,1800,1800\r\nresolution,2,2,3600,7200\r\n"
+    );
     for table in api_http::reports::csv::TABLES {
         let resp = csv(table).await.unwrap();
         assert_eq!(resp.status(), 200, "{table}");
     }
 
     // The table is required with CSV, must be known, and means nothing without it.
-    let resp = admin.get(MARCH).header("accept", "text/csv").send().await.unwrap();
+    let resp = admin
+        .get(MARCH)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "table");
     assert_problem(csv("passwords").await.unwrap(), 422, "validation_failed").await;
-    let resp = admin.get(&format!("{MARCH}&table=appointments_by_status")).send().await.unwrap();
+    let resp = admin
+        .get(&format!("{MARCH}&table=appointments_by_status"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 422, "validation_failed").await;
 
     // Periods: backwards, over 366 days, malformed, missing.
@@ -289,16 +479,30 @@ async fn csv_tables_staff_and_bad_periods() {
         "from=2025-02-30&to=2025-03-01",
         "to=2025-03-01",
     ] {
-        let resp = admin.get(&format!("/api/reports/overview?{q}")).send().await.unwrap();
+        let resp = admin
+            .get(&format!("/api/reports/overview?{q}"))
+            .send()
+            .await
+            .unwrap();
         assert_problem(resp, 422, "validation_failed").await;
     }
-    let resp = admin.get("/api/reports/overview?from=2024-01-01&to=2024-12-31").send().await.unwrap();
+    let resp = admin
+        .get("/api/reports/overview?from=2024-01-01&to=2024-12-31")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "a leap year of 366 days is allowed");
 
     // Staff (and staff tokens) may not read the clinic's numbers.
     let staff = app.sign_in_as(&a.clinic.staff).await;
     assert_problem(staff.get(MARCH).send().await.unwrap(), 403, "forbidden").await;
     let token = app.api_token(&admin, "staff").await;
-    let resp = app.client.get(app.url(MARCH)).bearer_auth(&token).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url(MARCH))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 403, "forbidden").await;
 }

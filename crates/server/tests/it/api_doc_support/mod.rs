@@ -2,8 +2,8 @@
 //! normalise what varies between runs, and render `docs/api.md`.
 
 pub mod bless;
-pub mod noshows;
 pub mod normalise;
+pub mod noshows;
 pub mod operations;
 pub mod recorder;
 pub mod refusals;

@@ -19,14 +19,19 @@ pub async fn record(
     rec.send(Req::patch("/api/settings", admin).json(&hours), 200)
         .await;
     let week = json!({"weekly_hours": {"mon": [{"start": "08:00", "end": "12:00"}]}});
-    rec.send(Req::put(&format!("/api/schedules/{pro}"), admin).json(&week), 200)
-        .await;
+    rec.send(
+        Req::put(&format!("/api/schedules/{pro}"), admin).json(&week),
+        200,
+    )
+    .await;
     rec.send(Req::get("/api/schedules", admin), 200).await;
     rec.send(Req::get(&format!("/api/schedules/{pro}"), staff), 200)
         .await;
     let off = json!({"user_id": pro, "starts_at": "2030-03-04T14:00:00Z",
                      "ends_at": "2030-03-04T15:00:00Z", "reason": "Curso"});
-    let off = rec.send(Req::post("/api/time-off", admin).json(&off), 201).await;
+    let off = rec
+        .send(Req::post("/api/time-off", admin).json(&off), 201)
+        .await;
     let off = off["id"].as_str().unwrap().to_owned();
     rec.send(Req::get("/api/time-off", staff), 200).await;
     rec.send(Req::get(&format!("/api/time-off/{off}"), admin), 200)
@@ -53,7 +58,9 @@ pub async fn record(
         .await;
 
     let bill = json!({"client_id": maria, "appointment_id": appointment, "amount_cents": 19500});
-    let payment = rec.send(Req::post("/api/payments", staff).json(&bill), 201).await;
+    let payment = rec
+        .send(Req::post("/api/payments", staff).json(&bill), 201)
+        .await;
     let payment = payment["id"].as_str().unwrap().to_owned();
     rec.send(
         Req::patch(&format!("/api/payments/{payment}"), staff)
@@ -63,8 +70,11 @@ pub async fn record(
     .await;
     rec.send(Req::get(&format!("/api/payments/{payment}"), staff), 200)
         .await;
-    rec.send(Req::get(&format!("/api/payments?client_id={maria}"), staff), 200)
-        .await;
+    rec.send(
+        Req::get(&format!("/api/payments?client_id={maria}"), staff),
+        200,
+    )
+    .await;
 
     rec.send(
         Req::get("/api/reports/overview?from=2030-03-01&to=2030-03-31", admin),
