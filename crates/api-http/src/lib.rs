@@ -32,6 +32,7 @@
 pub mod api_tokens;
 pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod clients;
 pub mod conversations;
 pub mod crm;
@@ -46,8 +47,10 @@ pub mod openapi_examples;
 pub mod openapi_extra;
 pub mod outbound;
 pub mod pagination;
+pub mod payments;
 pub mod problem;
 pub mod reads;
+pub mod reports;
 pub mod request_id;
 pub mod security;
 pub mod services;
@@ -124,6 +127,9 @@ pub fn app_with_routes(
                 .configure(integrations::configure)
                 .configure(outbound::configure)
                 .configure(snapshots::configure)
+                .configure(availability::configure)
+                .configure(payments::configure)
+                .configure(reports::configure)
                 .default_service(web::to(extractors::unknown_route))
                 .wrap(from_fn(extractors::nul::reject_nul))
                 .wrap(from_fn(security::gate::gate)),

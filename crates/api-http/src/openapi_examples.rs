@@ -121,7 +121,8 @@ fn settings() -> Value {
                                    { "start": "13:00", "end": "18:00" }] },
         "contact_email": "contato@clinica.demo", "contact_phone": "+551130000000",
         "logo_url": "https://clinica.demo/logo.png", "timezone": "America/Sao_Paulo",
-        "locale": "pt-BR", "conversation_window_hours": 24
+        "locale": "pt-BR", "conversation_window_hours": 24, "buffer_minutes": 10,
+        "slot_step_minutes": 15
     })
 }
 
@@ -233,6 +234,7 @@ pub fn for_schema(name: &str) -> Option<Value> {
         "HomeDto" => json!({
             "appointments_today_count": 6, "open_conversations_count": 12,
             "unread_inbound_count": 3,
+            "received_today": [{ "currency": "BRL", "amount_cents": 45000 }],
             "quick_actions": [{ "id": "new_appointment", "label": "New appointment",
                                 "href": "/appointments/new" }]
         }),
@@ -252,11 +254,17 @@ pub fn for_schema(name: &str) -> Option<Value> {
                                         "starts_at": "2026-03-11T13:00:00Z",
                                         "ends_at": "2026-03-11T13:30:00Z",
                                         "status": "scheduled" }],
-            "stats": { "appointments_total": 3, "no_show_count": 0, "last_visit_at": AT }
+            "stats": { "appointments_total": 3, "no_show_count": 0, "last_visit_at": AT },
+            "balances": [{ "currency": "BRL", "due_cents": 0, "paid_cents": 15000 }],
+            "recent_payments": [crate::payments::examples::for_schema("PaymentDto")]
         }),
         "SettingsDto" => settings(),
         "SettingsPatchDto" => json!({ "timezone": "America/Sao_Paulo",
                                       "conversation_window_hours": 24 }),
-        _ => return None,
+        _ => {
+            return crate::availability::examples::for_schema(name)
+                .or_else(|| crate::payments::examples::for_schema(name))
+                .or_else(|| crate::reports::examples::for_schema(name));
+        }
     })
 }

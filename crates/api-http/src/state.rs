@@ -48,6 +48,12 @@ pub struct AppState {
     pub outbox: app::outbound::Outbox,
     /// The analyst agent's context snapshots.
     pub snapshots: app::snapshots::Snapshots,
+    /// Free slots, members' schedules and time off.
+    pub agenda: app::availability::Agenda,
+    /// Payments.
+    pub payments: app::payments::Payments,
+    /// The clinic's numbers.
+    pub reports: app::reports::Reports,
     /// The process's metrics registry (shared with the worker and the analyzer decorator).
     pub metrics: crate::metrics::Metrics,
     /// Whether and how `GET /metrics` is served on this listener.

@@ -4,6 +4,8 @@
 //! measures five frontend reads at 64 concurrent clients and reads the server's peak RSS, then
 //! prints one markdown table (and writes the whole report to `--out`).
 
+mod reports;
+
 use anyhow::{Context, bail};
 use bench::{
     Kind, Latencies, Rng, Row, Summary, new_lead_digits, parse_pgbench_log_line, parse_pgbench_tps,
@@ -45,6 +47,13 @@ struct Args {
     /// Concurrent clients of the reads.
     #[arg(long, default_value_t = 64)]
     read_concurrency: usize,
+    /// Seconds of the 90-day report requests (`reports.rs`).
+    #[arg(long, default_value_t = 10)]
+    report_secs: u64,
+    /// Concurrent clients of the report requests (one: the latency an admin sees; reports are
+    /// occasional, not a stream).
+    #[arg(long, default_value_t = 1)]
+    report_concurrency: usize,
     /// The pgbench binary.
     #[arg(long, default_value = "pgbench")]
     pgbench: String,
@@ -749,6 +758,16 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let pace = Duration::from_secs_f64(1.0 / per_client_rps);
     let paced = read_pass(&args, &http, &base, &clinics, &all_samples, Some(pace)).await?;
 
+    // --- the clinic's numbers (issue 21)
+    let report_row = reports::measure(
+        &http,
+        &base,
+        &args.creds,
+        args.report_secs,
+        args.report_concurrency,
+    )
+    .await?;
+
     // --- memory
     let rss_kb = args.server_pid.and_then(|pid| {
         std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -821,6 +840,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             });
         }
     }
+    rows.push(report_row);
     let mut report = String::new();
     let _ = writeln!(
         report,

@@ -6,6 +6,7 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod catalog;
 pub mod channel;
 pub mod clients;
@@ -19,9 +20,11 @@ pub mod jobs;
 pub mod listing;
 pub mod outbound;
 pub mod page;
+pub mod payments;
 pub mod phone;
 pub mod ports;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;
 
 pub use channel::Channel;

@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod connect;
+pub mod availability;
 pub mod conversations;
 pub mod crm;
 pub mod error;
@@ -23,9 +24,11 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrate;
 pub mod outbox;
+pub mod payments;
 pub mod pool;
 pub mod prepared;
 pub mod reads;
+pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod snapshots;

@@ -248,6 +248,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    member_schedules (company_id, user_id) {
+        company_id -> Uuid,
+        user_id -> Uuid,
+        weekly_hours -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -289,6 +299,22 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         contact_phone -> Nullable<Text>,
         logo_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        buffer_minutes -> Int4,
+        slot_step_minutes -> Int4,
+    }
+}
+
+diesel::table! {
+    time_off (id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        user_id -> Uuid,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        reason -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -336,10 +362,12 @@ diesel::joinable!(idempotency_keys -> companies (company_id));
 diesel::joinable!(integrations -> companies (company_id));
 diesel::joinable!(interactions -> companies (company_id));
 diesel::joinable!(jobs -> companies (company_id));
+diesel::joinable!(member_schedules -> companies (company_id));
 diesel::joinable!(payments -> companies (company_id));
 diesel::joinable!(services -> companies (company_id));
 diesel::joinable!(settings -> companies (company_id));
 diesel::joinable!(snapshot_runs -> companies (company_id));
+diesel::joinable!(time_off -> companies (company_id));
 diesel::joinable!(users -> companies (company_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -358,9 +386,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     integrations,
     interactions,
     jobs,
+    member_schedules,
     payments,
     services,
     settings,
     snapshot_runs,
+    time_off,
     users,
 );

@@ -21,13 +21,16 @@ use infra_postgres::auth::{
     PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgPasswordResets,
     PgSessions,
 };
+use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::conversations::PgConversations;
 use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
 use infra_postgres::health::PgHealthProbe;
 use infra_postgres::inbound::PgInbound;
 use infra_postgres::integrations::{PgIntegrationDirectory, PgIntegrations};
 use infra_postgres::jobs::PgJobQueue;
+use infra_postgres::payments::PgPayments;
 use infra_postgres::reads::PgReads;
+use infra_postgres::reports::PgReports;
 use infra_postgres::{Database, PoolSettings};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -127,6 +130,9 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         inbound: inbound(db, Arc::new(NoKeyCipher), None),
         webhook_limits: Arc::new(WebhookLimits::default()),
         outbox: outbox(db, &crate::outbox::OutboxSettings::default()),
+        agenda: agenda(db),
+        payments: payments(db),
+        reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
         snapshots: crate::snapshots::use_cases(
             db,
             Arc::new(NoKeyCipher),
@@ -223,6 +229,26 @@ pub fn crm(db: &Database) -> Crm {
         regions: Arc::new(PgPhoneRegion::new(db.clone())),
         services: Arc::new(PgServices::new(db.clone())),
         appointments: Arc::new(PgAppointments::new(db.clone())),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// The availability, schedule and time-off ports over `db`.
+#[must_use]
+pub fn agenda(db: &Database) -> app::availability::Agenda {
+    app::availability::Agenda {
+        availability: Arc::new(PgAvailability::new(db.clone())),
+        schedules: Arc::new(PgSchedules::new(db.clone())),
+        time_off: Arc::new(PgTimeOff::new(db.clone())),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// The payment ports over `db`.
+#[must_use]
+pub fn payments(db: &Database) -> app::payments::Payments {
+    app::payments::Payments {
+        payments: Arc::new(PgPayments::new(db.clone())),
         clock: Arc::new(SystemClock),
     }
 }

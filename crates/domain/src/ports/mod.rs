@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod analyzer;
 pub mod appointments;
+pub mod availability;
 pub mod catalog;
 pub mod clients;
 pub mod clock;
@@ -17,5 +18,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod members;
 pub mod outbox;
+pub mod payments;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;

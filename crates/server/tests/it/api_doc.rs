@@ -442,6 +442,13 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
         200,
     )
     .await;
+    api_doc_support::noshows::record(
+        &mut rec,
+        (admin, staff),
+        &clinic,
+        (&maria, &service, &appointment),
+    )
+    .await;
     rec.send(
         Req::get(&format!("/api/clients/{maria}/profile"), staff),
         200,

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agenda;
+mod agenda_support;
 mod analyst_eval;
 mod account_ownership;
 mod api_doc;
@@ -10,6 +12,7 @@ mod api_token_scopes;
 mod api_tokens;
 mod appointments;
 mod auth_sessions;
+mod availability;
 mod backup_restore;
 mod cli;
 mod clients;
@@ -32,8 +35,10 @@ mod outbox_send;
 mod outbox_support;
 mod passwords;
 mod pg_counter;
+mod payments;
 mod readiness;
 mod reads;
+mod reports;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
