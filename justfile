@@ -73,3 +73,9 @@ bench:
     eval "$(scripts/dev-db.sh)"; \
     cargo build --release --bin atende --bin atende-bench; \
     scripts/bench/run.sh
+
+# Send one signed WhatsApp message to the demo clinic of a running `just run` (through the relay made by `seed --demo`).
+demo-message text="Olá, quero marcar uma avaliação":
+    eval "$(scripts/dev-db.sh)"; \
+    cargo build -q --bin atende; \
+    target/debug/atende dev send-webhook --text {{quote(text)}}

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;
@@ -71,6 +72,26 @@ pub async fn run() -> ExitCode {
         cli::Command::Snapshots {
             action: cli::SnapshotsAction::RunDaily { company },
         } => snapshots::run_daily_command(&config, company).await,
+        cli::Command::Dev {
+            action:
+                cli::DevAction::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+        } => {
+            demo::send_webhook(
+                &config,
+                demo::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ mod cli;
 mod clients;
 mod conversations_http;
 mod conversations_store;
+mod demo_relay;
 mod dependencies;
 mod e2e;
 mod http_basics;
