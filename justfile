@@ -79,3 +79,7 @@ demo-message text="Olá, quero marcar uma avaliação":
     eval "$(scripts/dev-db.sh)"; \
     cargo build -q --bin atende; \
     target/debug/atende dev send-webhook --text {{quote(text)}}
+
+# The docs/n8n workflows in a real n8n (Node 24 + n8n installed into target/n8n-cache on first use) against a fresh atende: inbound → reply → statuses; not part of `just test`.
+e2e-n8n:
+    scripts/e2e-n8n.sh
