@@ -109,11 +109,16 @@ fn keyed_integrations(config: &Config) -> anyhow::Result<Integrations> {
     Ok(wiring::integrations(&db, Arc::new(BoxCipher::new(keys))))
 }
 
-/// The `seed --demo` lines about the relay integration (development only; never in production).
+/// Makes the demo relay and prints its lines for `seed --demo`; a forced seed in production makes
+/// none (a printed secret and a well-known account id have no place there).
 ///
 /// # Errors
 /// When the account id belongs to another clinic, or the database fails.
 pub async fn seed_relay(config: &Config) -> anyhow::Result<()> {
+    if config.env == Environment::Production {
+        println!("  whatsapp relay: not created with ATENDE_ENV=production");
+        return Ok(());
+    }
     let relay = ensure_relay(&keyed_integrations(config)?).await?;
     let account = DEMO_WHATSAPP_ACCOUNT;
     match relay {

@@ -245,6 +245,28 @@ async fn dev_send_webhook_without_a_demo_relay_says_to_seed_first() {
     assert!(text(&out).contains("seed --demo"), "{}", text(&out));
 }
 
+#[tokio::test]
+async fn a_forced_demo_seed_in_production_makes_no_relay_integration() {
+    let t = TestDb::new().await;
+    let master = key(0x66);
+    let out = atende(
+        &["seed", "--demo", "--force"],
+        &[
+            ("DATABASE_URL", t.url.as_str()),
+            ("ATENDE_ENV", "production"),
+            ("ATENDE_MASTER_KEY", &master),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("webhook secret"), "{}", text(&out));
+    let row = query(
+        &t,
+        "SELECT format('%s/%s', (SELECT count(*) FROM companies), (SELECT count(*) FROM integrations)) AS v",
+    )
+    .await;
+    assert_eq!(row, "1/0");
+}
+
 #[test]
 fn dev_send_webhook_is_refused_in_production() {
     let master = key(0x55);
