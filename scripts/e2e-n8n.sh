@@ -49,7 +49,7 @@ if [ ! -f "$cache/node/.installed-$NODE_MAJOR" ] || [ ! -x "$node" ]; then
   touch "$cache/node/.installed-$NODE_MAJOR"
 fi
 if [ ! -f "$cache/n8n/.installed-$N8N_VERSION" ] || [ ! -f "$n8n_bin" ]; then
-  say "....     installing n8n $N8N_VERSION into $cache/n8n (a few minutes, ~2.5 GB)"
+  say "....     installing n8n $N8N_VERSION into $cache/n8n (a few minutes, ~3 GB)"
   install n8n "n8n@$N8N_VERSION"
   touch "$cache/n8n/.installed-$N8N_VERSION"
 fi
@@ -195,9 +195,9 @@ done
 say "PASS     atende serving on 127.0.0.1:$atende_port"
 
 # ---- 4. The loop ---------------------------------------------------------------------------
-N8N_URL="http://127.0.0.1:$n8n_port" ATENDE_URL="http://127.0.0.1:$atende_port" FAKE_PORT="$fake_port" \
+WORKFLOWS_DIR="$root/docs/n8n" N8N_URL="http://127.0.0.1:$n8n_port" ATENDE_URL="http://127.0.0.1:$atende_port" FAKE_PORT="$fake_port" \
   "$node" "$root/scripts/e2e-n8n/driver.mjs"
-# Check 07's refused message must be visible in n8n as the one failed execution of the WhatsApp
+# The driver's refused message (Atende 422) must be visible in n8n as the one failed execution of the WhatsApp
 # relay (successful executions are not saved: the workflows' saveDataSuccessExecution is none).
 failed="$(psql "$base_url/$n8n_db" -AtqX -c "select count(*) from execution_entity e join execution_data d on d.\"executionId\" = e.id where e.\"workflowId\" = 'AtendeWaInbound1' and e.status = 'error' and d.data like '%Atende refused 1 message(s)%'")"
 saved="$(psql "$base_url/$n8n_db" -AtqX -c "select count(*) from execution_entity where status = 'success'")"

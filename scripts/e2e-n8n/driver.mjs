@@ -3,7 +3,9 @@
 // Meta-format webhooks to n8n, then the whole loop, one PASS/FAIL line per check. Stops at the
 // first failure (later checks build on earlier ones) with exit code 1.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 const E = process.env;
 const N8N = E.N8N_URL;
@@ -132,6 +134,27 @@ async function thread(clientId, channel) {
   return one.json;
 }
 const messageBy = (t, externalId) => t && t.interactions.data.filter((i) => i.external_id === externalId);
+
+await check("n8n's editor saves each workflow file as a new workflow (what Import from file, then Save, sends)", async () => {
+  const owner = { email: 'owner@e2e-n8n.test', password: `Owner-${crypto.randomBytes(9).toString('hex')}` };
+  const setup = await request('POST', `${N8N}/rest/owner/setup`, {
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...owner, firstName: 'E2E', lastName: 'Owner' }),
+  });
+  expect(setup.status === 200, `owner setup: ${setup.status} ${setup.text.slice(0, 200)}`);
+  const cookie = setup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const saved = [];
+  for (const file of fs.readdirSync(E.WORKFLOWS_DIR).filter((f) => f.endsWith('.json')).sort()) {
+    const wf = JSON.parse(fs.readFileSync(path.join(E.WORKFLOWS_DIR, file), 'utf8'));
+    const res = await request('POST', `${N8N}/rest/workflows`, {
+      headers: { 'Content-Type': 'application/json', Cookie: cookie },
+      body: JSON.stringify({ name: `${wf.name} (editor import)`, nodes: wf.nodes, connections: wf.connections, settings: wf.settings, pinData: {}, active: false }),
+    });
+    expect(res.status === 200 && res.json.data.nodes.length === wf.nodes.length, `${file}: ${res.status} ${res.text.slice(0, 300)}`);
+    saved.push(file);
+  }
+  expect(saved.length === 4, `saved ${saved.join(', ')}`);
+  return saved.join(', ');
+});
 
 await check('Atende: the demo admin signs in and makes an API token and the n8n and Instagram integrations', async () => {
   const signin = await request('POST', `${ATENDE}/auth/signin`, {
