@@ -18,8 +18,8 @@ pub enum Command {
     Migrate,
     /// Seed data.
     Seed {
-        /// Create the demo clinic "Clínica Demo" with an admin, a staff member, two clients and a
-        /// service (idempotent).
+        /// Create the demo clinic "Clínica Demo" with an admin, a staff member, two clients, a
+        /// service and a WhatsApp relay integration whose webhook secret is printed (idempotent).
         #[arg(long)]
         demo: bool,
         /// Build the benchmark dataset (issue 11) with bulk SQL: 10 clinics × 10,000 clients,
@@ -74,6 +74,12 @@ pub enum Command {
         #[command(subcommand)]
         action: JobsAction,
     },
+    /// Development helpers (refused with ATENDE_ENV=production).
+    Dev {
+        /// What to do.
+        #[command(subcommand)]
+        action: DevAction,
+    },
 }
 
 /// `atende analyst …`.
@@ -113,6 +119,27 @@ pub enum JobsAction {
         /// At most this many per clinic (1–1000).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+/// `atende dev …`.
+#[derive(Debug, Subcommand)]
+pub enum DevAction {
+    /// Post one WhatsApp relay message, signed with the demo relay's webhook secret (made by
+    /// `seed --demo`), to `<url>/webhooks/whatsapp` and print Atende's answer.
+    SendWebhook {
+        /// The message text.
+        #[arg(long, default_value = "Olá, quero marcar uma avaliação")]
+        text: String,
+        /// The sender's WhatsApp id (digits; the demo patient Maria Silva by default).
+        #[arg(long, default_value = "5511987654321")]
+        from: String,
+        /// The sender's profile name.
+        #[arg(long, default_value = "Maria Silva")]
+        name: String,
+        /// Atende's base URL (default `http://<ATENDE_BIND>`).
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 

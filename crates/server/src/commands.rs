@@ -61,7 +61,7 @@ pub async fn seed_demo(config: &Config, force: bool) -> anyhow::Result<()> {
     println!("  staff: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}");
     println!("  clients: Maria Silva (+5511987654321), João Souza (+5521998765432)");
     println!("  service: Avaliação inicial (R$ 150,00, 30 min)");
-    Ok(())
+    crate::demo::seed_relay(config).await
 }
 
 /// `atende seed --scale [--scale-factor F]`: see [`crate::seed_scale`].

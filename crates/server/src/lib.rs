@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;
@@ -79,6 +80,26 @@ pub async fn run() -> ExitCode {
         cli::Command::Jobs {
             action: cli::JobsAction::Failed { company, limit },
         } => worker::failed_command(&config, company, limit).await,
+        cli::Command::Dev {
+            action:
+                cli::DevAction::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+        } => {
+            demo::send_webhook(
+                &config,
+                demo::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,6 +19,7 @@ mod clients;
 mod conversations_http;
 mod conversations_store;
 mod db_tls;
+mod demo_relay;
 mod dependencies;
 mod e2e;
 mod egress;
