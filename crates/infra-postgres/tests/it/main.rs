@@ -8,6 +8,7 @@ mod doors;
 mod isolation;
 mod metrics;
 mod prepared;
+mod replica;
 mod restart;
 mod schema_drift;
 mod schema_rules;
