@@ -49,19 +49,20 @@ pub struct ReplicaSettings {
     pub max_lag: Duration,
     /// How often, at most, this node measures the replica's lag.
     pub check_every: Duration,
-    /// How long one measurement may take before the replica counts as down.
-    pub check_timeout: Duration,
+    /// How long the replica may take to answer a measurement, or to begin a read's transaction,
+    /// before it counts as down (the read then runs on the primary).
+    pub timeout: Duration,
 }
 
 impl ReplicaSettings {
-    /// Settings for `max_lag`: measured every quarter of it (between 100 ms and 2 s), each
-    /// measurement given at most 2 s.
+    /// Settings for `max_lag`: measured every quarter of it (between 100 ms and 2 s); the
+    /// replica is given 2 s to answer.
     #[must_use]
     pub fn new(max_lag: Duration) -> Self {
         Self {
             max_lag,
             check_every: (max_lag / 4).clamp(Duration::from_millis(100), Duration::from_secs(2)),
-            check_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(2),
         }
     }
 }
@@ -98,7 +99,9 @@ struct State {
     verdict: Verdict,
     checked_at: Option<Instant>,
     samples: VecDeque<(Instant, i64)>,
-    was_usable: bool,
+    /// Whether the last verdict let reads go to the replica (none before the first), so that
+    /// only changes are logged.
+    was_usable: Option<bool>,
 }
 
 /// What the last measurement found.
@@ -220,7 +223,7 @@ impl Replica {
     }
 
     async fn measure(&self, primary: &Database) {
-        let limit = self.settings.check_timeout;
+        let limit = self.settings.timeout;
         let primary_at = Instant::now();
         let primary_lsn = match tokio::time::timeout(limit, wal_position(primary)).await {
             Ok(Ok(lsn)) => Some((primary_at, lsn)),
@@ -253,9 +256,12 @@ impl Replica {
 
     fn log_transition(&self, state: &mut State) {
         let usable = state.verdict.usable(Instant::now(), self.settings.max_lag);
-        if usable && !state.was_usable {
+        if state.was_usable == Some(usable) {
+            return;
+        }
+        if usable {
             tracing::info!("replica reads are served by the replica");
-        } else if !usable && state.was_usable {
+        } else {
             match &state.verdict {
                 Verdict::Unusable(reason) => {
                     tracing::warn!(reason = %reason, "replica reads go to the primary");
@@ -266,7 +272,7 @@ impl Replica {
                 ),
             }
         }
-        state.was_usable = usable;
+        state.was_usable = Some(usable);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -391,8 +397,9 @@ impl Database {
     /// `REPEATABLE READ, READ ONLY`, on the replica while it lags less than `max_lag`, else on
     /// the primary. Only for reads that need not see the caller's own just-made writes.
     ///
-    /// A replica that fails to begin the transaction (down, restarting) is left for the primary
-    /// at once and until the next measurement; `work` has not run then, so nothing repeats.
+    /// A replica that fails to begin the transaction, or takes longer than the settings'
+    /// `timeout` to (down, restarting, unreachable, its pool busy), is left for the primary at
+    /// once and until the next measurement; `work` has not run then, so nothing repeats.
     ///
     /// # Errors
     /// `work`'s error (a write in it fails: read-only transaction), or [`DbError`] (converted
@@ -406,7 +413,16 @@ impl Database {
         if let Some(replica) = self.replica.as_deref() {
             if replica.route(self).await {
                 let sql = begin_read_only_sql(scope, replica.db.tx_settings.as_deref());
-                match replica.db.begin_with(&sql).await {
+                // A cancelled BEGIN leaves its connection marked broken: the pool discards it.
+                let begun =
+                    tokio::time::timeout(replica.settings.timeout, replica.db.begin_with(&sql))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(DbError::Unavailable(
+                                "the replica did not begin the transaction in time".into(),
+                            ))
+                        });
+                match begun {
                     Ok(conn) => {
                         replica.replica_reads.fetch_add(1, Ordering::Relaxed);
                         return finish(&replica.db, Some(replica), conn, work).await;

@@ -67,7 +67,7 @@ impl Pair {
                 ReplicaSettings {
                     max_lag,
                     check_every: Duration::from_millis(100),
-                    check_timeout: Duration::from_secs(2),
+                    timeout: Duration::from_secs(2),
                 },
             )
             .unwrap()
@@ -325,4 +325,49 @@ async fn replica_reads_fall_back_to_the_primary_when_the_replica_is_down_or_lagg
         stats.replica_reads > 0 && stats.primary_reads > down.primary_reads,
         "{stats:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_that_accepts_connections_but_never_answers_leaves_every_read_to_the_primary() {
+    let t = infra_postgres::testing::TestDb::new().await;
+    // Accepts, then says nothing: a hung server or a silent network.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let pool = PoolSettings {
+        max_size: 2,
+        ..PoolSettings::default()
+    };
+    let db = Database::connect(&t.url, &pool)
+        .unwrap()
+        .with_replica(
+            &format!(
+                "postgres://postgres@127.0.0.1:{port}/{}?sslmode=disable",
+                t.name
+            ),
+            &pool,
+            ReplicaSettings {
+                max_lag: Duration::from_secs(10),
+                check_every: Duration::from_millis(100),
+                timeout: Duration::from_millis(300),
+            },
+        )
+        .unwrap();
+    let company = Uuid::now_v7();
+    for _ in 0..3 {
+        assert_eq!(
+            read(&db, company).await.unwrap(),
+            Served {
+                on_replica: false,
+                clients: 0
+            }
+        );
+    }
+    let stats = db.replica_stats().unwrap();
+    assert_eq!((stats.replica_reads, stats.primary_reads), (0, 3));
 }

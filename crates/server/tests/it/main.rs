@@ -26,6 +26,7 @@ mod outbox_send;
 mod outbox_support;
 mod readiness;
 mod reads;
+mod replica_wiring;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
