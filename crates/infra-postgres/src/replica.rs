@@ -1,7 +1,8 @@
 //! Reads served by a streaming replica (`DATABASE_REPLICA_URL`).
 //!
 //! [`Database::replica_tx`] is the unit of work of the reads that never need the caller's own
-//! just-made writes (reports, search, the scale CLI: `docs/scaling.md` says which and why). It
+//! just-made writes (clinic reports and message search when they come; none yet:
+//! `docs/scaling.md` says which reads may and why the others must not). It
 //! pins the clinic exactly as [`Database::tenant_tx`] does (role `atende_app`, `app.company_id`,
 //! `app.user_id`, in the first round trip) inside `BEGIN ISOLATION LEVEL REPEATABLE READ, READ
 //! ONLY`, so row-level security holds on the replica as on the primary, every statement of the
@@ -25,22 +26,21 @@
 //! replay timestamp is a second bound (everything before the last replayed commit is there) that
 //! serves when no sample applies, e.g. while the primary cannot be asked; with neither, the
 //! replica is not used. Between checks the bound ages with the clock, so a replica read always
-//! sees what the primary committed more than `max_lag` ago.
+//! sees what the primary committed more than `max_lag` ago. A server that is not in recovery, or
+//! whose system identifier or database name differs from the primary's, is never used.
 
 use crate::error::DbError;
 use crate::pool::{Database, PoolSettings};
 use crate::tenant::{DbFuture, TenantScope, connection_lost, pin_sql};
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Bool, Double, Nullable};
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
-use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// How many primary WAL samples are kept (one per check).
-const SAMPLES: usize = 64;
+mod lag;
+
+use lag::{Memory, PrimaryRow, Sample, Standby, Verdict, judge};
 
 /// How the replica is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,89 +98,10 @@ pub(crate) struct Replica {
 struct State {
     verdict: Verdict,
     checked_at: Option<Instant>,
-    samples: VecDeque<(Instant, i64)>,
+    memory: Memory,
     /// Whether the last verdict let reads go to the replica (none before the first), so that
     /// only changes are logged.
     was_usable: Option<bool>,
-}
-
-/// What the last measurement found.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-enum Verdict {
-    /// Not measured yet.
-    #[default]
-    Unknown,
-    /// The replica holds everything the primary committed before `as_of`.
-    Fresh { as_of: Instant },
-    /// Not usable, and why (down, not a standby, lag unknown).
-    Unusable(String),
-}
-
-/// The replica's answer to one measurement.
-#[derive(Debug, Clone, Copy, PartialEq, QueryableByName)]
-struct Standby {
-    #[diesel(sql_type = Bool)]
-    in_recovery: bool,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    replayed: Option<i64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    replay_age: Option<f64>,
-}
-
-#[derive(QueryableByName)]
-struct Lsn {
-    #[diesel(sql_type = BigInt)]
-    lsn: i64,
-}
-
-impl Verdict {
-    fn usable(&self, now: Instant, max_lag: Duration) -> bool {
-        matches!(self, Self::Fresh { as_of } if now.saturating_duration_since(*as_of) <= max_lag)
-    }
-}
-
-/// Judges one measurement: `primary` is the primary's WAL position and when it was asked (none
-/// when it could not be), `standby` the replica's answer or why there is none, `asked` when the
-/// replica was asked. `samples` keeps the primary's positions across measurements.
-fn judge(
-    samples: &mut VecDeque<(Instant, i64)>,
-    primary: Option<(Instant, i64)>,
-    standby: Result<Standby, String>,
-    asked: Instant,
-) -> Verdict {
-    if let Some(sample) = primary {
-        if samples.len() == SAMPLES {
-            samples.pop_front();
-        }
-        samples.push_back(sample);
-    }
-    let standby = match standby {
-        Ok(s) => s,
-        Err(reason) => return Verdict::Unusable(reason),
-    };
-    if !standby.in_recovery {
-        return Verdict::Unusable(
-            "the replica URL reaches a server that is not in recovery".into(),
-        );
-    }
-    // The newest primary position the replica has replayed.
-    let by_position = standby.replayed.and_then(|replayed| {
-        samples
-            .iter()
-            .rev()
-            .find(|(_, position)| *position <= replayed)
-            .map(|(at, _)| *at)
-    });
-    // Everything committed before the last replayed commit is there (server clocks; a negative
-    // age from clock skew counts as none).
-    let by_commit = standby
-        .replay_age
-        .filter(|age| age.is_finite())
-        .and_then(|age| asked.checked_sub(Duration::from_secs_f64(age.clamp(0.0, 1e9))));
-    match by_position.max(by_commit) {
-        Some(as_of) => Verdict::Fresh { as_of },
-        None => Verdict::Unusable("how far behind the replica is cannot be told".into()),
-    }
 }
 
 /// `BEGIN` of a replica read: one snapshot, read only, pinned as [`Database::tenant_tx`] pins.
@@ -225,8 +146,12 @@ impl Replica {
     async fn measure(&self, primary: &Database) {
         let limit = self.settings.timeout;
         let primary_at = Instant::now();
-        let primary_lsn = match tokio::time::timeout(limit, wal_position(primary)).await {
-            Ok(Ok(lsn)) => Some((primary_at, lsn)),
+        let primary_sample = match tokio::time::timeout(limit, wal_position(primary)).await {
+            Ok(Ok(row)) => Some(Sample {
+                at: primary_at,
+                lsn: row.lsn,
+                identity: row.identity,
+            }),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "the primary's WAL position could not be read");
                 None
@@ -236,11 +161,11 @@ impl Replica {
         let asked = Instant::now();
         let standby = match tokio::time::timeout(limit, standby_status(&self.db)).await {
             Ok(Ok(s)) => Ok(s),
-            Ok(Err(e)) => Err(format!("the replica cannot be reached: {e}")),
+            Ok(Err(e)) => Err(format!("the replica could not be measured: {e}")),
             Err(_) => Err("the replica did not answer in time".to_owned()),
         };
         let mut state = self.lock();
-        let verdict = judge(&mut state.samples, primary_lsn, standby, asked);
+        let verdict = judge(&mut state.memory, primary_sample, standby, asked);
         state.checked_at = Some(Instant::now());
         state.verdict = verdict;
         self.log_transition(&mut state);
@@ -294,16 +219,21 @@ impl Replica {
     }
 }
 
-async fn wal_position(primary: &Database) -> Result<i64, DbError> {
+/// `system_id, database` of a server (the replica's is the primary's).
+const IDENTITY_SQL: &str = "(SELECT system_identifier FROM pg_catalog.pg_control_system()) AS system_id, \
+     pg_catalog.current_database()::text AS database";
+
+async fn wal_position(primary: &Database) -> Result<PrimaryRow, DbError> {
     primary
         .system_tx(|conn| {
             Box::pin(async move {
-                let row: Lsn = diesel::sql_query(
-                    "SELECT (pg_catalog.pg_current_wal_lsn() - '0/0'::pg_catalog.pg_lsn)::int8 AS lsn",
-                )
+                let row: PrimaryRow = diesel::sql_query(format!(
+                    "SELECT (pg_catalog.pg_current_wal_lsn() - '0/0'::pg_catalog.pg_lsn)::int8 AS lsn, \
+                     {IDENTITY_SQL}"
+                ))
                 .get_result(conn)
                 .await?;
-                Ok::<_, DbError>(row.lsn)
+                Ok::<_, DbError>(row)
             })
         })
         .await
@@ -313,11 +243,12 @@ async fn standby_status(replica: &Database) -> Result<Standby, DbError> {
     replica
         .system_tx(|conn| {
             Box::pin(async move {
-                let row: Standby = diesel::sql_query(
+                let row: Standby = diesel::sql_query(format!(
                     "SELECT pg_catalog.pg_is_in_recovery() AS in_recovery, \
                      (pg_catalog.pg_last_wal_replay_lsn() - '0/0'::pg_catalog.pg_lsn)::int8 AS replayed, \
-                     extract(epoch FROM now() - pg_catalog.pg_last_xact_replay_timestamp())::float8 AS replay_age",
-                )
+                     extract(epoch FROM now() - pg_catalog.pg_last_xact_replay_timestamp())::float8 AS replay_age, \
+                     {IDENTITY_SQL}"
+                ))
                 .get_result(conn)
                 .await?;
                 Ok::<_, DbError>(row)
@@ -448,136 +379,6 @@ impl Database {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn standby(replayed: i64, replay_age: Option<f64>) -> Result<Standby, String> {
-        Ok(Standby {
-            in_recovery: true,
-            replayed: Some(replayed),
-            replay_age,
-        })
-    }
-
-    const MAX_LAG: Duration = Duration::from_secs(10);
-
-    #[test]
-    fn an_idle_primary_keeps_a_caught_up_replica_fresh_however_old_its_last_commit() {
-        let t0 = Instant::now();
-        let mut samples = VecDeque::new();
-        // The last commit was an hour ago, but the replica has replayed the primary's position.
-        let v = judge(
-            &mut samples,
-            Some((t0, 500)),
-            standby(500, Some(3600.0)),
-            t0,
-        );
-        assert_eq!(v, Verdict::Fresh { as_of: t0 });
-        assert!(v.usable(t0 + Duration::from_secs(9), MAX_LAG));
-        assert!(
-            !v.usable(t0 + Duration::from_secs(11), MAX_LAG),
-            "between measurements the bound ages with the clock"
-        );
-    }
-
-    #[test]
-    fn a_replica_that_stopped_replaying_goes_stale_once_the_primary_writes() {
-        let t0 = Instant::now();
-        let mut samples = VecDeque::new();
-        assert!(
-            judge(&mut samples, Some((t0, 500)), standby(500, Some(0.1)), t0).usable(t0, MAX_LAG)
-        );
-        // Replay paused at 500; the primary moved on. The replica holds what the primary had
-        // at t0 and no more, whatever the clock of the check.
-        for secs in [2u32, 6, 12] {
-            let t = t0 + Duration::from_secs(u64::from(secs));
-            let position = 900 + i64::from(secs);
-            let v = judge(
-                &mut samples,
-                Some((t, position)),
-                standby(500, Some(30.0)),
-                t,
-            );
-            assert_eq!(v, Verdict::Fresh { as_of: t0 }, "after {secs} s");
-            assert_eq!(v.usable(t, MAX_LAG), secs <= 10, "after {secs} s");
-        }
-        // Replay resumes and catches up: fresh again.
-        let t = t0 + Duration::from_secs(14);
-        let v = judge(&mut samples, Some((t, 930)), standby(930, Some(0.0)), t);
-        assert_eq!(v, Verdict::Fresh { as_of: t });
-    }
-
-    #[test]
-    fn a_replica_slightly_behind_a_busy_primary_is_bounded_by_earlier_samples_or_its_last_commit() {
-        let t0 = Instant::now();
-        let mut samples = VecDeque::new();
-        let t1 = t0 + Duration::from_secs(2);
-        let t2 = t1 + Duration::from_secs(2);
-        // At t1 the primary was at 200; at t2 it is at 300 and the replica has replayed 250.
-        judge(&mut samples, Some((t1, 200)), standby(150, None), t1);
-        let v = judge(&mut samples, Some((t2, 300)), standby(250, None), t2);
-        assert_eq!(v, Verdict::Fresh { as_of: t1 });
-        // Its last replayed commit, 0.5 s before it was asked, is the better bound.
-        let v = judge(
-            &mut samples,
-            Some((t2, 300)),
-            standby(250, Some(0.5)),
-            t2 + Duration::from_millis(10),
-        );
-        assert_eq!(
-            v,
-            Verdict::Fresh {
-                as_of: t2 + Duration::from_millis(10) - Duration::from_millis(500)
-            }
-        );
-    }
-
-    #[test]
-    fn without_the_primary_only_the_replay_timestamp_bounds_the_lag() {
-        let t0 = Instant::now() + Duration::from_secs(100);
-        let mut samples = VecDeque::new();
-        let v = judge(&mut samples, None, standby(500, Some(4.0)), t0);
-        assert_eq!(
-            v,
-            Verdict::Fresh {
-                as_of: t0 - Duration::from_secs(4)
-            }
-        );
-        let v = judge(&mut samples, None, standby(500, None), t0);
-        assert!(matches!(v, Verdict::Unusable(_)), "{v:?}");
-        // Clock skew (a negative age) counts as no age, not as the future.
-        let v = judge(&mut samples, None, standby(500, Some(-3.0)), t0);
-        assert_eq!(v, Verdict::Fresh { as_of: t0 });
-    }
-
-    #[test]
-    fn a_replica_that_is_down_or_not_in_recovery_is_not_used() {
-        let t0 = Instant::now();
-        let mut samples = VecDeque::new();
-        let v = judge(
-            &mut samples,
-            Some((t0, 1)),
-            Err("the replica cannot be reached".into()),
-            t0,
-        );
-        assert!(!v.usable(t0, MAX_LAG));
-        let promoted = Ok(Standby {
-            in_recovery: false,
-            replayed: Some(1),
-            replay_age: Some(0.0),
-        });
-        let v = judge(&mut samples, Some((t0, 1)), promoted, t0);
-        assert!(!v.usable(t0, MAX_LAG), "a promoted replica diverges: {v:?}");
-        assert!(!Verdict::Unknown.usable(t0, MAX_LAG));
-    }
-
-    #[test]
-    fn samples_are_bounded() {
-        let t0 = Instant::now();
-        let mut samples = VecDeque::new();
-        for i in 0..(SAMPLES as i64 * 3) {
-            judge(&mut samples, Some((t0, i)), standby(i, None), t0);
-        }
-        assert_eq!(samples.len(), SAMPLES);
-    }
 
     #[test]
     fn the_read_only_begin_pins_the_clinic_and_the_member_as_tenant_tx_does() {

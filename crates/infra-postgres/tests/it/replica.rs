@@ -187,6 +187,23 @@ async fn replica_reads_see_the_primarys_rows_keep_each_clinic_to_its_own_and_can
         assert_eq!(total, mine, "{table}: clinic A sees another clinic's rows");
     }
 
+    // A replica URL naming another database of the standby is never read.
+    let elsewhere = Database::connect(&pair.primary.url(DB), &PoolSettings::default())
+        .unwrap()
+        .with_replica(
+            &pair.replica.url("postgres"),
+            &PoolSettings::default(),
+            ReplicaSettings::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        read(&elsewhere, a).await.unwrap(),
+        Served {
+            on_replica: false,
+            clients: 1
+        }
+    );
+
     // Pinned as tenant_tx pins, in one read-only snapshot.
     let user = Uuid::now_v7();
     let pin = db
