@@ -85,6 +85,8 @@ pub struct Database {
     /// Session settings that cannot live in the connection because a pooler would carry them
     /// to other clients: added, transaction-local, to every unit of work's first round trip.
     pub(crate) tx_settings: Option<String>,
+    /// The streaming replica of [`Database::replica_tx`], when one is configured.
+    pub(crate) replica: Option<std::sync::Arc<crate::replica::Replica>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -143,7 +145,11 @@ impl Database {
             }))
             .build()
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, tx_settings })
+        Ok(Self {
+            pool,
+            tx_settings,
+            replica: None,
+        })
     }
 
     /// Connections currently open and idle, for metrics and debugging.

@@ -55,6 +55,9 @@ pub struct Config {
     pub db_statement_timeout: Duration,
     /// `ATENDE_DB_PREPARED` (default `auto`): keep statements prepared per connection.
     pub db_prepared: infra_postgres::PreparedMode,
+    /// `DATABASE_REPLICA_URL` and `ATENDE_DB_REPLICA_MAX_LAG_SECS`: the streaming replica of the
+    /// reads that opt in (`Database::replica_tx`), when one is set.
+    pub db_replica: Option<ReplicaConfig>,
     /// Sign-in, session, cookie, CSRF and CORS settings.
     pub auth: AuthSettings,
     /// `ATENDE_MASTER_KEY` and `ATENDE_MASTER_KEY_PREVIOUS`: the keys of integration secrets.
@@ -69,6 +72,60 @@ pub struct Config {
     pub snapshots: crate::snapshots::SnapshotSettings,
     /// `GET /metrics`: its bearer token and its separate listener.
     pub metrics: MetricsSettings,
+}
+
+/// A streaming replica of the primary for heavy reads (`docs/operations.md`, "Read replica").
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    /// `DATABASE_REPLICA_URL`: the same database on a hot standby, with `ATENDE_DB_SSLMODE` as
+    /// its default `sslmode`, as for `DATABASE_URL`.
+    pub url: SecretString,
+    /// `ATENDE_DB_REPLICA_MAX_LAG_SECS` (default 10, 1–3600): reads go to the primary while the
+    /// replica may be further behind.
+    pub max_lag: Duration,
+}
+
+impl ReplicaConfig {
+    /// Reads the replica settings; `None` without `DATABASE_REPLICA_URL`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the malformed variable (never echoing the URL).
+    pub fn from_source(src: &dyn Source) -> Result<Option<Self>, ConfigError> {
+        let secs: u64 = parse(
+            src,
+            "ATENDE_DB_REPLICA_MAX_LAG_SECS",
+            10,
+            "a number of seconds from 1 to 3600",
+        )?;
+        if !(1..=3600).contains(&secs) {
+            return Err(ConfigError {
+                name: "ATENDE_DB_REPLICA_MAX_LAG_SECS",
+                reason: "must be a number of seconds from 1 to 3600".into(),
+            });
+        }
+        let Some(url) = src.get("DATABASE_REPLICA_URL") else {
+            return Ok(None);
+        };
+        check_postgres_url("DATABASE_REPLICA_URL", &url)?;
+        let url = match src.get("ATENDE_DB_SSLMODE") {
+            None => url,
+            Some(mode) => {
+                let mode = mode.trim().parse().map_err(|_| ConfigError {
+                    name: "ATENDE_DB_SSLMODE",
+                    reason: "must be disable, prefer, require, verify-ca or verify-full".into(),
+                })?;
+                infra_postgres::connect::with_default_sslmode(&url, mode)
+            }
+        };
+        infra_postgres::connect::ConnectSpec::parse(&url).map_err(|e| ConfigError {
+            name: "DATABASE_REPLICA_URL",
+            reason: e.to_string(),
+        })?;
+        Ok(Some(Self {
+            url: SecretString::from(url),
+            max_lag: Duration::from_secs(secs),
+        }))
+    }
 }
 
 /// `ATENDE_METRICS_TOKEN` and `ATENDE_METRICS_BIND`: who may read `GET /metrics`, and where.
@@ -462,6 +519,7 @@ impl Config {
             infra_postgres::PreparedMode::Auto,
             "auto, on or off",
         )?;
+        let db_replica = ReplicaConfig::from_source(src)?;
         let bind = parse(
             src,
             "ATENDE_BIND",
@@ -528,6 +586,7 @@ impl Config {
             db_pool_size,
             db_statement_timeout: Duration::from_secs(timeout),
             db_prepared,
+            db_replica,
             auth,
             master_keys,
             traffic,
@@ -760,6 +819,58 @@ mod tests {
             let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
                 .unwrap_err();
             assert_eq!(e.name, name, "{e}");
+        }
+    }
+
+    #[test]
+    fn the_replica_url_and_its_lag_bound_are_read_and_checked() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(c.db_replica.is_none(), "no replica unless one is set");
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DATABASE_REPLICA_URL", "postgres://u:pw@replica/db"),
+            ("ATENDE_DB_SSLMODE", "verify-full"),
+        ])
+        .unwrap();
+        let replica = c.db_replica.unwrap();
+        assert_eq!(
+            replica.url.expose_secret(),
+            "postgres://u:pw@replica/db?sslmode=verify-full",
+            "the same sslmode rule as DATABASE_URL"
+        );
+        assert_eq!(replica.max_lag, Duration::from_secs(10));
+        assert!(!format!("{replica:?}").contains("pw@"), "{replica:?}");
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            (
+                "DATABASE_REPLICA_URL",
+                "postgres://u@replica/db?sslmode=disable",
+            ),
+            ("ATENDE_DB_SSLMODE", "require"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "30"),
+        ])
+        .unwrap();
+        let replica = c.db_replica.unwrap();
+        assert_eq!(
+            replica.url.expose_secret(),
+            "postgres://u@replica/db?sslmode=disable",
+            "the URL's own sslmode wins"
+        );
+        assert_eq!(replica.max_lag, Duration::from_secs(30));
+        for (name, value) in [
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "0"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "3601"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "ten"),
+            ("DATABASE_REPLICA_URL", "mysql://secret-pass@h/db"),
+            (
+                "DATABASE_REPLICA_URL",
+                "postgres://u:secret-pass@h/db?sslmode=verify-everything",
+            ),
+        ] {
+            let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
+                .unwrap_err();
+            assert_eq!(e.name, name, "{e}");
+            assert!(!e.to_string().contains("secret-pass"), "{e}");
         }
     }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use api_http::metrics::{Metrics, MetricsAccess, PoolReading, QueueReading, ScrapeProbe};
+use api_http::metrics::{
+    Metrics, MetricsAccess, PoolReading, QueueReading, ReplicaReading, ScrapeProbe,
+};
 use async_trait::async_trait;
 use domain::jobs::JobOutcome;
 use domain::ports::analyzer::ContextAnalyzer;
@@ -36,6 +38,13 @@ impl ScrapeProbe for PgScrapeProbe {
     fn pool(&self) -> PoolReading {
         let (size, idle, max) = self.db.pool_status();
         PoolReading { size, idle, max }
+    }
+
+    fn replica(&self) -> Option<ReplicaReading> {
+        self.db.replica_stats().map(|r| ReplicaReading {
+            replica_reads: r.replica_reads,
+            primary_reads: r.primary_reads,
+        })
     }
 
     async fn queue(&self) -> anyhow::Result<Vec<QueueReading>> {

@@ -36,7 +36,8 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The pool for the server's `DATABASE_URL`.
+/// The pool for the server's `DATABASE_URL`, with the replica of `DATABASE_REPLICA_URL` when
+/// one is set (used only by the reads that call `Database::replica_tx`).
 ///
 /// # Errors
 /// When the pool cannot be built.
@@ -47,8 +48,18 @@ pub fn database(config: &Config) -> anyhow::Result<Database> {
         prepared: config.db_prepared,
         ..PoolSettings::default()
     };
-    Database::connect(config.database_url.expose_secret(), &settings)
-        .context("building the database pool")
+    let db = Database::connect(config.database_url.expose_secret(), &settings)
+        .context("building the database pool")?;
+    match &config.db_replica {
+        None => Ok(db),
+        Some(replica) => db
+            .with_replica(
+                replica.url.expose_secret(),
+                &settings,
+                infra_postgres::ReplicaSettings::new(replica.max_lag),
+            )
+            .context("building the replica's pool"),
+    }
 }
 
 /// The wall clock.

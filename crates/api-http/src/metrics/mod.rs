@@ -19,6 +19,7 @@ pub use http::{
 };
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -73,11 +74,25 @@ pub struct QueueReading {
     pub failed_24h: i64,
 }
 
+/// The replica reads (`DATABASE_REPLICA_URL`), as read at scrape time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaReading {
+    /// Replica reads served by the replica since the process started.
+    pub replica_reads: u64,
+    /// Replica reads served by the primary instead (replica down, lagging, not measured yet).
+    pub primary_reads: u64,
+}
+
 /// What a scrape reads from outside the process (implemented by `server` over PostgreSQL).
 #[async_trait]
 pub trait ScrapeProbe: Send + Sync {
     /// The database pool's current state (no IO).
     fn pool(&self) -> PoolReading;
+
+    /// The replica reads, when a replica is configured (no IO).
+    fn replica(&self) -> Option<ReplicaReading> {
+        None
+    }
 
     /// The job queue's depth by kind (kinds with no unfinished job may be absent).
     ///
@@ -113,6 +128,11 @@ struct JobLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -159,6 +179,7 @@ struct Inner {
     pool_connections: Family<StateLabels, Gauge>,
     pool_size: Gauge,
     pool_max: Gauge,
+    replica_reads: Family<SourceLabels, Counter>,
     scrape_errors: Counter,
     probe: Option<Arc<dyn ScrapeProbe>>,
 }
@@ -282,6 +303,12 @@ impl Metrics {
             "The database pool's maximum size",
             pool_max.clone(),
         );
+        let replica_reads = Family::<SourceLabels, Counter>::default();
+        registry.register(
+            "atende_db_replica_reads",
+            "Replica reads (Database::replica_tx) by the node that served them (replica, primary)",
+            replica_reads.clone(),
+        );
         let scrape_errors = Counter::default();
         registry.register(
             "atende_metrics_scrape_errors",
@@ -305,6 +332,7 @@ impl Metrics {
                 pool_connections,
                 pool_size,
                 pool_max,
+                replica_reads,
                 scrape_errors,
                 probe,
             }),
@@ -409,6 +437,7 @@ impl Metrics {
             .pool_connections
             .get_or_create(&StateLabels { state: "idle" })
             .set(gauge(idle));
+        self.refresh_replica(probe.as_ref());
 
         let read = tokio::time::timeout(PROBE_TIMEOUT, probe.queue()).await;
         self.inner.jobs_depth.clear();
@@ -457,6 +486,20 @@ impl Metrics {
                     })
                     .set(n);
             }
+        }
+    }
+
+    /// Copies the replica counters (kept by the database layer) into their series.
+    fn refresh_replica(&self, probe: &dyn ScrapeProbe) {
+        let Some(r) = probe.replica() else {
+            return;
+        };
+        for (source, n) in [("replica", r.replica_reads), ("primary", r.primary_reads)] {
+            self.inner
+                .replica_reads
+                .get_or_create(&SourceLabels { source })
+                .inner()
+                .store(n, Ordering::Relaxed);
         }
     }
 
@@ -578,6 +621,49 @@ mod tests {
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");
         }
+    }
+
+    struct WithReplica;
+
+    #[async_trait]
+    impl ScrapeProbe for WithReplica {
+        fn pool(&self) -> PoolReading {
+            PoolReading {
+                size: 1,
+                idle: 1,
+                max: 2,
+            }
+        }
+
+        fn replica(&self) -> Option<ReplicaReading> {
+            Some(ReplicaReading {
+                replica_reads: 7,
+                primary_reads: 2,
+            })
+        }
+
+        async fn queue(&self) -> anyhow::Result<Vec<QueueReading>> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn scrapes_read_the_replica_reads_by_source() {
+        let text = Metrics::new(Arc::new(WithReplica)).render().await.unwrap();
+        for line in [
+            r#"atende_db_replica_reads_total{source="replica"} 7"#,
+            r#"atende_db_replica_reads_total{source="primary"} 2"#,
+        ] {
+            assert!(text.contains(line), "missing {line} in\n{text}");
+        }
+        let text = Metrics::new(Arc::new(Fixed { queue: Ok(vec![]) }))
+            .render()
+            .await
+            .unwrap();
+        assert!(
+            !text.contains("atende_db_replica_reads_total{"),
+            "no replica, no series: {text}"
+        );
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ mod isolation;
 mod jobs;
 mod metrics;
 mod prepared;
+mod replica;
 mod restart;
 mod schema_drift;
 mod schema_rules;

@@ -40,6 +40,7 @@ mod payments;
 mod readiness;
 mod reads;
 mod reports;
+mod replica_wiring;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
