@@ -14,8 +14,8 @@
 //! - `testing` (feature `testing`): a database per test, copied from a migrated template.
 
 pub mod auth;
-pub mod connect;
 pub mod availability;
+pub mod connect;
 pub mod conversations;
 pub mod crm;
 pub mod error;
@@ -30,8 +30,8 @@ pub mod payments;
 pub mod pool;
 pub mod prepared;
 pub mod reads;
-pub mod reports;
 pub mod replica;
+pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod snapshots;

@@ -2,8 +2,7 @@
 
 use crate::jobs::NewJob;
 use crate::outbound::{
-    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext,
-    SentRecord,
+    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext, SentRecord,
 };
 use crate::{CompanyId, ConversationId, InteractionId};
 use async_trait::async_trait;

@@ -10,8 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::jobs::NewJob;
 use domain::outbound::{
-    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext,
-    SentRecord,
+    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext, SentRecord,
 };
 use domain::ports::outbox::OutboxStore;
 use domain::{CompanyId, ConversationId, InteractionId};

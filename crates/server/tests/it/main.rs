@@ -2,10 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_ownership;
 mod agenda;
 mod agenda_support;
 mod analyst_eval;
-mod account_ownership;
 mod api_doc;
 mod api_doc_support;
 mod api_token_scopes;
@@ -35,12 +35,12 @@ mod outbox_dispatch;
 mod outbox_send;
 mod outbox_support;
 mod passwords;
-mod pg_counter;
 mod payments;
+mod pg_counter;
 mod readiness;
 mod reads;
-mod reports;
 mod replica_wiring;
+mod reports;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
