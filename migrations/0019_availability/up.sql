@@ -27,7 +27,7 @@ CREATE TRIGGER member_schedules_touch BEFORE UPDATE ON public.member_schedules
 -- A professional's absence (a day off, a vacation, a morning at a congress): no slot is offered
 -- inside it. Instants, so an absence means the same thing whatever the clocks do.
 CREATE TABLE public.time_off (
-    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
     company_id uuid NOT NULL REFERENCES public.companies (id) ON DELETE CASCADE,
     user_id uuid NOT NULL,
     starts_at timestamptz NOT NULL,
@@ -39,7 +39,8 @@ CREATE TABLE public.time_off (
     CHECK (ends_at > starts_at AND ends_at - starts_at <= interval '366 days'),
     FOREIGN KEY (company_id, user_id) REFERENCES public.users (company_id, id) ON DELETE CASCADE,
     FOREIGN KEY (company_id, created_by) REFERENCES public.users (company_id, id),
-    UNIQUE (company_id, id)
+    -- Sharding-ready like every tenant table (migration 0017): the clinic leads the key.
+    PRIMARY KEY (company_id, id)
 );
 -- Availability reads the absences that end after the asked range starts (few: the recent ones).
 CREATE INDEX time_off_company_id_user_id_idx ON public.time_off (company_id, user_id, ends_at);

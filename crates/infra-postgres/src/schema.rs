@@ -307,7 +307,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    time_off (id) {
+    time_off (company_id, id) {
         id -> Uuid,
         company_id -> Uuid,
         user_id -> Uuid,

@@ -3,7 +3,8 @@
 //! the operation's `bearer` requirement. Sessions hold what their member's role allows (every
 //! scope for an admin, all but `admin` for staff), so for them the table changes nothing.
 //!
-//! - `admin`: members, API tokens, integrations, and changing the settings;
+//! - `admin`: members, API tokens, integrations, the clinic's numbers, changing the settings,
+//!   the schedules' list and every change to schedules and time off;
 //! - `messages:write`: sending replies, retrying them, recording messages (n8n-style senders);
 //! - otherwise `read` for `GET`/`HEAD` and `write` for every other method.
 //!
@@ -13,7 +14,21 @@ use actix_web::http::Method;
 use domain::auth::Scope;
 
 /// Path prefixes (route patterns) that need `admin` whatever the method.
-const ADMIN_PREFIXES: [&str; 3] = ["/api/users", "/api/api-tokens", "/api/integrations"];
+const ADMIN_PREFIXES: [&str; 4] = [
+    "/api/users",
+    "/api/api-tokens",
+    "/api/integrations",
+    "/api/reports",
+];
+
+/// Route patterns where only reads are open to members (each reads their own): every change
+/// needs `admin`.
+const ADMIN_WRITES: [&str; 4] = [
+    "/api/schedules",
+    "/api/schedules/{id}",
+    "/api/time-off",
+    "/api/time-off/{id}",
+];
 
 /// (method, route pattern) of the message routes.
 const MESSAGE_ROUTES: [(&str, &str); 3] = [
@@ -31,7 +46,11 @@ pub fn required(method: &Method, pattern: &str) -> Scope {
                 .strip_prefix(prefix)
                 .is_some_and(|rest| rest.starts_with('/'))
     };
-    if ADMIN_PREFIXES.iter().any(|p| under(p)) || (pattern == "/api/settings" && !is_read(method)) {
+    let admin_write =
+        (pattern == "/api/settings" || ADMIN_WRITES.contains(&pattern)) && !is_read(method);
+    // The list of every member's schedule is the admin's view (a member reads their own).
+    let admin_read = pattern == "/api/schedules" && is_read(method);
+    if ADMIN_PREFIXES.iter().any(|p| under(p)) || admin_write || admin_read {
         return Scope::Admin;
     }
     if MESSAGE_ROUTES

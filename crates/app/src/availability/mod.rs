@@ -16,7 +16,7 @@ pub use time_off::{
 };
 
 use domain::UserId;
-use domain::auth::Principal;
+use domain::auth::{AuthMethod, Principal};
 use domain::ports::availability::{AvailabilityRepository, ScheduleRepository, TimeOffRepository};
 use domain::ports::clock::Clock;
 use std::sync::Arc;
@@ -88,9 +88,15 @@ impl Agenda {
 }
 
 /// Whether `caller` may read what belongs to member `user`: admins read everyone's, a member
-/// their own (API tokens act for no member, so a staff token reads no one's).
+/// their own. An API token acts for no member but for the clinic's integrations (an n8n booking
+/// flow reads every professional's hours), so its `read` scope reads everyone's.
 fn may_read(caller: &Principal, user: UserId) -> bool {
-    caller.is_admin() || caller.user_id == Some(user)
+    reads_everyones(caller) || caller.user_id == Some(user)
+}
+
+/// Whether `caller` reads every member's schedule and time off (see [`may_read`]).
+fn reads_everyones(caller: &Principal) -> bool {
+    caller.is_admin() || caller.method == AuthMethod::ApiToken
 }
 
 #[cfg(test)]

@@ -207,6 +207,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_api_token_reads_any_members_schedule() {
+        let mut token = principal(Role::Staff);
+        token.user_id = None;
+        token.method = domain::auth::AuthMethod::ApiToken;
+        let mut repo = MockScheduleRepository::new();
+        repo.expect_get().times(1).returning(|_, _| Ok(None));
+        let err = GetSchedule::new(Arc::new(repo))
+            .run(token, UserId::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GetScheduleError::NotFound), "{err:?}");
+    }
+
+    #[tokio::test]
     async fn bad_hours_are_named_and_nothing_is_stored() {
         let mut repo = MockScheduleRepository::new();
         repo.expect_member_exists().never();

@@ -30,10 +30,6 @@ const GLOBAL_TABLES: &[&str] = &[
 const GLOBAL_UNIQUE_KEYS: &[&str] = &[
     // `atende_api_token_lookup(token_hash)`: a Bearer token names its clinic.
     "api_tokens_token_hash_key",
-    // `atende_integration_route(provider, account_id)`: a delivery's account names its clinic.
-    "integrations_provider_account_id_key",
-    // `atende_principal_for(auth_user_id)`: a signed-in identity is a member of one clinic.
-    "users_auth_user_id_key",
     // `atende_invite_lookup(token_hash)`: an invitation link names its clinic.
     "users_invite_token_hash_key",
 ];

@@ -135,6 +135,9 @@ pub async fn spawn_counted(traffic: server::traffic::TrafficSettings) -> (TestAp
     let counter = Counter::start(upstream).await;
     let (_, proxied) = route_through(&server_url(), &counter.addr);
     let proxied = with_database(&proxied, &db.name);
+    // The counter reads the protocol: the connection through it must not be encrypted.
+    let sep = if proxied.contains('?') { '&' } else { '?' };
+    let proxied = format!("{proxied}{sep}sslmode=disable");
     let counted = Database::connect(
         &proxied,
         &PoolSettings {
