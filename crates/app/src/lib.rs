@@ -10,6 +10,7 @@ pub mod companies;
 pub mod conversations;
 pub mod crm;
 mod deps;
+pub mod events;
 pub mod inbound;
 pub mod integrations;
 pub mod jobs;

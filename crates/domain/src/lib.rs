@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod channel;
 pub mod clients;
 pub mod conversations;
+pub mod events;
 pub mod ids;
 pub mod inbound;
 pub mod integration_admin;

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod conversations;
 pub mod crm;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod inbound;
 pub mod integrations;

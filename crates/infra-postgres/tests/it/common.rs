@@ -85,7 +85,10 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
          INSERT INTO ai_context_snapshots (company_id, client_id, summary, flags, trigger, analyzer, locale, input_message_count)
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
          INSERT INTO integrations (company_id, provider, account_id) VALUES ('{company}', 'whatsapp', 'phone-{tag}');
-         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');"
+         INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');
+         INSERT INTO event_counters (company_id, last_id) VALUES ('{company}', 1);
+         INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
+              VALUES ('{company}', 1, 'message.created', '{thread}', '{client}', '{{}}');"
     );
     conn.batch_execute(&sql)
         .await
@@ -102,6 +105,8 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "clients",
     "companies",
     "conversation_threads",
+    "event_counters",
+    "events",
     "idempotency_keys",
     "integrations",
     "interactions",

@@ -5,6 +5,7 @@
 mod common;
 mod crm;
 mod doors;
+mod events;
 mod isolation;
 mod metrics;
 mod prepared;

@@ -211,6 +211,7 @@ async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
             "atende_job_queue_depth",
             "atende_link_invited_users",
             "atende_principal_for",
+            "atende_prune_events",
         ]
     );
 }
