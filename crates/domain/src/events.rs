@@ -8,6 +8,7 @@
 //! inbox shows it), so a client updates its view without a follow-up read; they never carry
 //! secrets.
 
+use crate::clients::Client;
 use crate::conversations::{Conversation, Interaction};
 use crate::{ClientId, ConversationId, UserId};
 use chrono::{DateTime, Utc};
@@ -165,6 +166,53 @@ pub fn conversation_view(c: &Conversation) -> Value {
             "status": m.status.as_str(),
         })),
     })
+}
+
+/// A client as the API shows it (the shape of `ClientDto`).
+#[must_use]
+pub fn client_view(c: &Client) -> Value {
+    json!({
+        "id": c.id.0,
+        "name": c.name,
+        "phone": c.phone.as_ref().map(|p| p.as_str()),
+        "email": c.email.as_ref().map(|e| e.as_str()),
+        "instagram_username": c.instagram_username.as_ref().map(|u| u.as_str()),
+        "notes": c.notes,
+        "tags": c.tags,
+        "status": c.status.as_str(),
+        "identities": c.identities.iter().map(|i| json!({
+            "id": i.id,
+            "channel": i.channel.as_str(),
+            "external_id": i.external_id,
+            "display_value": i.display_value,
+            "phone": i.phone.as_ref().map(|p| p.as_str()),
+            "created_at": i.created_at,
+        })).collect::<Vec<_>>(),
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    })
+}
+
+/// `client.created` (a lead arriving by webhook, or a client created by a member).
+#[must_use]
+pub fn client_created(client: &Client) -> NewEvent {
+    NewEvent {
+        kind: EventKind::ClientCreated,
+        conversation_id: None,
+        client_id: Some(client.id),
+        payload: json!({ "client": client_view(client) }),
+    }
+}
+
+/// `client.updated`: the client's record as it is now.
+#[must_use]
+pub fn client_updated(client: &Client) -> NewEvent {
+    NewEvent {
+        kind: EventKind::ClientUpdated,
+        conversation_id: None,
+        client_id: Some(client.id),
+        payload: json!({ "client": client_view(client) }),
+    }
 }
 
 /// `message.created` and `conversation.updated` for a message stored in `conversation`.

@@ -36,6 +36,8 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Database {
     pub(crate) pool: Pool<AsyncPgConnection>,
+    /// For connections outside the pool (LISTEN).
+    url: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Database {
@@ -79,7 +81,22 @@ impl Database {
             }))
             .build()
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            url: url.into(),
+        })
+    }
+
+    /// A connection of its own, outside the pool, to the same database with the same connection
+    /// settings (for `LISTEN`, which must outlive any unit of work).
+    ///
+    /// # Errors
+    /// [`DbError`] when the connection cannot be made.
+    pub async fn dedicated(&self) -> Result<AsyncPgConnection, DbError> {
+        use diesel_async::AsyncConnection;
+        AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))
     }
 
     /// Connections currently open and idle, for metrics and debugging.

@@ -110,8 +110,16 @@ impl Database {
             let _ = conn.batch_execute("ROLLBACK").await;
             return Err(DbError::from(e).into());
         }
-        match work(conn).await {
+        let (result, events) = crate::events::collecting(work(conn)).await;
+        match result {
             Ok(value) => {
+                // What the work emitted is appended last, just before COMMIT (see `events`).
+                if !events.is_empty()
+                    && let Err(e) = crate::events::append_pending(conn, events).await
+                {
+                    let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+                    return Err(DbError::from(e).into());
+                }
                 AnsiTransactionManager::commit_transaction(conn)
                     .await
                     .map_err(DbError::from)?;

@@ -104,10 +104,21 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
     state.snapshots = snapshots.clone();
     state.outbox = wiring::outbox(&db, &config.outbox);
+    let (events, hub) = wiring::event_streams(&db);
+    state.events = events;
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
         .with_context(|| format!("binding {}", config.bind))?
-        .shutdown_timeout(20);
+        .shutdown_timeout(20)
+        .disable_signals()
+        .run();
+    // On SIGTERM/SIGINT: end every event stream with a final event, then stop gracefully.
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        hub.close();
+        handle.stop(true).await;
+    });
     let metrics_listener = metrics_listener(config, &metrics)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = if config.jobs.in_process {
@@ -122,7 +133,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         None
     };
     tracing::info!(bind = %config.bind, env = ?config.env, worker = config.jobs.in_process, "atende serving");
-    let served = server.run().await.context("http server");
+    let served = server.await.context("http server");
     if let Some(handle) = metrics_listener {
         handle.stop(true).await;
     }

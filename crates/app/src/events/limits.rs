@@ -4,7 +4,6 @@ use super::OpenStreamError;
 use domain::{CompanyId, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use uuid::Uuid;
 
 /// The most streams one caller and one clinic may hold open on a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +28,8 @@ impl Default for StreamLimits {
 pub enum StreamOwner {
     /// A signed-in member.
     Member(UserId),
-    /// An API token (by its id).
-    Token(Uuid),
+    /// An API token (by a per-node key of its value).
+    Token(u64),
 }
 
 #[derive(Debug, Default)]

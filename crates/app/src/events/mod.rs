@@ -117,10 +117,11 @@ impl EventStreams {
             _slot: slot,
         };
         if let Some(last) = request.last_event_id {
-            let missing_after = |oldest: Option<i64>| oldest.is_none_or(|o| o > last + 1);
-            if last > bounds.newest || last < 0 {
-                stream.pending_reset();
-            } else if last < bounds.newest && missing_after(bounds.oldest_retained) {
+            // Unknown (not issued yet, or not an id at all), or what follows it was deleted.
+            let unknown = last > bounds.newest || last < 0;
+            let pruned =
+                last < bounds.newest && bounds.oldest_retained.is_none_or(|o| o > last + 1);
+            if unknown || pruned {
                 stream.pending_reset();
             } else {
                 stream.cursor = last;

@@ -102,7 +102,12 @@ async fn a_reconnect_replays_what_it_missed_then_follows_the_feed_without_duplic
         .collect();
     // The log holds 1..=5 when the stream opens; 5 and 6 also arrive live (5 twice), then 7.
     let log = log_of(all[..5].to_vec(), 5);
-    let feed = feed_of(vec![live(&all[4]), live(&all[5]), live(&all[4]), live(&all[6])]);
+    let feed = feed_of(vec![
+        live(&all[4]),
+        live(&all[5]),
+        live(&all[4]),
+        live(&all[6]),
+    ]);
     let mut s = streams(log, feed)
         .open(
             company,
@@ -226,8 +231,7 @@ async fn filters_pass_only_the_asked_conversation_and_kinds_but_advance_the_curs
 async fn streams_are_capped_per_caller_and_per_clinic_and_freed_when_dropped() {
     let company = CompanyId::new();
     let mut log = MockEventLog::new();
-    log.expect_bounds()
-        .returning(|_| Ok(LogBounds::default()));
+    log.expect_bounds().returning(|_| Ok(LogBounds::default()));
     let mut feed = MockEventFeed::new();
     feed.expect_subscribe()
         .returning(|_| Box::new(Scripted(VecDeque::new())));
@@ -240,13 +244,22 @@ async fn streams_are_capped_per_caller_and_per_clinic_and_freed_when_dropped() {
         },
     );
     let (a, b) = (member(), member());
-    let a1 = streams.open(company, a, StreamRequest::default()).await.unwrap();
-    let _a2 = streams.open(company, a, StreamRequest::default()).await.unwrap();
+    let a1 = streams
+        .open(company, a, StreamRequest::default())
+        .await
+        .unwrap();
+    let _a2 = streams
+        .open(company, a, StreamRequest::default())
+        .await
+        .unwrap();
     assert!(matches!(
         streams.open(company, a, StreamRequest::default()).await,
         Err(OpenStreamError::TooManyForCaller)
     ));
-    let _b1 = streams.open(company, b, StreamRequest::default()).await.unwrap();
+    let _b1 = streams
+        .open(company, b, StreamRequest::default())
+        .await
+        .unwrap();
     assert!(matches!(
         streams.open(company, b, StreamRequest::default()).await,
         Err(OpenStreamError::TooManyForClinic)
@@ -259,5 +272,8 @@ async fn streams_are_capped_per_caller_and_per_clinic_and_freed_when_dropped() {
     assert_eq!(streams.open_count(), 4);
     drop(a1);
     assert_eq!(streams.open_count(), 3);
-    let _a3 = streams.open(company, a, StreamRequest::default()).await.unwrap();
+    let _a3 = streams
+        .open(company, a, StreamRequest::default())
+        .await
+        .unwrap();
 }

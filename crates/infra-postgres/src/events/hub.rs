@@ -4,12 +4,13 @@
 use super::{CHANNEL, read_after};
 use crate::pool::Database;
 use crate::tenant::TenantScope;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use domain::CompanyId;
 use domain::events::Event;
 use domain::ports::events::{EventFeed, FeedItem, Subscription};
 use futures_util::StreamExt;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -53,6 +54,7 @@ struct Inner {
     settings: HubSettings,
     channels: Mutex<HashMap<CompanyId, Channel>>,
     closed: watch::Sender<bool>,
+    listening: AtomicBool,
 }
 
 /// The node's [`EventFeed`]. Cheap to clone.
@@ -68,7 +70,7 @@ impl std::fmt::Debug for EventHub {
 }
 
 impl EventHub {
-    /// A hub reading the log through `db`. Call [`EventHub::spawn_listener`] to start it.
+    /// A hub reading the log through `db`; it starts listening at the first subscription.
     #[must_use]
     pub fn new(db: Database, settings: HubSettings) -> Self {
         let (closed, _) = watch::channel(false);
@@ -78,15 +80,18 @@ impl EventHub {
                 settings,
                 channels: Mutex::new(HashMap::new()),
                 closed,
+                listening: AtomicBool::new(false),
             }),
         }
     }
 
-    /// Starts the listener task on `listen_url` (a dedicated connection, reconnected after a
-    /// failure). It ends when the hub is closed.
-    pub fn spawn_listener(&self, listen_url: String) -> tokio::task::JoinHandle<()> {
-        let hub = self.clone();
-        tokio::spawn(async move { hub.listen(listen_url).await })
+    /// Starts the listener task on first use: one connection of its own (outside the pool),
+    /// reconnected after a failure, ending when the hub is closed.
+    fn ensure_listener(&self) {
+        if !self.inner.listening.swap(true, Ordering::AcqRel) {
+            let hub = self.clone();
+            tokio::spawn(async move { hub.listen().await });
+        }
     }
 
     /// Ends every subscription with [`FeedItem::Closed`] (graceful shutdown) and stops the
@@ -109,12 +114,12 @@ impl EventHub {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn listen(&self, url: String) {
+    async fn listen(&self) {
         let mut closed = self.inner.closed.subscribe();
         let mut conn: Option<AsyncPgConnection> = None;
         while !*closed.borrow() {
             if conn.is_none() {
-                conn = connect(&url).await;
+                conn = self.connect().await;
                 // Whatever committed while no listener was up reaches the streams now.
                 self.wake_all();
                 if conn.is_none() {
@@ -278,8 +283,14 @@ impl EventHub {
     }
 }
 
-async fn connect(url: &str) -> Option<AsyncPgConnection> {
-    match AsyncPgConnection::establish(url).await {
+impl EventHub {
+    async fn connect(&self) -> Option<AsyncPgConnection> {
+        connect(&self.inner.db).await
+    }
+}
+
+async fn connect(db: &Database) -> Option<AsyncPgConnection> {
+    match db.dedicated().await {
         Ok(mut c) => match c.batch_execute(&format!("LISTEN {CHANNEL}")).await {
             Ok(()) => Some(c),
             Err(e) => {
@@ -300,6 +311,7 @@ impl EventFeed for EventHub {
         if *closed.borrow() {
             return Box::new(HubSubscription { rx: None, closed });
         }
+        self.ensure_listener();
         let buffer = self.inner.settings.buffer.max(1);
         let rx = self
             .lock()

@@ -1,11 +1,13 @@
 //! The clinic's event log (`events`, `event_counters`; migration 0018) and the node's live feed
 //! ([`EventHub`]).
 //!
-//! Writers call [`append_in`] as the **last** statement of the unit of work that made the change:
-//! it takes the clinic's counter row lock, which is held until commit, so one clinic's
-//! transactions number their events one after the other (dense ids in commit order) while other
-//! clinics are not affected. It also `pg_notify`s [`CHANNEL`] with `company:first:last`, delivered
-//! to every node's listener on commit.
+//! Writers call [`emit`] anywhere inside a unit of work (`Database::tenant_tx`); the unit of work
+//! appends what was emitted ([`append_in`]) as its **last** statement before `COMMIT`, and drops
+//! it on rollback. The append takes the clinic's counter row lock, held until commit, so one
+//! clinic's transactions number their events one after the other (dense ids in commit order)
+//! while other clinics are not affected; taking it last means no other lock is ever waited for
+//! while holding it (no deadlock). It also `pg_notify`s [`CHANNEL`] with `company:first:last`,
+//! delivered to every node's listener on commit.
 
 mod hub;
 
@@ -17,7 +19,9 @@ use crate::tenant::TenantScope;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Interval, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    BigInt, Integer, Interval, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::events::{Event, EventKind, NewEvent};
 use domain::ports::events::{EventLog, LogBounds};
@@ -26,6 +30,52 @@ use uuid::Uuid;
 
 /// The channel every node LISTENs on; the payload is `company_uuid:first_id:last_id`.
 pub const CHANNEL: &str = "atende_events";
+
+tokio::task_local! {
+    /// The events emitted by the unit of work running on this task.
+    static PENDING: std::cell::RefCell<Vec<(CompanyId, NewEvent)>>;
+}
+
+/// Records `event` of `company`, to be appended when the current unit of work commits.
+///
+/// # Errors
+/// When called outside a unit of work (a bug: the event would be lost).
+pub fn emit(company: CompanyId, event: NewEvent) -> anyhow::Result<()> {
+    PENDING
+        .try_with(|p| p.borrow_mut().push((company, event)))
+        .map_err(|_| anyhow::anyhow!("an event was emitted outside a unit of work"))
+}
+
+/// Runs `work` collecting what it [`emit`]s.
+pub(crate) async fn collecting<T>(
+    work: impl std::future::Future<Output = T>,
+) -> (T, Vec<(CompanyId, NewEvent)>) {
+    PENDING
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let out = work.await;
+            let pending = PENDING.with(std::cell::RefCell::take);
+            (out, pending)
+        })
+        .await
+}
+
+/// Appends what a unit of work emitted, clinic by clinic (in practice its one clinic).
+pub(crate) async fn append_pending(
+    conn: &mut AsyncPgConnection,
+    pending: Vec<(CompanyId, NewEvent)>,
+) -> diesel::QueryResult<()> {
+    let mut by_company: Vec<(CompanyId, Vec<NewEvent>)> = Vec::new();
+    for (company, event) in pending {
+        match by_company.iter_mut().find(|(c, _)| *c == company) {
+            Some((_, events)) => events.push(event),
+            None => by_company.push((company, vec![event])),
+        }
+    }
+    for (company, events) in by_company {
+        append_in(conn, company, &events).await?;
+    }
+    Ok(())
+}
 
 /// Appends `events` to `company`'s log inside the caller's transaction and notifies the nodes on
 /// commit. Call it last in the transaction (it holds the clinic's counter lock until commit).
@@ -191,10 +241,17 @@ impl PgEventLog {
 
 #[async_trait]
 impl EventLog for PgEventLog {
-    async fn after(&self, company: CompanyId, after: i64, limit: u32) -> anyhow::Result<Vec<Event>> {
+    async fn after(
+        &self,
+        company: CompanyId,
+        after: i64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Event>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
-                Box::pin(async move { Ok::<_, anyhow::Error>(read_after(conn, company, after, limit).await?) })
+                Box::pin(async move {
+                    Ok::<_, anyhow::Error>(read_after(conn, company, after, limit).await?)
+                })
             })
             .await
     }
