@@ -64,6 +64,7 @@ use crate::security::docs::SecuritySchemes;
         crate::conversations::handlers::close,
         crate::conversations::handlers::read,
         crate::conversations::record::record,
+        crate::events::stream,
         crate::webhooks::handlers::whatsapp,
         crate::webhooks::handlers::instagram,
         crate::webhooks::handlers::verify_whatsapp,
@@ -169,6 +170,7 @@ use crate::security::docs::SecuritySchemes;
          (name = "integrations", description = "Channel accounts and their encrypted secrets (admin only)"),
          (name = "snapshots", description = "The analyst agent's context snapshots of a patient"),
          (name = "conversations", description = "Threads and messages: start, list, read, close, record, send and retry replies"),
+         (name = "events", description = "The clinic's live event stream (Server-Sent Events), resumable with Last-Event-ID"),
          (name = "frontend", description = "The screens of the clinic's web app: home, inbox, patient profile, settings"),
          (name = "webhooks", description = "Signed deliveries from n8n and Meta, the Meta handshakes and n8n's delivery-status callbacks"))
 )]

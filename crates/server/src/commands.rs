@@ -104,7 +104,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
     state.snapshots = snapshots.clone();
     state.outbox = wiring::outbox(&db, &config.outbox);
-    let (events, hub) = wiring::event_streams(&db);
+    let (events, hub) = wiring::event_streams(&db, config.events.limits);
     state.events = events;
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
@@ -127,6 +127,11 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
         let scheduler = crate::snapshots::scheduler(&db, &snapshots);
         tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+        tokio::spawn(crate::events::run_retention(
+            infra_postgres::events::PgEventLog::new(db.clone()),
+            config.events.retention,
+            stopped.clone(),
+        ));
         let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
         Some(tokio::spawn(w.run(listener, stopped)))
     } else {
@@ -164,6 +169,11 @@ pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
     let scheduler = crate::snapshots::scheduler(&db, &snapshots);
     tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+    tokio::spawn(crate::events::run_retention(
+        infra_postgres::events::PgEventLog::new(db.clone()),
+        config.events.retention,
+        stopped.clone(),
+    ));
     let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
     let running = tokio::spawn(w.run(listener, stopped));
     shutdown_signal().await;

@@ -67,6 +67,8 @@ pub struct Config {
     pub snapshots: crate::snapshots::SnapshotSettings,
     /// `GET /metrics`: its bearer token and its separate listener.
     pub metrics: MetricsSettings,
+    /// The live event stream: retention and caps.
+    pub events: crate::events::EventSettings,
 }
 
 /// `ATENDE_METRICS_TOKEN` and `ATENDE_METRICS_BIND`: who may read `GET /metrics`, and where.
@@ -444,6 +446,7 @@ impl Config {
         let outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
         let snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
         let metrics = MetricsSettings::from_source(src, bind)?;
+        let events = crate::events::EventSettings::from_source(src)?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             migration_database_url: SecretString::from(migration_database_url),
@@ -460,6 +463,7 @@ impl Config {
             outbox,
             snapshots,
             metrics,
+            events,
         })
     }
 }

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod events;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;

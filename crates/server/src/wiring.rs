@@ -131,7 +131,7 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         // Not served until the configuration says how (see `MetricsSettings::access`).
         metrics_access: api_http::metrics::MetricsAccess::Off,
         metrics,
-        events: event_streams(db).0,
+        events: event_streams(db, StreamLimits::default()).0,
         event_timing: api_http::events::StreamTiming::default(),
     }
 }
@@ -139,12 +139,12 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
 /// The node's live event streams over the event log, and the hub feeding them (close it at
 /// shutdown so every stream ends with a final event).
 #[must_use]
-pub fn event_streams(db: &Database) -> (Arc<EventStreams>, EventHub) {
+pub fn event_streams(db: &Database, limits: StreamLimits) -> (Arc<EventStreams>, EventHub) {
     let hub = EventHub::new(db.clone(), HubSettings::default());
     let streams = EventStreams::new(
         Arc::new(PgEventLog::new(db.clone())),
         Arc::new(hub.clone()),
-        StreamLimits::default(),
+        limits,
     );
     (Arc::new(streams), hub)
 }

@@ -79,7 +79,8 @@ const MAX_TYPES_CHARS: usize = 400;
     tag = "events",
     params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "The id of the last event received")),
     responses(
-        (status = 200, description = "The event stream (`text/event-stream`)", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream (`text/event-stream`)", content_type = "text/event-stream", body = String,
+            example = json!("retry: 3000\nid: 41\nevent: ready\ndata: {\"last_event_id\":41}\n\nid: 42\nevent: conversation.read\ndata: {\"type\":\"conversation.read\",\"created_at\":\"2026-12-03T12:00:00Z\",\"conversation_id\":\"01938f4e-8a1b-7c3d-9e2f-4a5b6c7d8e9f\",\"read_by\":\"01938f4e-8a1b-7c3d-9e2f-000000000001\",\"read_at\":\"2026-12-03T12:00:00Z\",\"unread_count\":0}\n\n: keepalive\n\n")),
         (status = 422, description = "Bad query parameter", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many open streams (`too_many_streams`)", body = ProblemDoc, content_type = "application/problem+json"),
     )

@@ -39,8 +39,8 @@ pub enum FeedItem {
     /// The next event the node has seen committed for the clinic (ids may skip when events were
     /// committed before the subscription or missed: read the log for the gap).
     Event(Arc<Event>),
-    /// The subscriber fell too far behind the node's buffer; events were dropped for it (read the
-    /// log from its last id).
+    /// Events may have been missed (the subscriber fell too far behind the node's buffer, or the
+    /// node's listener was not connected): read the log from the last id seen.
     Lagged,
     /// The feed ended (the node is shutting down).
     Closed,

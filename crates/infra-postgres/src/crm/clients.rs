@@ -177,6 +177,25 @@ fn finish(written: Written) -> Result<Client, ClientWriteError> {
     }
 }
 
+/// Emits `client.created` for a client created inside this unit of work by another adapter (a
+/// lead arriving by webhook), read back with its identities.
+///
+/// # Errors
+/// When the read fails.
+pub(crate) async fn emit_created(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: ClientId,
+) -> anyhow::Result<()> {
+    if let Some((row, identities)) = load_one(conn, company, id.0).await? {
+        crate::events::emit(
+            company,
+            events::client_created(&row.into_client(identities)?),
+        )?;
+    }
+    Ok(())
+}
+
 /// Emits `client.created`/`client.updated` for the row as written (a row that cannot be read
 /// back fails the whole request afterwards anyway).
 fn emit_client(

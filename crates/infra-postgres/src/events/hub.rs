@@ -39,9 +39,19 @@ impl Default for HubSettings {
     }
 }
 
+/// What a clinic's broadcast carries.
+#[derive(Debug, Clone)]
+enum HubItem {
+    /// The next committed event.
+    Event(Arc<Event>),
+    /// The hub cannot tell what its subscribers missed (it started, or reconnected, without
+    /// knowing the last id each one saw): every subscriber reads the log from its own last id.
+    CatchUp,
+}
+
 /// One clinic's fan-out on this node.
 struct Channel {
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<HubItem>,
     /// The last id broadcast (None until the first wake-up tells where to start).
     delivered: Option<i64>,
     /// A fetch task runs for this clinic; `again` asks it for one more pass.
@@ -216,12 +226,16 @@ impl EventHub {
             };
             let read = match from {
                 Some(after) => self.read(company, after).await.map(Some),
-                // First wake-up without a notification: start at the newest id (streams read
-                // anything older from the log themselves).
+                // A wake-up without a notification before the hub knew where to start (its
+                // listener just connected): start at the newest id and have every subscriber read
+                // what it may have missed from the log itself.
                 None => self.newest(company).await.map(|n| {
                     let mut channels = self.lock();
-                    if let Some(ch) = channels.get_mut(&company) {
-                        ch.delivered.get_or_insert(n);
+                    if let Some(ch) = channels.get_mut(&company)
+                        && ch.delivered.is_none()
+                    {
+                        ch.delivered = Some(n);
+                        let _ = ch.tx.send(HubItem::CatchUp);
                     }
                     None
                 }),
@@ -258,7 +272,7 @@ impl EventHub {
             }
             ch.delivered = Some(e.id);
             // No receivers left: the next wake-up removes the channel.
-            let _ = ch.tx.send(Arc::new(e));
+            let _ = ch.tx.send(HubItem::Event(Arc::new(e)));
         }
         full
     }
@@ -333,7 +347,7 @@ impl EventFeed for EventHub {
 
 /// One stream's place in a clinic's broadcast.
 struct HubSubscription {
-    rx: Option<broadcast::Receiver<Arc<Event>>>,
+    rx: Option<broadcast::Receiver<HubItem>>,
     closed: watch::Receiver<bool>,
 }
 
@@ -348,7 +362,8 @@ impl Subscription for HubSubscription {
         }
         tokio::select! {
             r = rx.recv() => match r {
-                Ok(e) => FeedItem::Event(e),
+                Ok(HubItem::Event(e)) => FeedItem::Event(e),
+                Ok(HubItem::CatchUp) => FeedItem::Lagged,
                 Err(broadcast::error::RecvError::Lagged(_)) => FeedItem::Lagged,
                 Err(broadcast::error::RecvError::Closed) => FeedItem::Closed,
             },

@@ -14,6 +14,7 @@ mod conversations_http;
 mod conversations_store;
 mod dependencies;
 mod e2e;
+mod events;
 mod http_basics;
 mod integrations;
 mod key_rotation;
