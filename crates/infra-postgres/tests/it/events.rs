@@ -187,7 +187,11 @@ async fn a_change_committed_on_one_node_reaches_a_subscription_on_another_in_ord
     assert_eq!(got, [ids[0], ids[1], newest]);
     // Clinic B's subscription saw none of A's events (only, at most, the listener's catch-up).
     while let Ok(item) = tokio::time::timeout(Duration::from_millis(300), sub_b.next()).await {
-        assert_eq!(item, FeedItem::Lagged, "clinic B must see none of A's events");
+        assert_eq!(
+            item,
+            FeedItem::Lagged,
+            "clinic B must see none of A's events"
+        );
     }
     // Closing the hub ends every subscription.
     hub.close();

@@ -8,6 +8,8 @@ mod api_tokens;
 mod appointments;
 mod auth_sessions;
 mod backup_restore;
+mod browser;
+mod browser_support;
 mod cli;
 mod clients;
 mod conversations_http;
