@@ -9,7 +9,8 @@
 #
 # The binary speaks to PostgreSQL through a pure-Rust driver (tokio-postgres) and uses rustls, so
 # the runtime needs no libpq and no OpenSSL: only CA certificates (for the HTTPS calls to OpenAI,
-# n8n and Supabase). The PostgreSQL connection itself is plain TCP (no TLS in this release).
+# n8n and Supabase, and the system roots of `sslmode=verify-full` to PostgreSQL, which is TLS with
+# rustls: docs/operations.md).
 # There is no HEALTHCHECK (the image has no curl): let the orchestrator probe GET /healthz
 # (liveness) and GET /readyz (readiness). See docs/operations.md.
 

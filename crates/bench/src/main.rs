@@ -138,7 +138,11 @@ fn load_clinics(path: &PathBuf) -> anyhow::Result<Vec<Clinic>> {
 }
 
 async fn db(url: &str) -> anyhow::Result<tokio_postgres::Client> {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+    // The URL's sslmode/sslrootcert apply, as for the server (rustls, infra_postgres::connect).
+    let spec = infra_postgres::connect::ConnectSpec::parse(url)?;
+    let tls = spec.tls()?;
+    let (client, conn) = spec
+        .connect_raw(&tls)
         .await
         .context("connecting to the database")?;
     tokio::spawn(async move {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use domain::jobs::{Job, JobOutcome, NewJob};
 use domain::ports::jobs::JobQueue;
 use domain::{CompanyId, JobId};
@@ -225,7 +225,7 @@ impl JobListener {
     /// swallowed (logged) and degrade to sleeping for `timeout`: polling still picks jobs up.
     pub async fn wait(&mut self, timeout: Duration) {
         if self.conn.is_none() {
-            match AsyncPgConnection::establish(&self.url).await {
+            match crate::connect::establish(&self.url).await {
                 Ok(mut c) => match c.batch_execute(&format!("LISTEN {CHANNEL}")).await {
                     Ok(()) => self.conn = Some(c),
                     Err(e) => tracing::warn!(error = %e, "job listener could not LISTEN"),

@@ -5,11 +5,14 @@
 //!   pins company and user in one statement, so row-level security applies to everything in it);
 //!   [`Database::system_tx`] runs work that precedes any tenant (global sign-in tables and the
 //!   SECURITY DEFINER "doors" listed in `docs/security.md`), still as `atende_app`.
+//! - [`connect`]: every connection is opened there, with the URL's TLS (`sslmode`, rustls) and
+//!   pooler settings.
 //! - [`migrate`]: the embedded diesel migrations, applied as the owner role.
 //! - [`health::PgHealthProbe`]: readiness (database reachable, no migration pending).
 //! - `testing` (feature `testing`): a database per test, copied from a migrated template.
 
 pub mod auth;
+pub mod connect;
 pub mod conversations;
 pub mod crm;
 pub mod error;
@@ -30,7 +33,8 @@ pub mod snapshots;
 pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tls;
 
 pub use error::DbError;
-pub use pool::{Database, PoolSettings};
+pub use pool::{Database, PoolSettings, PreparedMode};
 pub use tenant::{DbFuture, TenantScope};

@@ -12,13 +12,25 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
 
+/// A blocking connection (inside `spawn_blocking`) with the URL's TLS settings.
 fn establish(url: &str) -> Result<SyncConn, DbError> {
-    <SyncConn as diesel::Connection>::establish(url)
+    let handle =
+        tokio::runtime::Handle::try_current().map_err(|e| DbError::Unavailable(e.to_string()))?;
+    handle
+        .block_on(crate::connect::establish(url))
+        .map(SyncConn::from)
         .map_err(|e| DbError::Unavailable(e.to_string()))
 }
 
-/// Applies the pending migrations as the owner role at `url`; returns the versions applied.
-/// Idempotent: a second run applies nothing.
+/// Database-level privileges the schema cannot carry (a database made from a template, or
+/// restored from a dump, starts with PostgreSQL's defaults): `atende_app` and PUBLIC get no
+/// `TEMPORARY` (migration 0016). Idempotent; run after every migration run.
+pub const HARDEN_SQL: &str = "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'atende_app') THEN \
+     EXECUTE pg_catalog.format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC, atende_app', pg_catalog.current_database()); \
+     END IF; END $$";
+
+/// Applies the pending migrations as the owner role at `url`, then [`HARDEN_SQL`]; returns the
+/// versions applied. Idempotent: a second run applies nothing.
 ///
 /// # Errors
 /// [`DbError::Unavailable`] when the database cannot be reached, [`DbError::Migration`] when a
@@ -27,9 +39,13 @@ pub async fn run_pending(url: &str) -> Result<Vec<String>, DbError> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut conn = establish(&url)?;
-        conn.run_pending_migrations(MIGRATIONS)
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(ToString::to_string).collect())
-            .map_err(|e| DbError::Migration(e.to_string()))
+            .map_err(|e| DbError::Migration(e.to_string()))?;
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, HARDEN_SQL)
+            .map_err(|e| DbError::Migration(e.to_string()))?;
+        Ok(applied)
     })
     .await
     .map_err(|e| DbError::Migration(e.to_string()))?

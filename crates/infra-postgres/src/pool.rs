@@ -1,5 +1,6 @@
 //! The connection pool.
 
+use crate::connect::ConnectSpec;
 use crate::error::DbError;
 use diesel_async::pooled_connection::deadpool::{Hook, HookError, Pool};
 use diesel_async::pooled_connection::{
@@ -19,6 +20,50 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
     /// `application_name` shown in `pg_stat_activity`.
     pub application_name: String,
+    /// Whether statements stay prepared per connection (`ATENDE_DB_PREPARED`).
+    pub prepared: PreparedMode,
+}
+
+/// `ATENDE_DB_PREPARED`: whether statements stay prepared on each server connection.
+///
+/// Prepared statements live in one server session; a transaction-mode pooler (PgBouncer before
+/// 1.21, or without `max_prepared_statements`; Supabase's pooler on port 6543) hands each
+/// transaction to any server connection, where they do not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PreparedMode {
+    /// `off` when the URL names a pooler (`pgbouncer=true`, or port 6543), else `on`.
+    #[default]
+    Auto,
+    /// Keep statements prepared (a direct connection, or PgBouncer ≥ 1.21 with
+    /// `max_prepared_statements`).
+    On,
+    /// Prepare nothing beyond one statement inside one transaction.
+    Off,
+}
+
+impl std::str::FromStr for PreparedMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "on" => Ok(Self::On),
+            "off" => Ok(Self::Off),
+            _ => Err("must be auto, on or off".to_owned()),
+        }
+    }
+}
+
+impl PreparedMode {
+    /// Whether statements stay prepared for a connection made with `spec`.
+    #[must_use]
+    pub fn resolve(self, spec: &ConnectSpec) -> bool {
+        match self {
+            Self::Auto => !spec.behind_pooler(),
+            Self::On => true,
+            Self::Off => false,
+        }
+    }
 }
 
 impl Default for PoolSettings {
@@ -28,6 +73,7 @@ impl Default for PoolSettings {
             wait_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(15),
             application_name: "atende".to_owned(),
+            prepared: PreparedMode::Auto,
         }
     }
 }
@@ -36,6 +82,9 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Database {
     pub(crate) pool: Pool<AsyncPgConnection>,
+    /// Session settings that cannot live in the connection because a pooler would carry them
+    /// to other clients: added, transaction-local, to every unit of work's first round trip.
+    pub(crate) tx_settings: Option<String>,
     /// For connections outside the pool (LISTEN).
     url: std::sync::Arc<str>,
 }
@@ -54,17 +103,32 @@ impl Database {
     /// Builds a pool for `url`. Connections are opened lazily, so this succeeds while the
     /// database is down (readiness reports it).
     ///
+    /// The URL's `sslmode`/`sslrootcert` apply to every connection ([`crate::connect`]).
+    ///
     /// # Errors
-    /// [`DbError::Unavailable`] when the pool cannot be built (invalid settings).
+    /// [`DbError::Unavailable`] when the pool cannot be built (invalid settings, an unusable
+    /// URL, unreadable root certificates).
     pub fn connect(url: &str, settings: &PoolSettings) -> Result<Self, DbError> {
+        let spec = ConnectSpec::parse(url).map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let tls = spec
+            .tls()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let prepared = settings.prepared.resolve(&spec);
         // Recycling checks the connection without a round trip: no open transaction and the
         // socket not closed (a `SELECT 1` per checkout was one extra round trip in every unit of
         // work). A connection the server dropped while idle is seen closed and discarded.
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
+        config.custom_setup = crate::connect::setup_callback(spec, tls, prepared);
         let manager =
             AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
-        let setup = connection_setup_sql(settings);
+        let setup = connection_setup_sql(settings, prepared);
+        let tx_settings = (!prepared).then(|| {
+            format!(
+                ", set_config('statement_timeout', '{}', true)",
+                settings.statement_timeout.as_millis()
+            )
+        });
         let pool = Pool::builder(manager)
             .max_size(settings.max_size.max(2))
             .wait_timeout(Some(settings.wait_timeout))
@@ -83,6 +147,7 @@ impl Database {
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         Ok(Self {
             pool,
+            tx_settings,
             url: url.into(),
         })
     }
@@ -93,8 +158,7 @@ impl Database {
     /// # Errors
     /// [`DbError`] when the connection cannot be made.
     pub async fn dedicated(&self) -> Result<AsyncPgConnection, DbError> {
-        use diesel_async::AsyncConnection;
-        AsyncPgConnection::establish(&self.url)
+        crate::connect::establish(&self.url)
             .await
             .map_err(|e| DbError::Unavailable(e.to_string()))
     }
@@ -107,17 +171,24 @@ impl Database {
     }
 }
 
-fn connection_setup_sql(settings: &PoolSettings) -> String {
+/// The session settings of a new connection. Behind a pooler (`prepared` false) only what
+/// PgBouncer tracks per client (`application_name`, `TimeZone`) is set here; the statement
+/// timeout goes into each transaction instead.
+fn connection_setup_sql(settings: &PoolSettings, prepared: bool) -> String {
     let name: String = settings
         .application_name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .take(60)
         .collect();
-    format!(
-        "SET application_name = '{name}'; SET statement_timeout = {}; SET TIME ZONE 'UTC';",
-        settings.statement_timeout.as_millis()
-    )
+    if prepared {
+        format!(
+            "SET application_name = '{name}'; SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            settings.statement_timeout.as_millis()
+        )
+    } else {
+        format!("SET application_name = '{name}'; SET TIME ZONE 'UTC';")
+    }
 }
 
 #[cfg(test)]
@@ -126,10 +197,13 @@ mod tests {
 
     #[test]
     fn setup_sql_cannot_be_injected_through_the_application_name() {
-        let sql = connection_setup_sql(&PoolSettings {
-            application_name: "x'; DROP TABLE users; --".into(),
-            ..PoolSettings::default()
-        });
+        let sql = connection_setup_sql(
+            &PoolSettings {
+                application_name: "x'; DROP TABLE users; --".into(),
+                ..PoolSettings::default()
+            },
+            true,
+        );
         assert!(
             sql.starts_with("SET application_name = 'xDROPTABLEusers--';"),
             "{sql}"

@@ -2,6 +2,7 @@
 
 use crate::error::DbError;
 use crate::pool::Database;
+use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{
     AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager,
 };
@@ -45,16 +46,19 @@ impl TenantScope {
 /// message, the switch to the RLS-bound role and the pinned tenant and user, all
 /// transaction-local (`true`), so nothing survives COMMIT into the pooled connection. The ids are
 /// formatted from [`uuid::Uuid`] (hex digits and dashes only), never from caller text.
-fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>) -> String {
+/// `extra` is [`Database::tx_settings`](crate::pool::Database): more transaction-local settings
+/// (behind a pooler, the statement timeout).
+fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>, extra: Option<&str>) -> String {
+    let extra = extra.unwrap_or_default();
     match tenant {
         Some((company, user)) => format!(
             "BEGIN; SELECT set_config('role', 'atende_app', true), \
-             set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true)",
+             set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true){extra}",
             company.0.hyphenated(),
             user.map(|u| u.0.hyphenated().to_string())
                 .unwrap_or_default()
         ),
-        None => "BEGIN; SELECT set_config('role', 'atende_app', true)".to_owned(),
+        None => format!("BEGIN; SELECT set_config('role', 'atende_app', true){extra}"),
     }
 }
 
@@ -100,38 +104,113 @@ impl Database {
         E: From<DbError> + Send,
         T: Send,
     {
-        let mut conn = self.pool.get().await.map_err(DbError::from)?;
+        let mut conn = self.begin(tenant).await.map_err(E::from)?;
         let conn: &mut AsyncPgConnection = &mut conn;
-        // One round trip. A pin that fails after BEGIN leaves an aborted transaction the
-        // transaction manager does not know about: roll it back before the pool sees it.
-        if let Err(e) =
-            AnsiTransactionManager::begin_transaction_sql(conn, &begin_sql(tenant)).await
-        {
-            let _ = conn.batch_execute("ROLLBACK").await;
-            return Err(DbError::from(e).into());
-        }
         let (result, events) = crate::events::collecting(work(conn)).await;
-        match result {
-            Ok(value) => {
-                // What the work emitted is appended last, just before COMMIT (see `events`).
-                if !events.is_empty()
-                    && let Err(e) = crate::events::append_pending(conn, events).await
-                {
-                    let _ = AnsiTransactionManager::rollback_transaction(conn).await;
-                    return Err(DbError::from(e).into());
+        let result = match result {
+            // What the work emitted is appended last, just before COMMIT (see `events`).
+            Ok(value) if !events.is_empty() => {
+                match crate::events::append_pending(conn, events).await {
+                    Ok(()) => Ok(value),
+                    Err(e) => {
+                        let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+                        return Err(DbError::from(e).into());
+                    }
                 }
-                AnsiTransactionManager::commit_transaction(conn)
-                    .await
-                    .map_err(DbError::from)?;
-                Ok(value)
             }
+            other => other,
+        };
+        match result {
+            Ok(value) => match AnsiTransactionManager::commit_transaction(conn).await {
+                Ok(()) => Ok(value),
+                Err(e) if connection_lost(&e) => {
+                    // The outcome of a COMMIT that got no answer is unknown: report the
+                    // database unavailable (503) and never run the work again here.
+                    self.drop_idle_connections();
+                    Err(DbError::Unavailable(e.to_string()).into())
+                }
+                Err(e) => Err(DbError::from(e).into()),
+            },
             Err(err) => {
                 // The work's error is the one worth reporting; a failed rollback marks the
                 // connection broken and the pool discards it.
-                let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+                if AnsiTransactionManager::rollback_transaction(conn)
+                    .await
+                    .is_err_and(|e| connection_lost(&e))
+                {
+                    // The server went away under the work: its idle siblings are as stale.
+                    self.drop_idle_connections();
+                }
                 Err(err)
             }
         }
+    }
+
+    /// A pooled connection with the transaction begun and pinned (one round trip).
+    ///
+    /// The retry rule: when that first round trip finds the connection lost (the server
+    /// restarted or failed over while it sat in the pool), nothing of the unit of work has
+    /// reached any server, so it is safe to run it once more: the lost connection and every
+    /// idle one (they share its fate) are dropped and the transaction begins on a fresh
+    /// connection. Once the work has started nothing is retried here — the work runs once (a
+    /// lost COMMIT has an unknown outcome); its caller sees the failure (503 over HTTP, a retry
+    /// for a job), and writers are idempotent (provider ids, idempotency keys).
+    async fn begin(
+        &self,
+        tenant: Option<(CompanyId, Option<UserId>)>,
+    ) -> Result<Object<AsyncPgConnection>, DbError> {
+        let sql = begin_sql(tenant, self.tx_settings.as_deref());
+        let mut retried = false;
+        loop {
+            let mut conn = self.pool.get().await.map_err(DbError::from)?;
+            let Err(e) = AnsiTransactionManager::begin_transaction_sql(&mut *conn, &sql).await
+            else {
+                return Ok(conn);
+            };
+            if connection_lost(&e) {
+                drop(Object::take(conn));
+                self.drop_idle_connections();
+                if !retried {
+                    tracing::warn!(error = %e, "a pooled database connection was lost (server restart or failover); beginning again on a fresh one");
+                    retried = true;
+                    continue;
+                }
+                return Err(DbError::Unavailable(e.to_string()));
+            }
+            // A pin that fails after BEGIN leaves an aborted transaction the transaction
+            // manager does not know about: roll it back before the pool sees it.
+            let _ = conn.batch_execute("ROLLBACK").await;
+            return Err(DbError::from(e));
+        }
+    }
+
+    fn drop_idle_connections(&self) {
+        let dropped = self.pool.retain(|_, _| false).removed.len();
+        if dropped > 0 {
+            tracing::info!(
+                dropped,
+                "dropped idle database connections after a lost one"
+            );
+        }
+    }
+}
+
+/// Whether `e` says the connection itself is gone (closed socket, I/O error, the server
+/// terminating it), as opposed to a statement failing on a live connection.
+fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.starts_with("terminating connection")
+                || m.contains("the database system is shutting down")
+        }
+        Error::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 

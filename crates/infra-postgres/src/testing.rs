@@ -11,11 +11,16 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod cluster;
+pub mod pgbouncer;
+pub mod pki;
+pub mod proxy;
+
 use crate::migrate::MIGRATIONS;
 use crate::pool::{Database, PoolSettings};
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use sha2::{Digest, Sha256};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -90,7 +95,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 async fn admin_conn(admin_url: &str) -> AsyncPgConnection {
-    AsyncPgConnection::establish(admin_url)
+    crate::connect::establish(admin_url)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL at {admin_url}: {e}"))
 }
@@ -193,6 +198,12 @@ impl TestDb {
         conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
             .expect("create test database");
+        // Database privileges are not copied from the template (see migrate::HARDEN_SQL).
+        conn.batch_execute(&format!(
+            "REVOKE TEMPORARY ON DATABASE {name} FROM PUBLIC, atende_app"
+        ))
+        .await
+        .expect("harden test database");
         let url = with_database(&admin_url, &name);
         let db = Database::connect(
             &url,
@@ -251,7 +262,7 @@ impl Drop for TestDb {
                 .build()
             {
                 rt.block_on(async move {
-                    if let Ok(mut c) = AsyncPgConnection::establish(&admin_url).await {
+                    if let Ok(mut c) = crate::connect::establish(&admin_url).await {
                         let _ = c
                             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .await;

@@ -62,6 +62,37 @@ pub enum Command {
         #[command(subcommand)]
         action: SnapshotsAction,
     },
+    /// The analyst agent's evaluation (no database needed).
+    Analyst {
+        /// What to do.
+        #[command(subcommand)]
+        action: AnalystAction,
+    },
+}
+
+/// `atende analyst …`.
+#[derive(Debug, Subcommand)]
+pub enum AnalystAction {
+    /// Run a labelled JSONL set (crates/app/tests/data/README.md) through an analyzer and print
+    /// per-flag accuracy, confusion tables and the share of expected items found.
+    Eval {
+        /// The JSONL file.
+        file: std::path::PathBuf,
+        /// The analyzer: the offline heuristic, or the OpenAI-compatible model of OPENAI_BASE_URL,
+        /// OPENAI_API_KEY and ATENDE_OPENAI_MODEL.
+        #[arg(long, value_enum, default_value = "heuristic-v1")]
+        analyzer: AnalyzerArg,
+    },
+}
+
+/// An analyzer on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalyzerArg {
+    /// The offline analyzer.
+    #[value(name = "heuristic-v1")]
+    HeuristicV1,
+    /// The OpenAI-compatible adapter.
+    Openai,
 }
 
 /// `atende snapshots …`.

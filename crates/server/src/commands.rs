@@ -1,6 +1,6 @@
 //! The subcommands' bodies.
 
-use crate::cli::{CompanyAction, RoleArg, UserAction};
+use crate::cli::{AnalystAction, AnalyzerArg, CompanyAction, RoleArg, UserAction};
 use crate::config::{Config, Environment};
 use crate::wiring;
 use anyhow::{Context, bail};
@@ -276,4 +276,60 @@ pub async fn user(config: &Config, action: UserAction) -> anyhow::Result<()> {
     .context("adding the user")?;
     println!("{}", created.member.id);
     Ok(())
+}
+
+/// `atende analyst eval FILE [--analyzer heuristic-v1|openai]`: prints the evaluation table.
+/// Needs no database; `--analyzer openai` reads only the OpenAI settings and needs a key.
+/// Exit code 2 for a configuration error, 1 for an unreadable set or a failing analyzer.
+pub async fn analyst(action: AnalystAction) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let AnalystAction::Eval { file, analyzer } = action;
+    let analyzer = match eval_analyzer(analyzer) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let run = async {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let cases =
+            app::snapshots::eval::parse_cases(&text).with_context(|| file.display().to_string())?;
+        app::snapshots::eval::evaluate(analyzer.as_ref(), &cases)
+            .await
+            .context("evaluating")
+    };
+    match run.await {
+        Ok(report) => {
+            println!("set: {}", file.display());
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The analyzer `atende analyst eval` runs; an error names the setting that is missing.
+fn eval_analyzer(
+    which: AnalyzerArg,
+) -> anyhow::Result<std::sync::Arc<dyn domain::ports::analyzer::ContextAnalyzer>> {
+    use domain::ports::snapshots::ModelAnalyzers;
+    Ok(match which {
+        AnalyzerArg::HeuristicV1 => {
+            std::sync::Arc::new(app::snapshots::heuristic::HeuristicAnalyzer::new())
+        }
+        AnalyzerArg::Openai => {
+            let settings =
+                crate::snapshots::SnapshotSettings::from_source(&crate::config::ProcessEnv)?;
+            let models = crate::snapshots::OpenAiModels::new(&settings);
+            if !models.has_default_key() {
+                bail!("OPENAI_API_KEY: is required with --analyzer openai");
+            }
+            models.endpoint(None, None)?
+        }
+    })
 }

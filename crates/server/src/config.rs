@@ -53,6 +53,8 @@ pub struct Config {
     pub db_pool_size: usize,
     /// `ATENDE_DB_STATEMENT_TIMEOUT_SECS` (default 15).
     pub db_statement_timeout: Duration,
+    /// `ATENDE_DB_PREPARED` (default `auto`): keep statements prepared per connection.
+    pub db_prepared: infra_postgres::PreparedMode,
     /// Sign-in, session, cookie, CSRF and CORS settings.
     pub auth: AuthSettings,
     /// `ATENDE_MASTER_KEY` and `ATENDE_MASTER_KEY_PREVIOUS`: the keys of integration secrets.
@@ -393,6 +395,14 @@ impl Config {
             }
             None => database_url.clone(),
         };
+        let (database_url, migration_database_url) =
+            database_tls(src, database_url, migration_database_url)?;
+        let db_prepared = parse(
+            src,
+            "ATENDE_DB_PREPARED",
+            infra_postgres::PreparedMode::Auto,
+            "auto, on or off",
+        )?;
         let bind = parse(
             src,
             "ATENDE_BIND",
@@ -456,6 +466,7 @@ impl Config {
             log_filter,
             db_pool_size,
             db_statement_timeout: Duration::from_secs(timeout),
+            db_prepared,
             auth,
             master_keys,
             traffic,
@@ -466,6 +477,35 @@ impl Config {
             events,
         })
     }
+}
+
+/// `ATENDE_DB_SSLMODE` becomes the `sslmode` of both URLs that name none; then both must be
+/// usable (`sslmode`, `sslrootcert`, … valid; the error never echoes the URL).
+fn database_tls(
+    src: &dyn Source,
+    database_url: String,
+    migration_database_url: String,
+) -> Result<(String, String), ConfigError> {
+    use infra_postgres::connect::{ConnectSpec, SslMode, with_default_sslmode};
+    let mode: Option<SslMode> = match src.get("ATENDE_DB_SSLMODE") {
+        None => None,
+        Some(v) => Some(v.trim().parse().map_err(|_| ConfigError {
+            name: "ATENDE_DB_SSLMODE",
+            reason: "must be disable, prefer, require, verify-ca or verify-full".into(),
+        })?),
+    };
+    let apply = |url: String| match mode {
+        Some(m) => with_default_sslmode(&url, m),
+        None => url,
+    };
+    let (app, owner) = (apply(database_url), apply(migration_database_url));
+    for (name, url) in [("DATABASE_URL", &app), ("MIGRATION_DATABASE_URL", &owner)] {
+        ConnectSpec::parse(url).map_err(|e| ConfigError {
+            name,
+            reason: e.to_string(),
+        })?;
+    }
+    Ok((app, owner))
 }
 
 fn check_postgres_url(name: &'static str, url: &str) -> Result<(), ConfigError> {
@@ -623,5 +663,48 @@ mod tests {
                 .unwrap_err();
             assert_eq!(e.name, name, "{e}");
         }
+    }
+
+    #[test]
+    fn the_database_sslmode_and_prepared_settings_are_read_and_checked() {
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db?application_name=a"),
+            (
+                "MIGRATION_DATABASE_URL",
+                "postgres://o@h/db?sslmode=disable",
+            ),
+            ("ATENDE_DB_SSLMODE", "verify-full"),
+            ("ATENDE_DB_PREPARED", "off"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.database_url.expose_secret(),
+            "postgres://u@h/db?application_name=a&sslmode=verify-full"
+        );
+        assert_eq!(
+            c.migration_database_url.expose_secret(),
+            "postgres://o@h/db?sslmode=disable",
+            "the URL's own sslmode wins"
+        );
+        assert_eq!(c.db_prepared, infra_postgres::PreparedMode::Off);
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!(c.db_prepared, infra_postgres::PreparedMode::Auto);
+        assert_eq!(c.database_url.expose_secret(), "postgres://u@h/db");
+        for (name, value) in [
+            ("ATENDE_DB_SSLMODE", "allow"),
+            ("ATENDE_DB_PREPARED", "sometimes"),
+        ] {
+            let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
+                .unwrap_err();
+            assert_eq!(e.name, name, "{e}");
+        }
+        let e = Config::from_source(&[(
+            "DATABASE_URL",
+            "postgres://u:secret-pass@h/db?sslmode=verify-everything",
+        )])
+        .unwrap_err();
+        assert_eq!(e.name, "DATABASE_URL");
+        assert!(e.to_string().contains("sslmode"), "{e}");
+        assert!(!e.to_string().contains("secret-pass"), "{e}");
     }
 }

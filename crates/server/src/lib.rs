@@ -30,6 +30,9 @@ pub async fn run() -> ExitCode {
         eprintln!("error: .env: {e}");
         return ExitCode::from(2);
     }
+    if let cli::Command::Analyst { action } = cli.command {
+        return commands::analyst(action).await;
+    }
     let config = match config::Config::from_source(&config::ProcessEnv) {
         Ok(c) => c,
         Err(e) => {
@@ -72,6 +75,8 @@ pub async fn run() -> ExitCode {
         cli::Command::Snapshots {
             action: cli::SnapshotsAction::RunDaily { company },
         } => snapshots::run_daily_command(&config, company).await,
+        // Handled above, before the configuration is read.
+        cli::Command::Analyst { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

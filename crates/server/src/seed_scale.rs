@@ -11,7 +11,7 @@
 use crate::config::{Config, Environment};
 use crate::wiring;
 use anyhow::{Context, bail};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::SimpleAsyncConnection;
 use domain::auth::{AuthMethod, Principal, Role};
 use domain::integrations::{IntegrationSecrets, Provider};
 use domain::{CompanyId, UserId};
@@ -201,7 +201,7 @@ pub async fn run(
     keys: SecretBox,
     size: ScaleSize,
 ) -> anyhow::Result<ScaleSeed> {
-    let mut owner = AsyncPgConnection::establish(owner_url)
+    let mut owner = infra_postgres::connect::establish(owner_url)
         .await
         .context("connecting as the owner")?;
     // A clean refusal instead of a unique violation half-way.
@@ -324,7 +324,7 @@ async fn seed_clinic(
     hash: &str,
 ) -> anyhow::Result<(u32, Uuid, Uuid)> {
     let (company, admin) = clinic_ids(n);
-    let mut conn = AsyncPgConnection::establish(owner_url)
+    let mut conn = infra_postgres::connect::establish(owner_url)
         .await
         .context("connecting as the owner")?;
     let started = Instant::now();

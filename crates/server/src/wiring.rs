@@ -42,6 +42,7 @@ pub fn database(config: &Config) -> anyhow::Result<Database> {
     let settings = PoolSettings {
         max_size: config.db_pool_size,
         statement_timeout: config.db_statement_timeout,
+        prepared: config.db_prepared,
         ..PoolSettings::default()
     };
     Database::connect(config.database_url.expose_secret(), &settings)

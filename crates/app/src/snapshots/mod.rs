@@ -1,5 +1,6 @@
 //! The analyst agent: context snapshots of a patient.
 
+pub mod eval;
 pub mod heuristic;
 pub mod input;
 pub mod policy;

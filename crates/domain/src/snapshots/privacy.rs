@@ -1,23 +1,38 @@
 //! Masking of personal data before anything leaves for an analyzer.
 //!
-//! [`mask_text`] replaces, in one message text, e-mail addresses, phone numbers, CPF-like numbers
-//! and the patient's name with fixed masks; [`cut`] shortens a text without splitting a
-//! character. The scanners are hand-written (no regex): the rules are few, and a linear pass over
-//! the characters is easy to reason about.
+//! [`mask_text`] replaces, in one message text, what identifies a person with fixed masks;
+//! [`cut`] shortens a text without splitting a character. The scanners are hand-written (no
+//! regex): each rule is a linear pass over the characters, easy to reason about, and a masked
+//! piece is never scanned again.
 //!
-//! Rules, in the order they run:
-//! 1. **E-mails**: `local@domain.tld` (the domain needs a dot and a top-level part of two or more
-//!    letters).
-//! 2. **Numbers**: a run of digits joined by single separators (space, `-`, `.`, `(`, `)`, at
-//!    most three separator characters in a row), optionally starting with `+` or `(`. A run with
-//!    eight or more digits is masked, except dates (`10.12.2025`, `2025-12-10`). Eleven digits
-//!    written as a CPF (`123.456.789-09`, `123456789-09`), or eleven bare digits that pass the CPF
-//!    check digits or do not look like a Brazilian mobile number, are a CPF; every other masked
-//!    run is a phone. Times (`14:30`), slashed dates (`10/12`) and prices (`R$ 150,00`) have too
-//!    few digits between their separators to be touched.
-//! 3. **The patient's name**: the full name, and each part of it with three or more letters, as
-//!    whole words, ignoring case and accents. Adjacent name words (with the name's own short
-//!    connectors such as `da`, `de` between them) become a single mask.
+//! Rules, in the order they run (details in each submodule):
+//! 1. **E-mails** → `[email]` and **Instagram handles** (`@fulana`) → `[instagram]`
+//!    ([`contact`]).
+//! 2. **Street addresses** (`Rua das Flores, 123`, `Av. Paulista 1000 ap 52`, `123 Main St`)
+//!    → `[endereço]`, and postal codes (`CEP 01310-100`) → `[cep]` ([`places`]).
+//! 3. **Dates of birth**: a date after a birth word (`nasci em 12/03/1985`, `data de
+//!    nascimento: 3 de março de 1990`, `DOB 03/12/1985`), or any full date in the 1900s →
+//!    `[nascimento]` ([`dates`]).
+//! 4. **Numbers** → `[cartão]` (13–19 digits passing the Luhn check), `[cns]` (a valid Cartão
+//!    Nacional de Saúde, or digits after "CNS"/"cartão do SUS"), `[rg]` (`12.345.678-9`, or
+//!    digits after "RG"/"identidade"), `[cpf]`, `[cep]` (`01310-100`) and `[telefone]` (any
+//!    other run of eight or more digits) ([`numbers`]). Times, prices, short dates and short
+//!    numbers stay.
+//! 5. **The patient's name** → `[paciente]` ([`patient`]).
+//! 6. **Other people's names** introduced by a relation (`minha filha Ana`, `meu marido, o
+//!    João`), a lay title (`Dona Cida`, `Sr. Paulo`) or an introduction (`meu nome é Bia`) →
+//!    `[nome]` ([`people`]). Professionals (`Dr./Dra./Doutor(a) <Name>`) are **kept**: they are
+//!    the clinic's own staff, and naming one is how a patient states a preference.
+//!
+//! Clinical content (symptoms, procedures, medicines, ages, times, prices, neighbourhoods and
+//! cities) is not masked: it is what the analysis is for.
+
+mod contact;
+mod dates;
+mod numbers;
+mod patient;
+mod people;
+mod places;
 
 /// The mask that replaces a phone number.
 pub const PHONE_MASK: &str = "[telefone]";
@@ -27,13 +42,22 @@ pub const EMAIL_MASK: &str = "[email]";
 pub const CPF_MASK: &str = "[cpf]";
 /// The mask that replaces the patient's name.
 pub const NAME_MASK: &str = "[paciente]";
-
-/// Fewest digits in a run that is treated as a phone number.
-const MIN_PHONE_DIGITS: usize = 8;
-/// Most separator characters allowed between two digit groups (e.g. `") "`, `" - "`).
-const MAX_SEPARATOR_RUN: usize = 3;
-/// Shortest name part masked on its own.
-const MIN_NAME_PART_CHARS: usize = 3;
+/// The mask that replaces another person's name.
+pub const PERSON_MASK: &str = "[nome]";
+/// The mask that replaces an Instagram handle.
+pub const HANDLE_MASK: &str = "[instagram]";
+/// The mask that replaces a street address.
+pub const ADDRESS_MASK: &str = "[endereço]";
+/// The mask that replaces a postal code (CEP).
+pub const POSTAL_CODE_MASK: &str = "[cep]";
+/// The mask that replaces a date of birth.
+pub const BIRTH_DATE_MASK: &str = "[nascimento]";
+/// The mask that replaces an RG (identity card) number.
+pub const RG_MASK: &str = "[rg]";
+/// The mask that replaces a Cartão Nacional de Saúde number.
+pub const CNS_MASK: &str = "[cns]";
+/// The mask that replaces a payment card number.
+pub const CARD_MASK: &str = "[cartão]";
 
 /// A piece of the text being masked: still plain text, or already a mask.
 enum Segment {
@@ -41,19 +65,23 @@ enum Segment {
     Mask(&'static str),
 }
 
-/// `text` with e-mails, phone numbers, CPF-like numbers and the patient's name (`client_name`)
-/// replaced by [`EMAIL_MASK`], [`PHONE_MASK`], [`CPF_MASK`] and [`NAME_MASK`].
+/// `text` with the personal data of the module's rules replaced by their masks; `client_name`
+/// is the patient's name ([`NAME_MASK`]).
 #[must_use]
 pub fn mask_text(text: &str, client_name: Option<&str>) -> String {
     let mut segments = vec![Segment::Text(text.chars().collect())];
-    segments = apply(segments, mask_emails);
-    segments = apply(segments, mask_numbers);
+    segments = apply(segments, contact::mask_emails);
+    segments = apply(segments, contact::mask_handles);
+    segments = apply(segments, places::mask_addresses);
+    segments = apply(segments, dates::mask_birth_dates);
+    segments = apply(segments, numbers::mask_numbers);
     if let Some(name) = client_name {
-        let name = NameParts::new(name);
+        let name = patient::NameParts::new(name);
         if !name.is_empty() {
             segments = apply(segments, |chars| name.mask(chars));
         }
     }
+    segments = apply(segments, people::mask_people);
     let mut out = String::with_capacity(text.len());
     for segment in segments {
         match segment {
@@ -136,174 +164,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn is_email_local(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
-}
-
-fn is_email_domain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '-')
-}
-
-fn mask_emails(chars: &[char]) -> Vec<Segment> {
-    let mut b = Builder::new(chars);
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '@' {
-            i += 1;
-            continue;
-        }
-        let mut start = i;
-        while start > b.pending && is_email_local(chars[start - 1]) {
-            start -= 1;
-        }
-        let mut end = i + 1;
-        while end < chars.len() && is_email_domain(chars[end]) {
-            end += 1;
-        }
-        while end > i + 1 && matches!(chars[end - 1], '.' | '-') {
-            end -= 1;
-        }
-        if start < i && is_email_domain_shape(&chars[i + 1..end]) {
-            b.mask(start, end, EMAIL_MASK);
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    b.finish()
-}
-
-/// A domain with a dot, a non-empty first label and a top-level part of two or more letters.
-fn is_email_domain_shape(domain: &[char]) -> bool {
-    let Some(last_dot) = domain.iter().rposition(|c| *c == '.') else {
-        return false;
-    };
-    let tld = &domain[last_dot + 1..];
-    domain.first().is_some_and(char::is_ascii_alphanumeric)
-        && tld.len() >= 2
-        && tld.iter().all(char::is_ascii_alphabetic)
-}
-
-fn is_number_separator(c: char) -> bool {
-    matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')
-}
-
-/// A run of digit groups found by [`scan_number`].
-struct NumberRun {
-    /// Index just past the last digit.
-    end: usize,
-    /// Digits per group.
-    groups: Vec<usize>,
-    /// The digits themselves.
-    digits: Vec<u8>,
-    /// Whether the run starts with `+` or `(`.
-    prefixed: bool,
-}
-
-/// Reads the digit run whose first digit is at `first`.
-fn scan_number(chars: &[char], first: usize, prefixed: bool) -> NumberRun {
-    let mut run = NumberRun {
-        end: first,
-        groups: Vec::new(),
-        digits: Vec::new(),
-        prefixed,
-    };
-    let mut group = 0;
-    let mut k = first;
-    while k < chars.len() {
-        if let Some(d) = chars[k].to_digit(10) {
-            run.digits.push(u8::try_from(d).unwrap_or(0));
-            group += 1;
-            k += 1;
-            run.end = k;
-            continue;
-        }
-        let seps = chars[k..]
-            .iter()
-            .take_while(|c| is_number_separator(**c))
-            .count();
-        let next_is_digit = chars.get(k + seps).is_some_and(char::is_ascii_digit);
-        if seps == 0 || seps > MAX_SEPARATOR_RUN || !next_is_digit {
-            break;
-        }
-        run.groups.push(group);
-        group = 0;
-        k += seps;
-    }
-    run.groups.push(group);
-    run
-}
-
-/// `dd.mm.yyyy`, `yyyy-mm-dd` and the like.
-fn is_date(groups: &[usize]) -> bool {
-    match groups {
-        [a, b, 4] => (1..=2).contains(a) && (1..=2).contains(b),
-        [4, a, b] => (1..=2).contains(a) && (1..=2).contains(b),
-        _ => false,
-    }
-}
-
-/// The CPF check digits of 11 digits are right.
-fn cpf_check_digits_ok(d: &[u8]) -> bool {
-    if d.len() != 11 || d.iter().all(|x| *x == d[0]) {
-        return false;
-    }
-    let check = |len: usize| {
-        let sum: usize = d[..len]
-            .iter()
-            .enumerate()
-            .map(|(i, x)| usize::from(*x) * (len + 1 - i))
-            .sum();
-        let rest = (sum * 10) % 11;
-        u8::try_from(if rest == 10 { 0 } else { rest }).unwrap_or(0)
-    };
-    check(9) == d[9] && check(10) == d[10]
-}
-
-/// Two-digit area code (no zeros) followed by a mobile number starting with 9.
-fn looks_like_br_mobile(d: &[u8]) -> bool {
-    d.len() == 11 && d[0] != 0 && d[1] != 0 && d[2] == 9
-}
-
-/// What a digit run is, if anything to mask.
-fn classify(run: &NumberRun) -> Option<&'static str> {
-    if run.digits.len() < MIN_PHONE_DIGITS || is_date(&run.groups) {
-        return None;
-    }
-    let cpf_layout = matches!(run.groups.as_slice(), [3, 3, 3, 2] | [9, 2]);
-    if run.digits.len() == 11 && !run.prefixed {
-        if cpf_layout {
-            return Some(CPF_MASK);
-        }
-        if run.groups == [11]
-            && (cpf_check_digits_ok(&run.digits) || !looks_like_br_mobile(&run.digits))
-        {
-            return Some(CPF_MASK);
-        }
-    }
-    Some(PHONE_MASK)
-}
-
-fn mask_numbers(chars: &[char]) -> Vec<Segment> {
-    let mut b = Builder::new(chars);
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let prefixed = matches!(c, '+' | '(') && chars.get(i + 1).is_some_and(char::is_ascii_digit);
-        if !prefixed && !c.is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let first = if prefixed { i + 1 } else { i };
-        let run = scan_number(chars, first, prefixed);
-        if let Some(mask) = classify(&run) {
-            b.mask(i, run.end, mask);
-        }
-        i = run.end.max(i + 1);
-    }
-    b.finish()
-}
-
 /// Lower case without accents (`É` → `e`, `ç` → `c`), for comparing words.
 fn fold_chars(word: &[char]) -> String {
     word.iter()
@@ -346,81 +206,41 @@ fn words(chars: &[char]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The patient's name, folded, split into its words.
-struct NameParts {
-    parts: Vec<String>,
+/// A word of a text: where it is, its folded form, and how it looks.
+struct Word {
+    start: usize,
+    end: usize,
+    folded: String,
+    capitalised: bool,
+    digits: bool,
 }
 
-impl NameParts {
-    fn new(name: &str) -> Self {
-        let chars: Vec<char> = name.chars().collect();
-        let parts = words(&chars)
-            .into_iter()
-            .map(|(s, e)| fold_chars(&chars[s..e]))
-            .collect();
-        Self { parts }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
-    /// A part long enough to be masked on its own.
-    fn is_long_part(&self, word: &str) -> bool {
-        word.chars().count() >= MIN_NAME_PART_CHARS && self.parts.iter().any(|p| p == word)
-    }
-
-    /// A short part (`da`, `de`, `Li`): masked only inside the name.
-    fn is_short_part(&self, word: &str) -> bool {
-        self.parts.iter().any(|p| p == word)
-    }
-
-    fn mask(&self, chars: &[char]) -> Vec<Segment> {
-        let spans = words(chars);
-        let folded: Vec<String> = spans
-            .iter()
-            .map(|(s, e)| fold_chars(&chars[*s..*e]))
-            .collect();
-        let spaced = |a: usize, b: usize| {
-            let gap = &chars[spans[a].1..spans[b].0];
-            !gap.is_empty() && gap.iter().all(|c| c.is_whitespace())
-        };
-        let mut b = Builder::new(chars);
-        let mut i = 0;
-        while i < spans.len() {
-            let full = self.parts.len();
-            let is_full = i + full <= spans.len()
-                && (0..full).all(|k| folded[i + k] == self.parts[k])
-                && (1..full).all(|k| spaced(i + k - 1, i + k));
-            let mut last = if is_full {
-                i + full - 1
-            } else if self.is_long_part(&folded[i]) {
-                i
-            } else {
-                i += 1;
-                continue;
-            };
-            // Absorb following name words (with short connectors between them).
-            loop {
-                let next = last + 1;
-                if next < spans.len() && spaced(last, next) && self.is_long_part(&folded[next]) {
-                    last = next;
-                } else if next + 1 < spans.len()
-                    && spaced(last, next)
-                    && spaced(next, next + 1)
-                    && self.is_short_part(&folded[next])
-                    && self.is_long_part(&folded[next + 1])
-                {
-                    last = next + 1;
-                } else {
-                    break;
-                }
+/// The words of `chars`, with their folded form.
+fn word_list(chars: &[char]) -> Vec<Word> {
+    words(chars)
+        .into_iter()
+        .map(|(start, end)| {
+            let w = &chars[start..end];
+            Word {
+                start,
+                end,
+                folded: fold_chars(w),
+                capitalised: w.first().is_some_and(|c| c.is_uppercase()),
+                digits: w.iter().all(char::is_ascii_digit),
             }
-            b.mask(spans[i].0, spans[last].1, NAME_MASK);
-            i = last + 1;
-        }
-        b.finish()
-    }
+        })
+        .collect()
+}
+
+/// The characters between two words (`a` before `b`).
+fn gap<'a>(chars: &'a [char], a: &Word, b: &Word) -> &'a [char] {
+    chars.get(a.end..b.start).unwrap_or_default()
+}
+
+/// Whether the gap between two adjacent words is only spaces.
+fn spaced(chars: &[char], a: &Word, b: &Word) -> bool {
+    let g = gap(chars, a, b);
+    !g.is_empty() && g.iter().all(|c| c.is_whitespace())
 }
 
 #[cfg(test)]

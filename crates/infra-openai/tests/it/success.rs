@@ -159,3 +159,54 @@ async fn a_null_next_best_action_and_extra_usage_fields_are_fine() {
         (Some(5), Some(7))
     );
 }
+
+#[tokio::test]
+async fn names_addresses_birth_dates_documents_cards_and_handles_are_masked_before_sending() {
+    let mut input = input();
+    input.messages[0].text = "Minha filha Ana Clara e meu marido, o João, vão comigo. Moro na \
+                              Rua das Flores, 123 ap 4, CEP 01310-100."
+        .to_owned();
+    input.messages[1].text =
+        "Nasci em 12/03/1985, RG 12.345.678-9, CNS 898 0012 3456 7808, me segue no @carla.dias"
+            .to_owned();
+    input.messages[2].text = "Pago no cartão 4111 1111 1111 1111. Quero com a Dra. Paula de \
+                              manhã; a dor no dente 36 piorou, tomei ibuprofeno 600 mg às 14:30."
+        .to_owned();
+    let content = analysis_json(&[]).to_string();
+    let fake = FakeOpenAi::start(vec![Reply::ok(completion(&content))]).await;
+
+    fake.analyzer().analyze(input, None).await.unwrap();
+
+    let raw = fake.seen()[0].body["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent: AnalysisInput = serde_json::from_str(&raw).unwrap();
+    assert_eq!(
+        sent.messages[0].text,
+        "Minha filha [nome] e meu marido, o [nome], vão comigo. Moro na [endereço]."
+    );
+    assert_eq!(
+        sent.messages[1].text,
+        "Nasci em [nascimento], RG [rg], CNS [cns], me segue no [instagram]"
+    );
+    // The professional and the clinical content leave as they are.
+    assert_eq!(
+        sent.messages[2].text,
+        "Pago no cartão [cartão]. Quero com a Dra. Paula de manhã; a dor no dente 36 piorou, \
+         tomei ibuprofeno 600 mg às 14:30."
+    );
+    for secret in [
+        "Ana Clara",
+        "João",
+        "Flores",
+        "01310",
+        "1985",
+        "345.678",
+        "3456",
+        "4111",
+        "carla.dias",
+    ] {
+        assert!(!raw.contains(secret), "{secret} was sent: {raw}");
+    }
+}

@@ -9,5 +9,7 @@ mod events;
 mod isolation;
 mod metrics;
 mod prepared;
+mod restart;
 mod schema_drift;
 mod schema_rules;
+mod tls;

@@ -60,3 +60,53 @@ async fn a_prepared_statement_is_prepared_once_and_reused_with_new_binds() {
     }
     assert_eq!(prepared_copies(&mut conn, "/* one-off */").await, 0);
 }
+
+/// Behind PgBouncer 1.18 in transaction mode (no prepared-statement tracking) with
+/// `ATENDE_DB_PREPARED=auto` and `pgbouncer=true`: many concurrent units of work over two
+/// server connections, using `.prepared()` SQL and diesel's query builder, all succeed, and no
+/// statement stays prepared on a server connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_pgbouncer_in_transaction_mode_nothing_stays_prepared() {
+    use infra_postgres::testing::pgbouncer::PgBouncer;
+    use infra_postgres::{Database, DbError, PoolSettings};
+    let t = TestDb::new().await;
+    let Some(bouncer) = PgBouncer::in_front_of(&t.url, 2) else {
+        return;
+    };
+    let db = Database::connect(
+        &bouncer.url(&t.name),
+        &PoolSettings {
+            max_size: 8,
+            ..PoolSettings::default()
+        },
+    )
+    .unwrap();
+    let runs = (0..40).map(|i| {
+        let db = db.clone();
+        async move {
+            db.system_tx(move |conn| {
+                Box::pin(async move {
+                    let row: Row =
+                        diesel::sql_query("SELECT $1::int4 + 1 AS n, $2 AS t /* pooled */")
+                            .bind::<Integer, _>(i)
+                            .bind::<Text, _>("x")
+                            .prepared()
+                            .get_result(conn)
+                            .await?;
+                    // Only the statement running now (prepared, run and closed in this
+                    // transaction) exists on the server connection.
+                    let left = prepared_copies(conn, "/*").await;
+                    Ok::<_, DbError>((row.n, left))
+                })
+            })
+            .await
+        }
+    });
+    let results = futures_util::future::join_all(runs).await;
+    for (i, r) in results.into_iter().enumerate() {
+        let (n, left) = r
+            .unwrap_or_else(|e| panic!("unit {i} failed behind PgBouncer: {e}\n{}", bouncer.log()));
+        assert_eq!(n, i32::try_from(i).unwrap() + 1);
+        assert_eq!(left, 0, "statements left prepared on the server connection");
+    }
+}

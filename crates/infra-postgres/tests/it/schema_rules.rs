@@ -22,6 +22,20 @@ const GLOBAL_TABLES: &[&str] = &[
     "auth_sessions",
 ];
 
+/// Unique keys of tenant tables that do not include `company_id`, with why: each is a key looked
+/// up before the clinic is known, so it must be unique across clinics. Under Citus they move to
+/// small reference ("directory") tables; see docs/scaling.md. Keep in sync with it.
+const GLOBAL_UNIQUE_KEYS: &[&str] = &[
+    // `atende_api_token_lookup(token_hash)`: a Bearer token names its clinic.
+    "api_tokens_token_hash_key",
+    // `atende_integration_route(provider, account_id)`: a delivery's account names its clinic.
+    "integrations_provider_account_id_key",
+    // `atende_principal_for(auth_user_id)`: a signed-in identity is a member of one clinic.
+    "users_auth_user_id_key",
+    // `atende_invite_lookup(token_hash)`: an invitation link names its clinic.
+    "users_invite_token_hash_key",
+];
+
 async fn offenders(conn: &mut AsyncPgConnection, sql: &str) -> Vec<String> {
     strings(conn, sql).await
 }
@@ -290,6 +304,112 @@ async fn the_app_role_cannot_log_in_bypass_rls_or_own_anything_and_extensions_st
         in_public.is_empty(),
         "extensions installed in public: {in_public:?}"
     );
+}
+
+/// Ready to shard by clinic (Citus, distribution column `company_id`): every primary key, unique
+/// constraint, unique index and exclusion constraint of a tenant table includes `company_id`
+/// (unless listed in [`GLOBAL_UNIQUE_KEYS`]), and every foreign key of a tenant table includes
+/// `company_id` on both sides (or is `company_id` → `companies(id)`).
+#[tokio::test]
+async fn every_unique_key_of_a_tenant_table_includes_the_clinic_and_every_tenant_foreign_key_is_composite()
+ {
+    let t = TestDb::new().await;
+    let mut conn = t.owner_conn().await;
+    let tenant = "(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (
+                          SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                             AND a.attname = 'company_id' AND NOT a.attisdropped))";
+    let has_company = |keys: &str, rel: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM unnest({keys}) k JOIN pg_attribute a
+                      ON a.attrelid = {rel} AND a.attnum = k WHERE a.attname = 'company_id')"
+        )
+    };
+    let unique = offenders(
+        &mut conn,
+        &format!(
+            "SELECT i.indexrelid::regclass::text AS v FROM pg_index i
+              WHERE (i.indisunique OR EXISTS (SELECT 1 FROM pg_constraint x
+                                               WHERE x.conindid = i.indexrelid AND x.contype = 'x'))
+                AND i.indrelid IN {tenant}
+                AND NOT {}
+              ORDER BY 1",
+            has_company("i.indkey::int2[]", "i.indrelid")
+        ),
+    )
+    .await;
+    let unique: Vec<_> = unique
+        .into_iter()
+        .filter(|k| !GLOBAL_UNIQUE_KEYS.contains(&k.as_str()))
+        .collect();
+    assert!(
+        unique.is_empty(),
+        "unique keys of tenant tables without company_id: {unique:?}"
+    );
+    let foreign = offenders(
+        &mut conn,
+        &format!(
+            "SELECT format('%s.%s', f.conrelid::regclass, f.conname) AS v FROM pg_constraint f
+              WHERE f.contype = 'f' AND f.conrelid IN {tenant}
+                AND NOT ({} AND (f.confrelid = 'public.companies'::regclass OR {}))
+              ORDER BY 1",
+            has_company("f.conkey", "f.conrelid"),
+            has_company("f.confkey", "f.confrelid"),
+        ),
+    )
+    .await;
+    assert!(
+        foreign.is_empty(),
+        "tenant foreign keys that are not composite: {foreign:?}"
+    );
+    // The allow-list names only keys that exist.
+    for key in GLOBAL_UNIQUE_KEYS {
+        assert_eq!(
+            number(
+                &mut conn,
+                &format!("SELECT count(*) AS n FROM pg_class WHERE relname = '{key}'")
+            )
+            .await
+            .unwrap(),
+            1,
+            "{key} is listed but does not exist"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_app_role_can_create_no_temporary_table_and_nothing_in_public() {
+    use diesel_async::SimpleAsyncConnection;
+    use infra_postgres::{DbError, TenantScope};
+    let privileges = "SELECT format('%s/%s/%s', \
+           has_database_privilege('atende_app', current_database(), 'TEMPORARY'), \
+           has_schema_privilege('atende_app', 'public', 'CREATE'), \
+           has_database_privilege('atende_app', current_database(), 'CREATE')) AS v";
+    // A database migrated by `atende migrate`…
+    let t = TestDb::empty().await;
+    infra_postgres::migrate::run_pending(&t.url).await.unwrap();
+    let mut conn = t.owner_conn().await;
+    assert_eq!(strings(&mut conn, privileges).await, ["f/f/f"]);
+    // … and a test database copied from the template.
+    let t = TestDb::new().await;
+    let mut conn = t.owner_conn().await;
+    assert_eq!(strings(&mut conn, privileges).await, ["f/f/f"]);
+    // In a unit of work (as atende_app) both are refused.
+    for ddl in [
+        "CREATE TEMPORARY TABLE scratch (a int)",
+        "CREATE TABLE public.scratch (a int)",
+    ] {
+        let r =
+            t.db.tenant_tx(
+                TenantScope::company(domain::CompanyId(uuid::Uuid::now_v7())),
+                move |conn| {
+                    Box::pin(async move { conn.batch_execute(ddl).await.map_err(DbError::from) })
+                },
+            )
+            .await;
+        let err = r.expect_err(ddl).to_string();
+        assert!(err.contains("permission denied"), "{ddl}: {err}");
+    }
 }
 
 fn pg_dump_schema(url: &str) -> String {

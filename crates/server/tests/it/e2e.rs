@@ -133,6 +133,21 @@ async fn the_journey_with_an_openai_compatible_model_works_and_leaks_nothing_int
     journey(Analyzer::OpenAi).await;
 }
 
+/// The same journey with the server's pool and the worker behind PgBouncer 1.18 in transaction
+/// mode (`ATENDE_DB_PREPARED=auto`, `pgbouncer=true` in the URL).
+#[tokio::test]
+async fn the_journey_behind_pgbouncer_in_transaction_mode_works() {
+    journey_on(Analyzer::Offline, Pooler::PgBouncer).await;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pooler {
+    /// The pool connects straight to PostgreSQL.
+    Direct,
+    /// Through a private PgBouncer (skipped, saying so, where it is not installed).
+    PgBouncer,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Analyzer {
     /// No model configured: the heuristic analyzer.
@@ -142,6 +157,10 @@ enum Analyzer {
 }
 
 async fn journey(analyzer: Analyzer) {
+    journey_on(analyzer, Pooler::Direct).await;
+}
+
+async fn journey_on(analyzer: Analyzer, pooler: Pooler) {
     // nextest runs each test in its own process: this global subscriber is this test's alone.
     let captured = Captured::default();
     let writer = captured.clone();
@@ -151,10 +170,15 @@ async fn journey(analyzer: Analyzer) {
     ))
     .unwrap();
 
-    let app = TestApp::spawn_with_metrics(api_http::metrics::MetricsAccess::Bearer(
-        secrecy::SecretString::from(METRICS_TOKEN),
-    ))
-    .await;
+    let access =
+        api_http::metrics::MetricsAccess::Bearer(secrecy::SecretString::from(METRICS_TOKEN));
+    let app = match pooler {
+        Pooler::Direct => TestApp::spawn_with_metrics(access).await,
+        Pooler::PgBouncer => match TestApp::spawn_behind_pgbouncer(access).await {
+            Some(app) => app,
+            None => return,
+        },
+    };
     let fake_n8n = FakeN8n::start(&[]).await;
     let (model, model_url) = model_support::fake_model();
     let clinic = app.clinic("Clínica Ponta a Ponta").await;

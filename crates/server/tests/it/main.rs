@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analyst_eval;
 mod api_doc;
 mod api_doc_support;
 mod api_tokens;
@@ -14,6 +15,7 @@ mod cli;
 mod clients;
 mod conversations_http;
 mod conversations_store;
+mod db_tls;
 mod dependencies;
 mod e2e;
 mod events;

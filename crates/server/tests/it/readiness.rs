@@ -64,3 +64,42 @@ async fn readyz_is_503_without_a_database() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_follows_a_database_outage_and_recovers_without_a_restart() {
+    use infra_postgres::testing::cluster::{ClusterOptions, PrivateCluster, eventually};
+    let cluster = PrivateCluster::start(&ClusterOptions::default());
+    cluster.psql("postgres", "CREATE DATABASE atende_ready");
+    let url = cluster.url("atende_ready");
+    infra_postgres::migrate::run_pending(&url).await.unwrap();
+    let db = Database::connect(
+        &url,
+        &PoolSettings {
+            wait_timeout: Duration::from_secs(1),
+            ..PoolSettings::default()
+        },
+    )
+    .unwrap();
+    let base = serve(&db).await;
+    let status = async || {
+        reqwest::get(format!("{base}/readyz"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status().await, 200);
+
+    cluster.stop();
+    let resp = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_problem(resp, 503, "not_ready").await;
+
+    cluster.start_again();
+    assert!(
+        eventually(Duration::from_secs(30), async || status().await == 200).await,
+        "/readyz must recover by itself"
+    );
+    // After a restart too: the stale connections cost no request.
+    cluster.restart();
+    assert_eq!(status().await, 200);
+}

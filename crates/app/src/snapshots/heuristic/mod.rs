@@ -1,28 +1,39 @@
 //! `heuristic-v1`: the offline analyzer, used when no model is configured. Pure and
 //! deterministic: the same input always gives the same analysis, and nothing leaves the process.
 //!
-//! How it reads a conversation (cue lists in `cues.rs`, pt-BR and English, matched as whole
-//! folded words — lower case, no accents — with greetings such as "boa tarde" ignored):
-//! - **Sentiment** from the patient's (inbound) messages: positive cues ("obrigad*", "ótimo",
-//!   "adorei", "thanks", "great"…) and negative ones ("reclamação", "péssimo", "demora", "caro",
-//!   "bad", "terrible"…); both → `mixed`, none → `neutral`.
-//! - **Objections** (inbound): price, distance, fear or pain, schedule.
-//! - **Preferences** (inbound): morning / afternoon / evening, WhatsApp, audio, calls, text
-//!   only, and professionals named as "Dr./Dra./Doutor(a) <Name>" or "com a/o <Name>".
+//! How it reads a conversation (cue lists in `cues.rs`, `tone.rs` and `risk.rs`, pt-BR, English
+//! and Spanish, matched as whole folded words — lower case, no accents — with greetings such as
+//! "boa tarde", idioms such as "deu trabalho" and masks such as `[nome]` ignored):
+//! - **Sentiment** from the patient's (inbound) messages (`tone.rs`): warm cues ("adorei",
+//!   "ótimo", 😍…) and thanks, against dissatisfaction, rude or polite ("péssimo", "fiquei
+//!   chateada", "deixou a desejar", "ninguém me avisou", "não gostei"…), with negation inside a
+//!   clause; thanks closing a complaint is a courtesy; both → `mixed`, none → `neutral`.
+//! - **Objections** (inbound): price, insurance (convênio, plano, reembolso, insurers), distance,
+//!   fear or pain of the procedure (not a symptom, not negated), schedule (work, shifts, school).
+//! - **Preferences** (inbound): morning / afternoon / evening (also from "depois das 18h",
+//!   `times.rs`), weekend, WhatsApp, audio, calls, text only, online, and professionals the
+//!   patient asks for ("pela Dra. Paula", "com o Dr. Marcos", "com a Renata").
 //! - **Topics** (all messages): scheduling, rescheduling, cancellation, confirmation, price,
 //!   results, treatment, location, insurance.
-//! - **No-show risk** from the history and cancellation language: points documented in
-//!   `risk.rs` (0 → low, 1–2 → medium, 3 or more → high).
+//! - **No-show risk** from the history and the patient's words (cancelling, rescheduling, doubt,
+//!   shifts, forgetting): points documented in `risk.rs` (0 → low, 1–2 → medium, 3 or more →
+//!   high).
 //! - **Evidence**: the inbound messages that triggered a cue, most recent first, at most 10.
 //! - **Summary** and **next best action** from templates in the input's locale (pt-BR, en-US,
 //!   es-ES; any other locale gets pt-BR).
+//!
+//! Measured with `atende analyst eval` on `crates/app/tests/data/` (see `docs/snapshots.md`).
 
 mod cues;
 mod locale;
 mod risk;
 mod summary;
+mod times;
+mod tone;
 mod words;
 
+#[cfg(test)]
+mod language_tests;
 #[cfg(test)]
 mod tests;
 
@@ -37,11 +48,9 @@ use domain::snapshots::{
     SnapshotFlags,
 };
 
-use cues::{
-    CANCELLATION, NEGATIVE, OBJECTIONS, Objection, POSITIVE, PREFERENCES, Preference, RESCHEDULING,
-    TOPICS, Topic,
-};
+use cues::{OBJECTIONS, Objection, PREFERENCES, Preference, TOPICS, Topic};
 use locale::Lang;
+use risk::{CANCELLATION, DOUBT, FORGOT, RESCHEDULING, ROUTINE, RiskLanguage};
 use words::{Words, professionals};
 
 /// The analyzer name stored with every snapshot this analyzer makes.
@@ -123,8 +132,9 @@ struct Findings<'a> {
 
 impl<'a> Findings<'a> {
     fn read(input: &'a AnalysisInput) -> Self {
+        let lang = Lang::of(&input.locale);
         let (mut positive, mut negative) = (false, false);
-        let (mut cancel_messages, mut reschedule_messages) = (0, 0);
+        let mut said = RiskLanguage::default();
         let mut objections = Vec::new();
         let mut preferences = Vec::new();
         let mut professionals_named: Vec<String> = Vec::new();
@@ -143,12 +153,12 @@ impl<'a> Findings<'a> {
             if !inbound {
                 continue;
             }
-            let (pos, neg) = (words.has_any(POSITIVE), words.has_any(NEGATIVE));
-            positive |= pos;
-            negative |= neg;
-            hit |= pos || neg;
+            let tone = tone::tone(&words, lang);
+            positive |= tone.warm;
+            negative |= tone.dissatisfied;
+            hit |= tone.warm || tone.dissatisfied;
             for (objection, list) in OBJECTIONS {
-                if words.has_any(list) {
+                if objection_in(&words, *objection, list, lang) {
                     push_unique(&mut objections, *objection);
                     hit = true;
                 }
@@ -159,6 +169,10 @@ impl<'a> Findings<'a> {
                     hit = true;
                 }
             }
+            for preference in times::time_preferences(&words) {
+                push_unique(&mut preferences, preference);
+                hit = true;
+            }
             for name in professionals(&message.text) {
                 hit = true;
                 if professionals_named.len() < MAX_PROFESSIONALS
@@ -168,11 +182,21 @@ impl<'a> Findings<'a> {
                 }
             }
             if words.has_any(CANCELLATION) {
-                cancel_messages += 1;
+                said.cancel_messages += 1;
                 hit = true;
             } else if words.has_any(RESCHEDULING) {
-                reschedule_messages += 1;
+                said.reschedule_messages += 1;
                 hit = true;
+            }
+            for (flag, list) in [
+                (&mut said.doubt, DOUBT),
+                (&mut said.routine, ROUTINE),
+                (&mut said.forgot, FORGOT),
+            ] {
+                if words.has_any(list) {
+                    *flag = true;
+                    hit = true;
+                }
             }
             if hit {
                 cued.push((message.at, index, message.id));
@@ -183,7 +207,7 @@ impl<'a> Findings<'a> {
         Self {
             facts: &input.facts,
             message_count: input.messages.len(),
-            risk: risk::no_show_risk(&input.facts, cancel_messages, reschedule_messages),
+            risk: risk::risk(&input.facts, &said),
             sentiment: match (positive, negative) {
                 (true, true) => Sentiment::Mixed,
                 (true, false) => Sentiment::Positive,
@@ -194,7 +218,7 @@ impl<'a> Findings<'a> {
             preferences: in_order(&preferences, PREFERENCES),
             professionals: professionals_named,
             topics: in_order(&topics, TOPICS),
-            cancellation_language: cancel_messages + reschedule_messages > 0,
+            cancellation_language: said.cancel_messages + said.reschedule_messages > 0,
             evidence: cued
                 .into_iter()
                 .take(MAX_EVIDENCE)
@@ -214,6 +238,36 @@ impl<'a> Findings<'a> {
                     .map(|name| format!("{}: {name}", lang.professional())),
             )
             .collect()
+    }
+}
+
+/// Words (folded) of a past payment: a price cue right after one is a complaint ("paguei caro"),
+/// not an objection.
+const PAST_PAYMENT: &[&str] = &["paguei", "pagamos", "pagou", "paid"];
+
+/// Words (folded) of a refund: `reembolso` next to them is the clinic giving money back, not an
+/// insurance reimbursement.
+const REFUND: &[&str] = &[
+    "pacote",
+    "dinheiro de volta",
+    "estorno",
+    "devolucao",
+    "refund",
+];
+
+/// Whether `words` raise `objection` (whose cues are `list`).
+fn objection_in(words: &Words, objection: Objection, list: &[&str], lang: Lang) -> bool {
+    match objection {
+        Objection::Price => words.has_unless_after(list, PAST_PAYMENT),
+        Objection::Fear => {
+            let extra: &[&str] = if lang == Lang::Pt { &[] } else { &["no"] };
+            words.has_affirmed(list, extra)
+        }
+        Objection::Insurance if words.has_any(REFUND) => list
+            .iter()
+            .filter(|cue| **cue != "reembolso")
+            .any(|cue| words.has(cue)),
+        _ => words.has_any(list),
     }
 }
 

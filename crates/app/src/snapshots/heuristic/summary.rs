@@ -140,7 +140,7 @@ fn history(lang: Lang, f: &Findings) -> String {
 /// One suggestion, from the first rule that applies:
 /// 1. high no-show risk → confirm the day before;
 /// 2. negative (not mixed) tone → answer the complaint with care;
-/// 3. an objection (price, fear, distance, schedule, in that order) → address it;
+/// 3. an objection (price, insurance, fear, distance, schedule, in that order) → address it;
 /// 4. cancellation or rescheduling language, or a scheduling topic, with no appointment ahead →
 ///    offer times;
 /// 5. medium risk with an appointment ahead → remind and ask for confirmation.
@@ -171,6 +171,13 @@ pub(super) fn next_best_action(lang: Lang, f: &Findings) -> Option<String> {
             "Apresentar as opções de pagamento e parcelamento.",
             "Present the payment and installment options.",
             "Presentar las opciones de pago y financiación.",
+        )
+    } else if has(Objection::Insurance) {
+        text(
+            lang,
+            "Informar os convênios aceitos e como funciona o reembolso.",
+            "Tell which insurance plans are accepted and how reimbursement works.",
+            "Informar los seguros aceptados y cómo funciona el reembolso.",
         )
     } else if has(Objection::Fear) {
         text(

@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use domain::Channel;
 use domain::snapshots::{AnalyzerMessage, SUMMARY_MAX_CHARS};
 
-fn facts(total: u32, completed: u32, canceled: u32, no_show: u32) -> ClientFacts {
+pub(super) fn facts(total: u32, completed: u32, canceled: u32, no_show: u32) -> ClientFacts {
     ClientFacts {
         status: "active".to_owned(),
         appointments_total: total,
@@ -19,7 +19,7 @@ fn facts(total: u32, completed: u32, canceled: u32, no_show: u32) -> ClientFacts
 }
 
 /// Messages `(inbound?, text)`, one minute apart, oldest first.
-fn input(locale: &str, facts: ClientFacts, messages: &[(bool, &str)]) -> AnalysisInput {
+pub(super) fn input(locale: &str, facts: ClientFacts, messages: &[(bool, &str)]) -> AnalysisInput {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
     let messages = messages
         .iter()

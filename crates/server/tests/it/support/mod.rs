@@ -25,6 +25,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's metrics registry (hand it to a worker to see its series in `/metrics`).
     pub metrics: api_http::metrics::Metrics,
+    /// The PgBouncer the app's pool goes through, for [`TestApp::spawn_behind_pgbouncer`].
+    pub pooler: Option<infra_postgres::testing::pgbouncer::PgBouncer>,
 }
 
 /// Another node serving a [`TestApp`]'s database ([`TestApp::second_node`]).
@@ -155,6 +157,31 @@ impl TestApp {
         .await
     }
 
+    /// [`TestApp::spawn_with_metrics`] with `db.db` (the server's pool, and so every worker
+    /// built on it) behind a private PgBouncer 1.18 in transaction mode, two server connections,
+    /// `ATENDE_DB_PREPARED=auto` with `pgbouncer=true`. `None` where pgbouncer is not installed.
+    pub async fn spawn_behind_pgbouncer(access: api_http::metrics::MetricsAccess) -> Option<Self> {
+        let mut db = TestDb::new().await;
+        let pooler = infra_postgres::testing::pgbouncer::PgBouncer::in_front_of(&db.url, 2)?;
+        db.db = infra_postgres::Database::connect(
+            &pooler.url(&db.name),
+            &infra_postgres::PoolSettings {
+                max_size: 8,
+                application_name: "atende-test".into(),
+                ..infra_postgres::PoolSettings::default()
+            },
+        )
+        .unwrap();
+        let mut app = Self::serve(
+            db,
+            server::config::AuthSettings::default(),
+            server::traffic::TrafficSettings::default(),
+            access,
+        );
+        app.pooler = Some(pooler);
+        Some(app)
+    }
+
     async fn spawn_full(
         auth: server::config::AuthSettings,
         traffic: server::traffic::TrafficSettings,
@@ -174,7 +201,15 @@ impl TestApp {
         traffic: server::traffic::TrafficSettings,
         metrics_access: api_http::metrics::MetricsAccess,
     ) -> Self {
-        let db = TestDb::new().await;
+        Self::serve(TestDb::new().await, auth, traffic, metrics_access)
+    }
+
+    fn serve(
+        db: TestDb,
+        auth: server::config::AuthSettings,
+        traffic: server::traffic::TrafficSettings,
+        metrics_access: api_http::metrics::MetricsAccess,
+    ) -> Self {
         let mut state =
             server::wiring::app_state_serving(&db.db, &auth, test_secret_box(), &traffic);
         state.metrics_access = metrics_access;
@@ -234,6 +269,7 @@ impl TestApp {
             base,
             client,
             metrics,
+            pooler: None,
         }
     }
 
