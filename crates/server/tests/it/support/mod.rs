@@ -193,7 +193,7 @@ impl TestApp {
     /// `timing` says.
     pub async fn spawn_with_event_timing(timing: api_http::events::StreamTiming) -> Self {
         let db = TestDb::new().await;
-        Self::serve(db, |state| state.event_timing = timing)
+        Self::serve_with(db, |state| state.event_timing = timing)
     }
 
     async fn spawn_state(
@@ -233,7 +233,7 @@ impl TestApp {
         Node { base }
     }
 
-    fn serve(db: TestDb, adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
+    fn serve_with(db: TestDb, adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
         let mut state = server::wiring::app_state_serving(
             &db.db,
             &server::config::AuthSettings::default(),
