@@ -73,3 +73,13 @@ bench:
     eval "$(scripts/dev-db.sh)"; \
     cargo build --release --bin atende --bin atende-bench; \
     scripts/bench/run.sh
+
+# Send one signed WhatsApp message to the demo clinic of a running `just run` (through the relay made by `seed --demo`).
+demo-message text="Olá, quero marcar uma avaliação":
+    eval "$(scripts/dev-db.sh)"; \
+    cargo build -q --bin atende; \
+    target/debug/atende dev send-webhook --text {{quote(text)}}
+
+# The docs/n8n workflows in a real n8n (Node 24 + n8n installed into target/n8n-cache on first use) against a fresh atende: inbound → reply → statuses; not part of `just test`.
+e2e-n8n:
+    scripts/e2e-n8n.sh

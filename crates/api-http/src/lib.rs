@@ -11,7 +11,9 @@
 //! 4. `TracingLogger` with [`telemetry::ApiRootSpan`]: the request log;
 //! 5. CORS ([`security::cors`]): exactly `ATENDE_ALLOWED_ORIGINS`, with credentials;
 //! 6. [`middleware::problem_fallback::problem_fallback`]: every error response is problem+json;
-//! 7. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope.
+//! 7. [`extractors::nul::reject_nul_outside_api`]: JSON bodies with `\u0000` are 422 (`/auth/*`);
+//! 8. on the `/api` scope only, [`security::gate::gate`]: authentication, CSRF, tenant scope, then
+//!    [`extractors::nul::reject_nul`] (the same check, after authentication).
 //!
 //! Public routes: `/healthz`, `/readyz`, `/auth/signin`, `/auth/signout`, `/auth/accept-invite`,
 //! `/webhooks/*`, `/api/openapi.json`, `/docs`. `/auth/me` checks its own credential; everything
@@ -30,6 +32,7 @@
 pub mod api_tokens;
 pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod clients;
 pub mod conversations;
 pub mod crm;
@@ -45,8 +48,10 @@ pub mod openapi_examples;
 pub mod openapi_extra;
 pub mod outbound;
 pub mod pagination;
+pub mod payments;
 pub mod problem;
 pub mod reads;
+pub mod reports;
 pub mod request_id;
 pub mod security;
 pub mod services;
@@ -124,11 +129,16 @@ pub fn app_with_routes(
                 .configure(integrations::configure)
                 .configure(outbound::configure)
                 .configure(snapshots::configure)
+                .configure(availability::configure)
+                .configure(payments::configure)
+                .configure(reports::configure)
                 .default_service(web::to(extractors::unknown_route))
+                .wrap(from_fn(extractors::nul::reject_nul))
                 .wrap(from_fn(security::gate::gate)),
         )
         .default_service(web::to(extractors::unknown_route))
         // `wrap` order is inside-out: the last one wraps all the others.
+        .wrap(from_fn(extractors::nul::reject_nul_outside_api))
         .wrap(from_fn(middleware::problem_fallback::problem_fallback))
         .wrap(cors)
         .wrap(TracingLogger::<telemetry::ApiRootSpan>::new())

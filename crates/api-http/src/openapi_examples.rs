@@ -28,17 +28,23 @@ fn account() -> Value {
     json!({
         "user": { "id": USER, "email": "admin@clinica.demo", "name": "Ana Admin",
                   "role": "admin", "status": "active" },
-        "company": { "id": COMPANY, "name": "Clínica Demo" }
+        "company": { "id": COMPANY, "name": "Clínica Demo" },
+        "memberships": [{ "company": { "id": COMPANY, "name": "Clínica Demo" },
+                          "user_id": USER, "role": "admin", "status": "active",
+                          "active": true }]
     })
 }
 
 fn user() -> Value {
     json!({ "id": USER, "email": "recepcao@clinica.demo", "name": "Bruna Recepção",
-            "role": "staff", "status": "active", "created_at": AT })
+            "role": "staff", "status": "active", "invite_expires_at": null,
+            "created_at": AT })
 }
 
 fn api_token() -> Value {
-    json!({ "id": TOKEN, "name": "n8n production", "role": "staff", "created_at": AT,
+    json!({ "id": TOKEN, "name": "n8n production", "role": "staff",
+            "scopes": ["read", "messages:write"], "created_at": AT,
+            "expires_at": "2026-06-08T12:00:00Z", "created_by": USER,
             "last_used_at": null, "revoked_at": null })
 }
 
@@ -115,7 +121,8 @@ fn settings() -> Value {
                                    { "start": "13:00", "end": "18:00" }] },
         "contact_email": "contato@clinica.demo", "contact_phone": "+551130000000",
         "logo_url": "https://clinica.demo/logo.png", "timezone": "America/Sao_Paulo",
-        "locale": "pt-BR", "conversation_window_hours": 24
+        "locale": "pt-BR", "conversation_window_hours": 24, "buffer_minutes": 10,
+        "slot_step_minutes": 15
     })
 }
 
@@ -130,15 +137,28 @@ pub fn for_schema(name: &str) -> Option<Value> {
         "AcceptInviteRequest" => {
             json!({ "token": "inv_3q2Xb7w9", "password": "a long new passphrase" })
         }
+        "SwitchClinicRequest" => json!({ "company_id": COMPANY }),
+        "ChangePasswordRequest" => json!({ "current_password": "correct horse battery",
+                                           "new_password": "a longer new passphrase" }),
+        "ResetPasswordRequest" => json!({ "token": "rst_8Jd2Lq0x",
+                                          "new_password": "a longer new passphrase" }),
+        "PasswordResetDto" => json!({ "reset_token": "rst_8Jd2Lq0x",
+                                      "expires_at": "2026-03-11T12:00:00Z" }),
         "AccountResponse" => account(),
         "UserDto" => user(),
         "UserList" => page(user()),
         "CreateUserRequest" => json!({ "email": "recepcao@clinica.demo",
                                        "name": "Bruna Recepção", "role": "staff" }),
-        "CreatedUser" => json!({ "user": user(), "invite_token": "inv_3q2Xb7w9",
-                                 "invite_expires_at": "2026-03-17T12:00:00Z" }),
+        "CreatedUser" => {
+            let mut invited = user();
+            invited["status"] = json!("invited");
+            invited["invite_expires_at"] = json!("2026-03-17T12:00:00Z");
+            json!({ "user": invited, "invite_token": "inv_3q2Xb7w9",
+                    "invite_expires_at": "2026-03-17T12:00:00Z" })
+        }
         "UpdateUserRequest" => json!({ "role": "admin" }),
-        "CreateApiTokenRequest" => json!({ "name": "n8n production", "role": "staff" }),
+        "CreateApiTokenRequest" => json!({ "name": "n8n production",
+                                           "scopes": ["read", "messages:write"] }),
         "ApiTokenList" => page(api_token()),
         "CreatedApiTokenDto" => {
             let mut token = api_token();
@@ -214,6 +234,7 @@ pub fn for_schema(name: &str) -> Option<Value> {
         "HomeDto" => json!({
             "appointments_today_count": 6, "open_conversations_count": 12,
             "unread_inbound_count": 3,
+            "received_today": [{ "currency": "BRL", "amount_cents": 45000 }],
             "quick_actions": [{ "id": "new_appointment", "label": "New appointment",
                                 "href": "/appointments/new" }]
         }),
@@ -233,11 +254,17 @@ pub fn for_schema(name: &str) -> Option<Value> {
                                         "starts_at": "2026-03-11T13:00:00Z",
                                         "ends_at": "2026-03-11T13:30:00Z",
                                         "status": "scheduled" }],
-            "stats": { "appointments_total": 3, "no_show_count": 0, "last_visit_at": AT }
+            "stats": { "appointments_total": 3, "no_show_count": 0, "last_visit_at": AT },
+            "balances": [{ "currency": "BRL", "due_cents": 0, "paid_cents": 15000 }],
+            "recent_payments": [crate::payments::examples::for_schema("PaymentDto")]
         }),
         "SettingsDto" => settings(),
         "SettingsPatchDto" => json!({ "timezone": "America/Sao_Paulo",
                                       "conversation_window_hours": 24 }),
-        _ => return None,
+        _ => {
+            return crate::availability::examples::for_schema(name)
+                .or_else(|| crate::payments::examples::for_schema(name))
+                .or_else(|| crate::reports::examples::for_schema(name));
+        }
     })
 }

@@ -69,7 +69,8 @@ const SHARED: [(&str, u16, &str, &str); 10] = [
         "Forbidden",
         403,
         "Refused: `csrf_rejected` (cookie request from a foreign Origin), `no_company`, \
-         `user_disabled`, or `forbidden` (the role may not do this)",
+         `user_disabled`, `forbidden` (the role may not do this), or `insufficient_scope` (an \
+         API token without the scope in this operation's `bearer` requirement)",
         "forbidden",
     ),
     (
@@ -238,6 +239,13 @@ fn requirement(scheme: &str) -> SecurityRequirement {
 fn security_outside_api(method: &str, path: &str) -> Option<Vec<SecurityRequirement>> {
     Some(match (method, path) {
         ("get", "/auth/me") => vec![requirement("session_cookie"), requirement("bearer")],
+        ("post", "/auth/signout-all") => vec![requirement("session_cookie")],
+        // Public with a password; signed in (cookie, or a Supabase token) without one.
+        ("post", "/auth/accept-invite") => vec![
+            SecurityRequirement::default(),
+            requirement("session_cookie"),
+            requirement("bearer"),
+        ],
         // Public, but ends the session of the cookie when one is sent.
         ("post", "/auth/signout") => {
             vec![
@@ -263,7 +271,7 @@ fn security_outside_api(method: &str, path: &str) -> Option<Vec<SecurityRequirem
             | "/webhooks/whatsapp"
             | "/webhooks/instagram",
         )
-        | ("post", "/auth/signin" | "/auth/accept-invite") => Vec::new(),
+        | ("post", "/auth/signin" | "/auth/reset-password") => Vec::new(),
         _ => return None,
     })
 }
@@ -274,13 +282,23 @@ fn body_limit(limit: usize) -> Extensions {
         .build()
 }
 
+/// A gated operation's security: the session cookie, or a bearer token with the scope the
+/// route needs ([`crate::security::scopes::required`], the table the extractors enforce).
+fn gated_security(method: &str, path: &str) -> Vec<SecurityRequirement> {
+    let method = actix_web::http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .unwrap_or(actix_web::http::Method::GET);
+    let scope = crate::security::scopes::required(&method, path);
+    vec![
+        requirement("session_cookie"),
+        SecurityRequirement::new("bearer", [scope.as_str()]),
+    ]
+}
+
 fn apply(path: &str, method: &str, op: &mut Operation) {
-    if op.security.is_none() {
-        op.security = if gated(path) {
-            Some(vec![requirement("session_cookie"), requirement("bearer")])
-        } else {
-            security_outside_api(method, path)
-        };
+    if gated(path) {
+        op.security = Some(gated_security(method, path));
+    } else if op.security.is_none() {
+        op.security = security_outside_api(method, path);
     }
     add_missing(op, &[405, 500]);
     if gated(path) {

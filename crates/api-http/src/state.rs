@@ -13,9 +13,12 @@ pub struct HttpSettings {
     /// Exact origins (`https://app.example.com`) trusted for CORS with credentials and for the
     /// CSRF check, besides the server's own.
     pub allowed_origins: Vec<String>,
-    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a proxy that
-    /// sets them); otherwise the socket's peer address.
-    pub trust_forwarded: bool,
+    /// The proxies in front of Atende (`ATENDE_TRUSTED_PROXIES`): the client address is the
+    /// right-most hop of `forwarded_header` that is not one of them (see
+    /// [`crate::auth::client`]); empty: the socket's peer address.
+    pub trusted_proxies: crate::auth::client::TrustedProxies,
+    /// The header those proxies append to (`ATENDE_FORWARDED_HEADER`).
+    pub forwarded_header: crate::auth::client::ForwardedHeader,
 }
 
 /// Ports the handlers need, built once by the composition root (`server`).
@@ -45,6 +48,12 @@ pub struct AppState {
     pub outbox: app::outbound::Outbox,
     /// The analyst agent's context snapshots.
     pub snapshots: app::snapshots::Snapshots,
+    /// Free slots, members' schedules and time off.
+    pub agenda: app::availability::Agenda,
+    /// Payments.
+    pub payments: app::payments::Payments,
+    /// The clinic's numbers.
+    pub reports: app::reports::Reports,
     /// The process's metrics registry (shared with the worker and the analyzer decorator).
     pub metrics: crate::metrics::Metrics,
     /// Whether and how `GET /metrics` is served on this listener.

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use domain::auth::Password;
 use domain::ports::accounts::{
-    AttemptRepository, Directory, IdentityRepository, SessionRepository,
+    AttemptRepository, Directory, IdentityRepository, PasswordResetRepository, SessionRepository,
 };
 use domain::ports::clock::Clock;
 use domain::ports::crypto::{PasswordHashing, TokenService};
@@ -16,7 +16,7 @@ pub const MIN_PASSWORD_CHARS: usize = 15;
 /// Longest accepted new password, in characters (at least 64 must be allowed).
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
-/// Session, throttling and invitation rules.
+/// Session, throttling, invitation, reset and API-token rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthPolicy {
     /// A session unused for this long ends (sliding).
@@ -25,14 +25,20 @@ pub struct AuthPolicy {
     pub session_max: Duration,
     /// `last_seen_at` / `last_used_at` are written at most this often.
     pub touch_every: Duration,
-    /// Failed sign-ins per e-mail per window before 429.
-    pub email_limit: u32,
-    /// Failed sign-ins per client address per window before 429.
+    /// Password attempts per (e-mail, client address) per window; the next one is 429.
+    pub pair_limit: u32,
+    /// Password attempts (any e-mail) per client address per window; the next one is 429.
     pub ip_limit: u32,
     /// The throttling window.
     pub throttle_window: Duration,
     /// How long an invitation stays valid.
     pub invite_ttl: Duration,
+    /// How long a password reset token stays valid.
+    pub reset_ttl: Duration,
+    /// The lifetime of an API token created without `expires_at`.
+    pub api_token_default_ttl: Duration,
+    /// The longest lifetime an API token may be given (`null` aside).
+    pub api_token_max_ttl: Duration,
 }
 
 impl Default for AuthPolicy {
@@ -41,10 +47,13 @@ impl Default for AuthPolicy {
             session_idle: Duration::hours(12),
             session_max: Duration::days(7),
             touch_every: Duration::minutes(1),
-            email_limit: 5,
+            pair_limit: 5,
             ip_limit: 30,
             throttle_window: Duration::minutes(15),
             invite_ttl: Duration::days(7),
+            reset_ttl: Duration::hours(24),
+            api_token_default_ttl: Duration::days(90),
+            api_token_max_ttl: Duration::days(365),
         }
     }
 }
@@ -62,8 +71,10 @@ pub struct Deps {
     pub identities: Arc<dyn IdentityRepository>,
     /// Sessions.
     pub sessions: Arc<dyn SessionRepository>,
-    /// Failed sign-in counters.
+    /// Sign-in attempt counters.
     pub attempts: Arc<dyn AttemptRepository>,
+    /// Password reset tokens.
+    pub resets: Arc<dyn PasswordResetRepository>,
     /// Pre-tenant lookups (membership, API tokens).
     pub directory: Arc<dyn Directory>,
     /// Clinic members and invitations.
@@ -92,7 +103,8 @@ pub(crate) mod testing {
     use chrono::{DateTime, TimeZone, Utc};
     use domain::auth::TokenHash;
     use domain::ports::accounts::{
-        MockAttemptRepository, MockDirectory, MockIdentityRepository, MockSessionRepository,
+        MockAttemptRepository, MockDirectory, MockIdentityRepository, MockPasswordResetRepository,
+        MockSessionRepository,
     };
     use domain::ports::clock::MockClock;
     use domain::ports::crypto::{MockPasswordHashing, MockTokenService};
@@ -114,6 +126,7 @@ pub(crate) mod testing {
         pub identities: MockIdentityRepository,
         pub sessions: MockSessionRepository,
         pub attempts: MockAttemptRepository,
+        pub resets: MockPasswordResetRepository,
         pub directory: MockDirectory,
         pub members: MockMemberRepository,
         pub api_tokens: MockApiTokenRepository,
@@ -149,6 +162,7 @@ pub(crate) mod testing {
                 identities: Arc::new(self.identities),
                 sessions: Arc::new(self.sessions),
                 attempts: Arc::new(self.attempts),
+                resets: Arc::new(self.resets),
                 directory: Arc::new(self.directory),
                 members: Arc::new(self.members),
                 api_tokens: Arc::new(self.api_tokens),
@@ -157,5 +171,20 @@ pub(crate) mod testing {
                 policy: AuthPolicy::default(),
             }
         }
+    }
+
+    /// Attempt counters that never block: every key is at its first attempt.
+    pub fn open_throttle(attempts: &mut MockAttemptRepository) {
+        attempts.expect_count().returning(|keys, now, _| {
+            Ok(keys
+                .iter()
+                .map(|_| domain::auth::AttemptCounter {
+                    window_started_at: now,
+                    failures: 1,
+                })
+                .collect())
+        });
+        attempts.expect_refund().returning(|_| Ok(()));
+        attempts.expect_clear().returning(|_| Ok(()));
     }
 }

@@ -4,6 +4,7 @@
 pub mod api_tokens;
 pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod catalog;
 pub mod clients;
 pub mod companies;
@@ -15,7 +16,9 @@ pub mod inbound;
 pub mod integrations;
 pub mod jobs;
 pub mod outbound;
+pub mod payments;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;
 pub mod users;
 

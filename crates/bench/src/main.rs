@@ -4,6 +4,8 @@
 //! measures five frontend reads at 64 concurrent clients and reads the server's peak RSS, then
 //! prints one markdown table (and writes the whole report to `--out`).
 
+mod reports;
+
 use anyhow::{Context, bail};
 use bench::{
     Kind, Latencies, Rng, Row, Summary, new_lead_digits, parse_pgbench_log_line, parse_pgbench_tps,
@@ -47,6 +49,13 @@ struct Args {
     /// Concurrent clients of the reads.
     #[arg(long, default_value_t = 64)]
     read_concurrency: usize,
+    /// Seconds of the 90-day report requests (`reports.rs`).
+    #[arg(long, default_value_t = 10)]
+    report_secs: u64,
+    /// Concurrent clients of the report requests (one: the latency an admin sees; reports are
+    /// occasional, not a stream).
+    #[arg(long, default_value_t = 1)]
+    report_concurrency: usize,
     /// The pgbench binary.
     #[arg(long, default_value = "pgbench")]
     pgbench: String,
@@ -866,6 +875,15 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     } else {
         None
     };
+    // --- the clinic's numbers (issue 21)
+    let report_row = reports::measure(
+        &http,
+        &base,
+        &args.creds,
+        args.report_secs,
+        args.report_concurrency,
+    )
+    .await?;
 
     // --- memory
     let rss_kb = args.server_pid.and_then(|pid| {
@@ -961,6 +979,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             met: Some(s.p95 <= 100.0),
         });
     }
+    rows.push(report_row);
     let mut report = String::new();
     let _ = writeln!(
         report,

@@ -53,6 +53,9 @@ pub struct IntegrationRecord {
     pub secret_names: Vec<String>,
     /// Active or inactive.
     pub status: IntegrationStatus,
+    /// When a delivery signed with this integration's own secret first reached it; `None` while
+    /// it is pending (see docs/integrations.md, "Who owns an account id").
+    pub verified_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -2,6 +2,7 @@
 //! OpenAI key) with their secrets, which are stored encrypted and never returned.
 
 use crate::{CompanyId, IntegrationId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -119,6 +120,50 @@ pub struct ResolvedIntegration {
     pub secrets: IntegrationSecrets,
 }
 
+/// Most candidates the directory returns for one account id: the verified ones (earliest proof
+/// first), then the newest pending ones. Only clinics can register an account id, one
+/// integration each, so this bounds the work a squatted account id can cause, not its owner.
+pub const MAX_ROUTE_CANDIDATES: usize = 10;
+
+/// Most account ids one directory lookup names (a Meta delivery's distinct accounts are capped
+/// at this before anything is looked up).
+pub const MAX_ROUTE_ACCOUNTS: usize = 50;
+
+/// An active integration a delivery for its account id may belong to, resolved before the
+/// delivery is authenticated. Several clinics may hold the same account id (so none can block
+/// another): a delivery belongs to the integration whose own secret verifies its signature
+/// (docs/integrations.md, "Who owns an account id").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteCandidate {
+    /// The integration, decrypted (always active).
+    pub integration: ResolvedIntegration,
+    /// When a delivery signed with this integration's own secret first reached it; `None`
+    /// while it is pending.
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Its secrets are still sealed under the previous master key (re-sealed once a delivery
+    /// authenticated with them).
+    pub sealed_with_previous_key: bool,
+}
+
+impl RouteCandidate {
+    /// Whether an authenticated delivery should be recorded on this integration (its first
+    /// proof, or a re-seal under the current master key).
+    #[must_use]
+    pub fn needs_record(&self) -> bool {
+        self.verified_at.is_none() || self.sealed_with_previous_key
+    }
+}
+
+/// Whether `account_id` could be an integration's account id (1 to 200 characters, not blank, no
+/// control characters). Anything else routes nowhere and is never looked up.
+#[must_use]
+pub fn is_routable_account_id(account_id: &str) -> bool {
+    let chars = account_id.chars().count();
+    (1..=200).contains(&chars)
+        && !account_id.trim().is_empty()
+        && !account_id.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +177,15 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("super_secret"));
         assert!(shown.contains("webhook_secret"));
+    }
+
+    #[test]
+    fn routable_account_ids() {
+        assert!(is_routable_account_id("109876543210987"));
+        assert!(is_routable_account_id("relay de teste"));
+        for bad in ["", "   ", "a\u{0}b", "tab\there"] {
+            assert!(!is_routable_account_id(bad), "{bad:?}");
+        }
+        assert!(!is_routable_account_id(&"1".repeat(201)));
     }
 }

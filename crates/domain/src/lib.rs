@@ -6,11 +6,13 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod availability;
 pub mod catalog;
 pub mod channel;
 pub mod clients;
 pub mod conversations;
 pub mod events;
+pub mod egress;
 pub mod ids;
 pub mod inbound;
 pub mod integration_admin;
@@ -19,9 +21,11 @@ pub mod jobs;
 pub mod listing;
 pub mod outbound;
 pub mod page;
+pub mod payments;
 pub mod phone;
 pub mod ports;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;
 
 pub use channel::Channel;

@@ -17,6 +17,8 @@ pub struct HomeCounts {
     pub unread_inbound: u64,
     /// The clinic's locale (for the quick actions' labels).
     pub locale: String,
+    /// Payments received today in the clinic's timezone, per currency.
+    pub received_today: Vec<crate::payments::MoneyTotal>,
 }
 
 /// One active conversation in the inbox.
@@ -93,6 +95,10 @@ pub struct ClinicSettings {
     pub locale: String,
     /// The reopen window of conversations, in hours.
     pub conversation_window_hours: u32,
+    /// Minutes kept free after every open appointment of a professional (0–240).
+    pub buffer_minutes: u32,
+    /// Spacing of the start times availability offers, in minutes (5–240).
+    pub slot_step_minutes: u32,
 }
 
 /// A partial update of the settings: `None` keeps a field; `Some(None)` clears an optional one.
@@ -112,6 +118,10 @@ pub struct SettingsPatch {
     pub locale: Option<String>,
     /// New reopen window.
     pub conversation_window_hours: Option<u32>,
+    /// New buffer between appointments.
+    pub buffer_minutes: Option<u32>,
+    /// New spacing of offered start times.
+    pub slot_step_minutes: Option<u32>,
 }
 
 /// An upcoming appointment on a client's profile.
@@ -148,4 +158,8 @@ pub struct ProfileActivity {
     pub no_show_count: u64,
     /// The last completed appointment.
     pub last_visit_at: Option<DateTime<Utc>>,
+    /// What the client owes and has paid, per currency.
+    pub balances: Vec<crate::payments::ClientBalance>,
+    /// The last 5 payments, newest first.
+    pub recent_payments: Vec<crate::payments::Payment>,
 }

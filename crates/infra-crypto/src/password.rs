@@ -8,6 +8,8 @@ use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Params, PasswordVerifier, Versio
 
 use crate::CryptoError;
 
+pub mod gate;
+
 /// Longest accepted password, in bytes (UTF-8). Longer inputs are rejected
 /// before hashing so huge request bodies cannot be used for denial of service.
 pub const MAX_PASSWORD_BYTES: usize = 1024;

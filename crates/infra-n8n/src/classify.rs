@@ -42,9 +42,15 @@ pub(crate) async fn response(response: reqwest::Response) -> DispatchResult {
     }
 }
 
-/// Classifies a request that got no HTTP answer. `timeout` is the configured one, for the
-/// message.
+/// Classifies a request that got no HTTP answer (a refusal by the egress policy is a rejection:
+/// retrying would not help). `timeout` is the configured one, for the message.
 pub(crate) fn transport_error(err: &reqwest::Error, timeout: Duration) -> DispatchResult {
+    if let Some(refused) = infra_egress::refusal(err) {
+        return DispatchResult::Rejected {
+            status: 0,
+            error: refused.to_string(),
+        };
+    }
     let error = if err.is_timeout() {
         format!("timed out after {}", human(timeout))
     } else if err.is_builder() {

@@ -26,6 +26,9 @@
 //! - Other 4xx → `Rejected`, with up to 200 characters of n8n's `message`/`error` on one line.
 //! - 3xx → `Rejected`: redirects are never followed (a redirect means a misconfigured URL).
 //! - A request that cannot be built (invalid URL) → `Rejected` with status 0.
+//! - A target the egress policy refuses (a loopback, private, link-local, CGNAT or metadata
+//!   address, by literal or by what the name resolves to when connecting) → `Rejected` with
+//!   status 0; nothing is sent. See [`infra_egress`].
 //!
 //! Nothing secret is logged: one INFO line per dispatch with the interaction id, HTTP status,
 //! outcome and latency.
@@ -34,6 +37,7 @@ mod classify;
 mod wire;
 
 use async_trait::async_trait;
+use domain::egress::EgressPolicy;
 use domain::ports::dispatcher::{
     DispatchResult, DispatchTarget, OutboundDispatcher, OutboundMessage,
 };
@@ -57,21 +61,34 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 pub struct N8nDispatcher {
     http: reqwest::Client,
     timeout: Duration,
+    egress: EgressPolicy,
 }
 
 impl N8nDispatcher {
-    /// A dispatcher whose calls time out after `timeout` ([`DEFAULT_TIMEOUT`] in production)
-    /// and never follow redirects.
+    /// A dispatcher under the strict (production) egress policy whose calls time out after
+    /// `timeout` ([`DEFAULT_TIMEOUT`] in production) and never follow redirects.
     ///
     /// # Errors
     /// When the HTTP client cannot be built (the TLS backend failed to initialise).
     pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        Self::with_egress(timeout, EgressPolicy::default())
+    }
+
+    /// [`N8nDispatcher::new`] under `egress` (the configured policy; development allows the
+    /// loopback and private addresses of local relays).
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built (the TLS backend failed to initialise).
+    pub fn with_egress(timeout: Duration, egress: EgressPolicy) -> Result<Self, reqwest::Error> {
+        let http = infra_egress::client_builder(&egress)
             .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
             .build()?;
-        Ok(Self { http, timeout })
+        Ok(Self {
+            http,
+            timeout,
+            egress,
+        })
     }
 
     /// The configured timeout.
@@ -86,6 +103,10 @@ impl N8nDispatcher {
         target: &DispatchTarget,
         message: &OutboundMessage,
     ) -> (DispatchResult, u16) {
+        if let Err(refused) = infra_egress::check_url(&self.egress, &target.url) {
+            let error = refused.to_string();
+            return (DispatchResult::Rejected { status: 0, error }, 0);
+        }
         let Ok(body) = wire::encode(message) else {
             let error = "could not encode the request".to_owned();
             return (DispatchResult::Rejected { status: 0, error }, 0);

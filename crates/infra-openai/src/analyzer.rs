@@ -14,7 +14,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::config::{ConfigError, MAX_RETRIES, OpenAiConfig};
+use crate::config::{ConfigError, MAX_RESPONSE_BYTES, MAX_RETRIES, OpenAiConfig};
 use crate::prompt::{SCHEMA_NAME, SYSTEM_PROMPT, analysis_schema};
 use crate::validate::analysis_from;
 use crate::wire::{ChatMessage, ChatRequest, ChatResponse, ErrorBody, JsonSchema, ResponseFormat};
@@ -40,13 +40,14 @@ impl fmt::Debug for OpenAiAnalyzer {
 }
 
 impl OpenAiAnalyzer {
-    /// An adapter with its own HTTP client (rustls).
+    /// An adapter with its own HTTP client (rustls) under the config's egress policy: its
+    /// resolver refuses restricted addresses when connecting, and it never follows redirects.
     ///
     /// # Errors
     /// [`ConfigError`] when the base URL, model or temperature is invalid, or the HTTP client
     /// cannot be built.
     pub fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
-        let http = reqwest::Client::builder()
+        let http = infra_egress::client_builder(&config.egress)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|_| ConfigError::Client)?;
@@ -54,6 +55,8 @@ impl OpenAiAnalyzer {
     }
 
     /// An adapter over a shared HTTP client (the per-attempt timeout is set on each request).
+    /// The client must enforce the egress policy itself (build it with
+    /// [`infra_egress::client_builder`]); IP-literal base URLs are checked here in any case.
     ///
     /// # Errors
     /// [`ConfigError`] when the base URL, model or temperature is invalid.
@@ -119,8 +122,27 @@ impl OpenAiAnalyzer {
             .map_err(|_| AnalyzerError::Unavailable("cannot encode the request".to_owned()))
     }
 
-    /// Posts `body`, retrying 429 and 5xx answers.
+    /// Posts `body`, retrying 429 and 5xx answers, within the total timeout.
     async fn call(&self, key: &SecretString, body: Vec<u8>) -> Result<ChatResponse, AnalyzerError> {
+        if let Err(refused) = infra_egress::check_url(&self.config.egress, &self.endpoint) {
+            return Err(AnalyzerError::Unavailable(refused.to_string()));
+        }
+        let total = self.config.total_timeout;
+        tokio::time::timeout(total, self.attempts(key, body))
+            .await
+            .unwrap_or_else(|_| {
+                Err(AnalyzerError::Unavailable(format!(
+                    "no answer within {} s",
+                    total.as_secs()
+                )))
+            })
+    }
+
+    async fn attempts(
+        &self,
+        key: &SecretString,
+        body: Vec<u8>,
+    ) -> Result<ChatResponse, AnalyzerError> {
         let max_retries = self.config.max_retries.min(MAX_RETRIES);
         let mut attempt = 0;
         loop {
@@ -136,13 +158,16 @@ impl OpenAiAnalyzer {
                 .map_err(|e| transport_error(&e, self.config.timeout))?;
             let status = response.status();
             if status.is_success() {
-                let bytes = response
-                    .bytes()
-                    .await
-                    .map_err(|e| transport_error(&e, self.config.timeout))?;
+                let bytes = read(response, MAX_RESPONSE_BYTES, self.config.timeout).await?;
                 return serde_json::from_slice(&bytes).map_err(|_| {
                     AnalyzerError::InvalidOutput("the response is not a chat completion".to_owned())
                 });
+            }
+            if status.is_redirection() {
+                return Err(AnalyzerError::Unavailable(format!(
+                    "status {} (redirects are not followed: check the base URL)",
+                    status.as_u16()
+                )));
             }
             let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             if retryable && attempt < max_retries {
@@ -158,10 +183,10 @@ impl OpenAiAnalyzer {
                 attempt += 1;
                 continue;
             }
-            let kind = response
-                .json::<ErrorBody>()
+            let kind = read(response, MAX_ERROR_BYTES, self.config.timeout)
                 .await
                 .ok()
+                .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
                 .and_then(|b| b.error.kind.or_else(|| b.error.code.map(|c| c.to_string())));
             let mut why = format!("status {}", status.as_u16());
             if let Some(kind) = kind {
@@ -196,8 +221,31 @@ impl OpenAiAnalyzer {
     }
 }
 
+/// The most of an error answer read (for its `error.type`).
+const MAX_ERROR_BYTES: usize = 16 * 1024;
+
+/// The body, at most `max` bytes (a longer one is an error, never read to its end).
+async fn read(
+    response: reqwest::Response,
+    max: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, AnalyzerError> {
+    infra_egress::read_capped(response, max)
+        .await
+        .map_err(|e| match e {
+            infra_egress::ReadError::TooLarge => AnalyzerError::InvalidOutput(format!(
+                "the response is larger than {} KiB",
+                max / 1024
+            )),
+            infra_egress::ReadError::Transport(e) => transport_error(&e, timeout),
+        })
+}
+
 /// Why a request did not get an answer, without the URL or any body.
 fn transport_error(e: &reqwest::Error, timeout: Duration) -> AnalyzerError {
+    if let Some(refused) = infra_egress::refusal(e) {
+        return AnalyzerError::Unavailable(refused.to_string());
+    }
     let why = if e.is_timeout() {
         format!("timed out after {} ms", timeout.as_millis())
     } else if e.is_builder() {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use domain::egress::EgressPolicy;
 use secrecy::SecretString;
 
 /// OpenAI's API base.
@@ -17,6 +18,11 @@ pub const DEFAULT_TEMPERATURE: f32 = 0.2;
 pub const MAX_RETRIES: u32 = 3;
 /// Longest single wait between attempts, whatever `Retry-After` asks for.
 pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(20);
+/// The longest an analysis may take, attempts and waits included (below the analyst's
+/// reservation lease of 5 minutes).
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(180);
+/// The largest chat completion read (the analysis itself is a few KiB).
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// How to reach an OpenAI-compatible server.
 #[derive(Clone)]
@@ -38,6 +44,10 @@ pub struct OpenAiConfig {
     pub max_retry_wait: Duration,
     /// First backoff when the server gives no `Retry-After`; doubles on each retry.
     pub backoff: Duration,
+    /// The longest a whole analysis may take (attempts and waits included).
+    pub total_timeout: Duration,
+    /// Where the adapter may connect (default: the strict production policy).
+    pub egress: EgressPolicy,
 }
 
 impl OpenAiConfig {
@@ -53,6 +63,8 @@ impl OpenAiConfig {
             max_retries: MAX_RETRIES,
             max_retry_wait: DEFAULT_MAX_RETRY_WAIT,
             backoff: Duration::from_millis(500),
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            egress: EgressPolicy::default(),
         }
     }
 
@@ -91,6 +103,21 @@ impl OpenAiConfig {
         self
     }
 
+    /// Sets the egress policy (development allows a model server on loopback or a private
+    /// network; production refuses them unless the operator allows their block).
+    #[must_use]
+    pub fn with_egress(mut self, egress: EgressPolicy) -> Self {
+        self.egress = egress;
+        self
+    }
+
+    /// Sets the longest a whole analysis may take.
+    #[must_use]
+    pub fn with_total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+
     /// Sets the first backoff used when the server gives no `Retry-After`.
     #[must_use]
     pub fn with_backoff(mut self, backoff: Duration) -> Self {
@@ -116,6 +143,8 @@ impl fmt::Debug for OpenAiConfig {
             .field("max_retries", &self.max_retries)
             .field("max_retry_wait", &self.max_retry_wait)
             .field("backoff", &self.backoff)
+            .field("total_timeout", &self.total_timeout)
+            .field("egress", &self.egress.mode())
             .finish()
     }
 }

@@ -1,4 +1,5 @@
-//! The durable job queue over the `jobs` table, and the LISTEN/NOTIFY wake-up of workers.
+//! The durable job queue over the `jobs` table (fair, leased, fenced claims through the
+//! `atende_claim_jobs` door), and the LISTEN/NOTIFY wake-up of workers.
 
 use crate::pool::Database;
 use crate::prepared::Prepare;
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use domain::jobs::{Job, JobOutcome, NewJob};
+use domain::jobs::{ClaimRequest, FailedJob, Job, JobFence, JobOutcome, NewJob};
 use domain::ports::jobs::JobQueue;
 use domain::{CompanyId, JobId};
 use futures_util::StreamExt;
@@ -105,6 +106,106 @@ struct ClaimedRow {
     max_attempts: i32,
 }
 
+#[derive(QueryableByName)]
+struct FailedRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    company_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Integer)]
+    max_attempts: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    last_error: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    finished_at: Option<DateTime<Utc>>,
+}
+
+fn int4(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Records `outcome` of the attempt held by `fence`; false when the job is no longer that
+/// attempt (nothing written).
+async fn finish_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: JobId,
+    fence: JobFence,
+    outcome: JobOutcome,
+) -> diesel::QueryResult<bool> {
+    // Every statement is fenced: still running, by this worker, on this attempt.
+    const HELD: &str =
+        "company_id = $1 AND id = $2 AND status = 'running' AND locked_by = $3 AND attempts = $4";
+    let (worker, attempt) = (fence.worker, int4(fence.attempt));
+    let n = match outcome {
+        JobOutcome::Done(result) => {
+            diesel::sql_query(format!(
+            "UPDATE jobs SET status = 'done', result = $5, finished_at = now(), locked_by = NULL,
+                    locked_until = NULL WHERE {HELD}"
+        ))
+            .bind::<SqlUuid, _>(company.0)
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Text, _>(worker)
+            .bind::<Integer, _>(attempt)
+            .bind::<Nullable<Jsonb>, _>(result)
+            .prepared()
+            .execute(conn)
+            .await?
+        }
+        JobOutcome::RetryAt { at, error } => {
+            diesel::sql_query(format!(
+                "UPDATE jobs SET status = 'queued', run_at = $5, last_error = left($6, 2000),
+                    locked_by = NULL, locked_until = NULL WHERE {HELD}"
+            ))
+            .bind::<SqlUuid, _>(company.0)
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Text, _>(worker)
+            .bind::<Integer, _>(attempt)
+            .bind::<Timestamptz, _>(at)
+            .bind::<Text, _>(error)
+            .prepared()
+            .execute(conn)
+            .await?
+        }
+        // Not run: the claim's attempt is given back.
+        JobOutcome::Deferred { at, reason } => {
+            diesel::sql_query(format!(
+                "UPDATE jobs SET status = 'queued', run_at = $5, last_error = left($6, 2000),
+                    attempts = greatest(attempts - 1, 0), locked_by = NULL, locked_until = NULL
+              WHERE {HELD}"
+            ))
+            .bind::<SqlUuid, _>(company.0)
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Text, _>(worker)
+            .bind::<Integer, _>(attempt)
+            .bind::<Timestamptz, _>(at)
+            .bind::<Text, _>(reason)
+            .prepared()
+            .execute(conn)
+            .await?
+        }
+        JobOutcome::Failed(error) => {
+            diesel::sql_query(format!(
+            "UPDATE jobs SET status = 'failed', last_error = left($5, 2000), finished_at = now(),
+                    locked_by = NULL, locked_until = NULL WHERE {HELD}"
+        ))
+            .bind::<SqlUuid, _>(company.0)
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Text, _>(worker)
+            .bind::<Integer, _>(attempt)
+            .bind::<Text, _>(error)
+            .prepared()
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(n == 1)
+}
+
 #[async_trait]
 impl JobQueue for PgJobQueue {
     async fn enqueue(&self, company: CompanyId, job: NewJob) -> anyhow::Result<Option<JobId>> {
@@ -117,26 +218,41 @@ impl JobQueue for PgJobQueue {
             .await
     }
 
-    async fn claim(
-        &self,
-        worker: String,
-        kinds: Vec<String>,
-        limit: u32,
-        lease_secs: u32,
-    ) -> anyhow::Result<Vec<Job>> {
+    async fn enqueue_many(&self, company: CompanyId, jobs: Vec<NewJob>) -> anyhow::Result<u32> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let mut queued = 0;
+                    for job in jobs {
+                        if enqueue_in(conn, company, job).await?.is_some() {
+                            queued += 1;
+                        }
+                    }
+                    Ok::<_, anyhow::Error>(queued)
+                })
+            })
+            .await
+    }
+
+    async fn claim(&self, request: ClaimRequest) -> anyhow::Result<Vec<Job>> {
+        if request.limit == 0 || request.kinds.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<ClaimedRow> = self
             .db
             .system_tx(move |conn| {
                 Box::pin(async move {
-                    let rows =
-                        diesel::sql_query("SELECT * FROM public.atende_claim_jobs($1, $2, $3, $4)")
-                            .bind::<Text, _>(worker)
-                            .bind::<Array<Text>, _>(kinds)
-                            .bind::<Integer, _>(i32::try_from(limit).unwrap_or(i32::MAX))
-                            .bind::<Integer, _>(i32::try_from(lease_secs).unwrap_or(i32::MAX))
-                            .prepared()
-                            .load(conn)
-                            .await?;
+                    let rows = diesel::sql_query(
+                        "SELECT * FROM public.atende_claim_jobs($1, $2, $3, $4, $5)",
+                    )
+                    .bind::<Text, _>(request.worker)
+                    .bind::<Array<Text>, _>(request.kinds)
+                    .bind::<Integer, _>(int4(request.limit))
+                    .bind::<Integer, _>(int4(request.lease_secs))
+                    .bind::<Integer, _>(int4(request.per_company))
+                    .prepared()
+                    .load(conn)
+                    .await?;
                     Ok::<_, anyhow::Error>(rows)
                 })
             })
@@ -154,53 +270,110 @@ impl JobQueue for PgJobQueue {
             .collect())
     }
 
-    async fn finish(
+    async fn renew(
         &self,
         company: CompanyId,
         id: JobId,
-        outcome: JobOutcome,
-    ) -> anyhow::Result<()> {
+        fence: JobFence,
+        lease_secs: u32,
+    ) -> anyhow::Result<bool> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
-                    match outcome {
-                        JobOutcome::Done(result) => diesel::sql_query(
-                            "UPDATE jobs SET status = 'done', result = $3, finished_at = now(), locked_by = NULL,
-                                    locked_until = NULL WHERE company_id = $1 AND id = $2",
-                        )
-                        .bind::<SqlUuid, _>(company.0)
-                        .bind::<SqlUuid, _>(id.0)
-                        .bind::<Nullable<Jsonb>, _>(result)
-                        .prepared()
-                        .execute(conn)
-                        .await?,
-                        JobOutcome::RetryAt { at, error } => diesel::sql_query(
-                            "UPDATE jobs SET status = 'queued', run_at = $3, last_error = left($4, 2000),
-                                    locked_by = NULL, locked_until = NULL WHERE company_id = $1 AND id = $2",
-                        )
-                        .bind::<SqlUuid, _>(company.0)
-                        .bind::<SqlUuid, _>(id.0)
-                        .bind::<Timestamptz, _>(at)
-                        .bind::<Text, _>(error)
-                        .prepared()
-                        .execute(conn)
-                        .await?,
-                        JobOutcome::Failed(error) => diesel::sql_query(
-                            "UPDATE jobs SET status = 'failed', last_error = left($3, 2000), finished_at = now(),
-                                    locked_by = NULL, locked_until = NULL WHERE company_id = $1 AND id = $2",
-                        )
-                        .bind::<SqlUuid, _>(company.0)
-                        .bind::<SqlUuid, _>(id.0)
-                        .bind::<Text, _>(error)
-                        .prepared()
-                        .execute(conn)
-                        .await?,
-                    };
-                    Ok::<_, anyhow::Error>(())
+                    let n = diesel::sql_query(
+                        "UPDATE jobs SET locked_until = now() + make_interval(secs => $5)
+                          WHERE company_id = $1 AND id = $2 AND status = 'running'
+                            AND locked_by = $3 AND attempts = $4",
+                    )
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<SqlUuid, _>(id.0)
+                    .bind::<Text, _>(fence.worker)
+                    .bind::<Integer, _>(int4(fence.attempt))
+                    .bind::<Integer, _>(int4(lease_secs))
+                    .prepared()
+                    .execute(conn)
+                    .await?;
+                    Ok::<_, anyhow::Error>(n == 1)
                 })
             })
             .await
     }
+
+    async fn finish(
+        &self,
+        company: CompanyId,
+        id: JobId,
+        fence: JobFence,
+        outcome: JobOutcome,
+    ) -> anyhow::Result<bool> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    Ok::<_, anyhow::Error>(finish_in(conn, company, id, fence, outcome).await?)
+                })
+            })
+            .await
+    }
+
+    async fn failed(&self, company: CompanyId, limit: u32) -> anyhow::Result<Vec<FailedJob>> {
+        let rows: Vec<FailedRow> = self
+            .db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let rows = diesel::sql_query(
+                        "SELECT id, company_id, kind, attempts, max_attempts, last_error, finished_at
+                           FROM jobs WHERE company_id = $1 AND status = 'failed'
+                          ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT $2",
+                    )
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<Integer, _>(int4(limit.clamp(1, 1000)))
+                    .prepared()
+                    .load(conn)
+                    .await?;
+                    Ok::<_, anyhow::Error>(rows)
+                })
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| FailedJob {
+                id: JobId(r.id),
+                company_id: CompanyId(r.company_id),
+                kind: r.kind,
+                attempts: u32::try_from(r.attempts).unwrap_or(0),
+                max_attempts: u32::try_from(r.max_attempts).unwrap_or(1),
+                last_error: r.last_error,
+                finished_at: r.finished_at,
+            })
+            .collect())
+    }
+}
+
+/// Every clinic's id (through the `atende_company_schedule()` door), for commands that go over
+/// all clinics one tenant transaction at a time.
+///
+/// # Errors
+/// When the database fails.
+pub async fn clinic_ids(db: &Database) -> anyhow::Result<Vec<CompanyId>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        company_id: Uuid,
+    }
+    let rows: Vec<Row> = db
+        .system_tx(|conn| {
+            Box::pin(async move {
+                let rows = diesel::sql_query(
+                    "SELECT company_id FROM public.atende_company_schedule() ORDER BY company_id",
+                )
+                .prepared()
+                .load(conn)
+                .await?;
+                Ok::<_, anyhow::Error>(rows)
+            })
+        })
+        .await?;
+    Ok(rows.into_iter().map(|r| CompanyId(r.company_id)).collect())
 }
 
 /// A dedicated connection LISTENing on [`CHANNEL`]: [`JobListener::wait`] returns when a job was

@@ -4,7 +4,9 @@
 //!   runs a tenant unit of work (one transaction that first switches to the `atende_app` role and
 //!   pins company and user in one statement, so row-level security applies to everything in it);
 //!   [`Database::system_tx`] runs work that precedes any tenant (global sign-in tables and the
-//!   SECURITY DEFINER "doors" listed in `docs/security.md`), still as `atende_app`.
+//!   SECURITY DEFINER "doors" listed in `docs/security.md`), still as `atende_app`;
+//!   [`Database::replica_tx`] runs a read-only tenant unit of work on the streaming replica
+//!   (`DATABASE_REPLICA_URL`) while it is fresh enough, else on the primary ([`replica`]).
 //! - [`connect`]: every connection is opened there, with the URL's TLS (`sslmode`, rustls) and
 //!   pooler settings.
 //! - [`migrate`]: the embedded diesel migrations, applied as the owner role.
@@ -12,6 +14,7 @@
 //! - `testing` (feature `testing`): a database per test, copied from a migrated template.
 
 pub mod auth;
+pub mod availability;
 pub mod connect;
 pub mod conversations;
 pub mod crm;
@@ -24,9 +27,12 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrate;
 pub mod outbox;
+pub mod payments;
 pub mod pool;
 pub mod prepared;
 pub mod reads;
+pub mod replica;
+pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod snapshots;
@@ -37,4 +43,5 @@ pub mod tls;
 
 pub use error::DbError;
 pub use pool::{Database, PoolSettings, PreparedMode};
+pub use replica::{ReplicaSettings, ReplicaStats};
 pub use tenant::{DbFuture, TenantScope};

@@ -1,5 +1,6 @@
-//! What `GET /metrics` reads from PostgreSQL at scrape time: the job queue's depth by kind
-//! (through the `atende_job_queue_depth()` door: counts only, across every clinic).
+//! What `GET /metrics` reads from PostgreSQL at scrape time: the job queue's depth and recent
+//! failures by kind (through the `atende_job_queue_depth()` door: counts only, across every
+//! clinic).
 
 use crate::error::DbError;
 use crate::pool::Database;
@@ -23,10 +24,13 @@ pub struct QueueDepth {
     /// Claimed by a worker whose lease has not ended.
     #[diesel(sql_type = BigInt)]
     pub running: i64,
+    /// Failed for good in the last 24 hours (out of attempts, or rejected).
+    #[diesel(sql_type = BigInt)]
+    pub failed_24h: i64,
 }
 
-/// The depth of the job queue, one row per kind with unfinished jobs (kinds with none are
-/// absent), ordered by kind.
+/// The depth of the job queue, one row per kind with unfinished jobs or failures in the last
+/// 24 hours (kinds with neither are absent), ordered by kind.
 ///
 /// # Errors
 /// When the database fails.

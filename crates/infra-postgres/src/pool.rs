@@ -87,6 +87,8 @@ pub struct Database {
     pub(crate) tx_settings: Option<String>,
     /// For connections outside the pool (LISTEN).
     url: std::sync::Arc<str>,
+    /// The streaming replica of [`Database::replica_tx`], when one is configured.
+    pub(crate) replica: Option<std::sync::Arc<crate::replica::Replica>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -149,6 +151,7 @@ impl Database {
             pool,
             tx_settings,
             url: url.into(),
+            replica: None,
         })
     }
 

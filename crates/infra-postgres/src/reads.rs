@@ -15,6 +15,7 @@ use diesel::sql_types::{
 };
 use diesel_async::RunQueryDsl;
 use domain::conversations::{Conversation, SortCursor};
+use domain::payments::{ClientBalance, MoneyTotal};
 use domain::ports::reads::{ReadModels, SettingsRepository};
 use domain::reads::{
     ClinicSettings, HomeCounts, InboxFilter, InboxItem, InboxLastMessage, ProfileActivity,
@@ -46,11 +47,16 @@ struct HomeRow {
     unread_inbound: i64,
     #[diesel(sql_type = Text)]
     locale: String,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    received_currencies: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
+    received_cents: Vec<i64>,
 }
 
 /// One statement: "today" is the local day of `$2` in the clinic's timezone (DST-safe: both
 /// bounds are computed in local time, then converted back).
-/// The open threads are counted and their unread counts summed in one scan of the covering index.
+/// The open threads are counted and their unread counts summed in one scan of the covering index;
+/// today's received payments are summed per currency from the index of paid payments by time.
 /// The clinic's local day is computed once, in a materialised CTE, so the appointment bounds
 /// reach the `starts_at` index as plain parameters: written inline, `AT TIME ZONE` over the
 /// settings row is not leakproof and row-level security would keep it out of the index scan.
@@ -69,8 +75,15 @@ SELECT
   ) AS appointments_today,
   act.threads AS open_conversations,
   act.unread AS unread_inbound,
-  day.locale
+  day.locale,
+  coalesce(rec.currencies, '{}') AS received_currencies,
+  coalesce(rec.cents, '{}') AS received_cents
 FROM day,
+  (SELECT array_agg(r.currency ORDER BY r.currency) AS currencies, array_agg(r.cents ORDER BY r.currency) AS cents
+     FROM (SELECT p.currency, sum(p.amount_cents)::bigint AS cents FROM payments p
+            WHERE p.company_id = $1 AND p.status = 'paid'
+              AND p.paid_at >= (SELECT starts FROM day) AND p.paid_at < (SELECT ends FROM day)
+            GROUP BY p.currency) AS r) AS rec,
   (SELECT count(*) AS threads, coalesce(sum(t.unread_count), 0)::bigint AS unread
      FROM conversation_threads t WHERE t.company_id = $1 AND t.status = 'active') AS act";
 
@@ -100,6 +113,10 @@ struct SettingsRow {
     locale: String,
     #[diesel(sql_type = Integer)]
     conversation_window_hours: i32,
+    #[diesel(sql_type = Integer)]
+    buffer_minutes: i32,
+    #[diesel(sql_type = Integer)]
+    slot_step_minutes: i32,
 }
 
 impl TryFrom<SettingsRow> for ClinicSettings {
@@ -114,11 +131,13 @@ impl TryFrom<SettingsRow> for ClinicSettings {
             timezone: r.timezone,
             locale: r.locale,
             conversation_window_hours: u32::try_from(r.conversation_window_hours).unwrap_or(24),
+            buffer_minutes: u32::try_from(r.buffer_minutes).unwrap_or(0),
+            slot_step_minutes: u32::try_from(r.slot_step_minutes).unwrap_or(15),
         })
     }
 }
 
-const SETTINGS_COLUMNS: &str = "working_hours, contact_email, contact_phone, logo_url, timezone, locale, conversation_window_hours";
+const SETTINGS_COLUMNS: &str = "working_hours, contact_email, contact_phone, logo_url, timezone, locale, conversation_window_hours, buffer_minutes, slot_step_minutes";
 
 #[async_trait]
 impl ReadModels for PgReads {
@@ -150,6 +169,15 @@ impl ReadModels for PgReads {
                         open_conversations: u64::try_from(r.open_conversations).unwrap_or(0),
                         unread_inbound: u64::try_from(r.unread_inbound).unwrap_or(0),
                         locale: r.locale,
+                        received_today: r
+                            .received_currencies
+                            .into_iter()
+                            .zip(r.received_cents)
+                            .map(|(currency, amount_cents)| MoneyTotal {
+                                currency,
+                                amount_cents,
+                            })
+                            .collect(),
                     })
                 })
             })
@@ -272,6 +300,16 @@ struct StatsRow {
     last_visit_at: Option<DateTime<Utc>>,
 }
 
+#[derive(QueryableByName)]
+struct BalanceRow {
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    due_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    paid_cents: i64,
+}
+
 async fn profile_activity(
     conn: &mut diesel_async::AsyncPgConnection,
     company: CompanyId,
@@ -320,6 +358,19 @@ async fn profile_activity(
     .prepared()
     .get_result(conn)
     .await?;
+    let balances: Vec<BalanceRow> = diesel::sql_query(
+        "SELECT currency,
+                coalesce(sum(amount_cents) FILTER (WHERE status = 'pending'), 0)::bigint AS due_cents,
+                coalesce(sum(amount_cents) FILTER (WHERE status = 'paid'), 0)::bigint AS paid_cents
+           FROM payments WHERE company_id = $1 AND client_id = $2
+          GROUP BY currency ORDER BY currency",
+    )
+    .bind::<SqlUuid, _>(company.0)
+    .bind::<SqlUuid, _>(client.0)
+    .prepared()
+    .load(conn)
+    .await?;
+    let recent_payments = crate::payments::recent_of_client(conn, company, client, 5).await?;
     Ok(ProfileActivity {
         recent_interactions: recent
             .into_iter()
@@ -344,6 +395,15 @@ async fn profile_activity(
         appointments_total: u64::try_from(stats.total).unwrap_or(0),
         no_show_count: u64::try_from(stats.no_show).unwrap_or(0),
         last_visit_at: stats.last_visit_at,
+        balances: balances
+            .into_iter()
+            .map(|b| ClientBalance {
+                currency: b.currency,
+                due_cents: b.due_cents,
+                paid_cents: b.paid_cents,
+            })
+            .collect(),
+        recent_payments,
     })
 }
 
@@ -388,7 +448,9 @@ impl SettingsRepository for PgReads {
                             logo_url = CASE WHEN $7 THEN $8 ELSE logo_url END,
                             timezone = coalesce($9, timezone),
                             locale = coalesce($10, locale),
-                            conversation_window_hours = coalesce($11, conversation_window_hours)
+                            conversation_window_hours = coalesce($11, conversation_window_hours),
+                            buffer_minutes = coalesce($12, buffer_minutes),
+                            slot_step_minutes = coalesce($13, slot_step_minutes)
                           WHERE company_id = $1
                          RETURNING {SETTINGS_COLUMNS}"
                     ))
@@ -406,6 +468,12 @@ impl SettingsRepository for PgReads {
                         patch
                             .conversation_window_hours
                             .and_then(|h| i32::try_from(h).ok()),
+                    )
+                    .bind::<Nullable<Integer>, _>(
+                        patch.buffer_minutes.and_then(|m| i32::try_from(m).ok()),
+                    )
+                    .bind::<Nullable<Integer>, _>(
+                        patch.slot_step_minutes.and_then(|m| i32::try_from(m).ok()),
                     )
                     .prepared()
                     .get_result(conn)

@@ -37,6 +37,8 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        scopes -> Array<Nullable<Text>>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -74,6 +76,16 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_verified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    auth_password_resets (auth_user_id) {
+        auth_user_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
     }
 }
 
@@ -88,6 +100,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         user_agent -> Nullable<Text>,
         ip -> Nullable<Text>,
+        active_company_id -> Nullable<Uuid>,
     }
 }
 
@@ -182,6 +195,7 @@ diesel::table! {
         key -> Text,
         interaction_id -> Uuid,
         created_at -> Timestamptz,
+        request_hash -> Nullable<Bytea>,
     }
 }
 
@@ -198,6 +212,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -252,6 +267,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    member_schedules (company_id, user_id) {
+        company_id -> Uuid,
+        user_id -> Uuid,
+        weekly_hours -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -295,6 +320,35 @@ diesel::table! {
         logo_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        buffer_minutes -> Int4,
+        slot_step_minutes -> Int4,
+    }
+}
+
+diesel::table! {
+    time_off (id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        user_id -> Uuid,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        reason -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    snapshot_runs (id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        client_id -> Uuid,
+        status -> Text,
+        server_key -> Bool,
+        started_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -317,7 +371,9 @@ diesel::table! {
 diesel::joinable!(ai_context_snapshots -> companies (company_id));
 diesel::joinable!(api_tokens -> companies (company_id));
 diesel::joinable!(appointments -> companies (company_id));
+diesel::joinable!(auth_password_resets -> auth_identities (auth_user_id));
 diesel::joinable!(auth_sessions -> auth_identities (auth_user_id));
+diesel::joinable!(auth_sessions -> companies (active_company_id));
 diesel::joinable!(client_identities -> companies (company_id));
 diesel::joinable!(clients -> companies (company_id));
 diesel::joinable!(conversation_threads -> companies (company_id));
@@ -327,9 +383,12 @@ diesel::joinable!(idempotency_keys -> companies (company_id));
 diesel::joinable!(integrations -> companies (company_id));
 diesel::joinable!(interactions -> companies (company_id));
 diesel::joinable!(jobs -> companies (company_id));
+diesel::joinable!(member_schedules -> companies (company_id));
 diesel::joinable!(payments -> companies (company_id));
 diesel::joinable!(services -> companies (company_id));
 diesel::joinable!(settings -> companies (company_id));
+diesel::joinable!(snapshot_runs -> companies (company_id));
+diesel::joinable!(time_off -> companies (company_id));
 diesel::joinable!(users -> companies (company_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -338,6 +397,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     auth_attempts,
     auth_identities,
+    auth_password_resets,
     auth_sessions,
     client_identities,
     clients,
@@ -349,8 +409,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     integrations,
     interactions,
     jobs,
+    member_schedules,
     payments,
     services,
     settings,
+    snapshot_runs,
+    time_off,
     users,
 );

@@ -49,16 +49,22 @@ impl TenantScope {
 /// `extra` is [`Database::tx_settings`](crate::pool::Database): more transaction-local settings
 /// (behind a pooler, the statement timeout).
 fn begin_sql(tenant: Option<(CompanyId, Option<UserId>)>, extra: Option<&str>) -> String {
+    format!("BEGIN; {}", pin_sql(tenant, extra))
+}
+
+/// The pinning statement of [`begin_sql`], for units of work that begin differently (the
+/// read-only replica reads, [`crate::replica`]).
+pub(crate) fn pin_sql(tenant: Option<(CompanyId, Option<UserId>)>, extra: Option<&str>) -> String {
     let extra = extra.unwrap_or_default();
     match tenant {
         Some((company, user)) => format!(
-            "BEGIN; SELECT set_config('role', 'atende_app', true), \
+            "SELECT set_config('role', 'atende_app', true), \
              set_config('app.company_id', '{}', true), set_config('app.user_id', '{}', true){extra}",
             company.0.hyphenated(),
             user.map(|u| u.0.hyphenated().to_string())
                 .unwrap_or_default()
         ),
-        None => format!("BEGIN; SELECT set_config('role', 'atende_app', true){extra}"),
+        None => format!("SELECT set_config('role', 'atende_app', true){extra}"),
     }
 }
 
@@ -159,11 +165,16 @@ impl Database {
         &self,
         tenant: Option<(CompanyId, Option<UserId>)>,
     ) -> Result<Object<AsyncPgConnection>, DbError> {
-        let sql = begin_sql(tenant, self.tx_settings.as_deref());
+        self.begin_with(&begin_sql(tenant, self.tx_settings.as_deref()))
+            .await
+    }
+
+    /// [`Database::begin`] with the first round trip's SQL given (`BEGIN …; SELECT set_config…`).
+    pub(crate) async fn begin_with(&self, sql: &str) -> Result<Object<AsyncPgConnection>, DbError> {
         let mut retried = false;
         loop {
             let mut conn = self.pool.get().await.map_err(DbError::from)?;
-            let Err(e) = AnsiTransactionManager::begin_transaction_sql(&mut *conn, &sql).await
+            let Err(e) = AnsiTransactionManager::begin_transaction_sql(&mut *conn, sql).await
             else {
                 return Ok(conn);
             };
@@ -184,7 +195,7 @@ impl Database {
         }
     }
 
-    fn drop_idle_connections(&self) {
+    pub(crate) fn drop_idle_connections(&self) {
         let dropped = self.pool.retain(|_, _| false).removed.len();
         if dropped > 0 {
             tracing::info!(
@@ -197,7 +208,7 @@ impl Database {
 
 /// Whether `e` says the connection itself is gone (closed socket, I/O error, the server
 /// terminating it), as opposed to a statement failing on a live connection.
-fn connection_lost(e: &diesel::result::Error) -> bool {
+pub(crate) fn connection_lost(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(

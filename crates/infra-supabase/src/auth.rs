@@ -40,6 +40,8 @@ pub(crate) struct Endpoints {
     pub(crate) password_grant: Url,
     /// `{url}/auth/v1/.well-known/jwks.json`.
     pub(crate) jwks: Url,
+    /// `{url}/auth/v1/user`.
+    pub(crate) user: Url,
     /// `apikey: <anon key>` (marked sensitive).
     pub(crate) api_headers: HeaderMap,
 }
@@ -174,6 +176,7 @@ fn endpoints(config: &SupabaseConfig) -> Result<Endpoints, SupabaseError> {
         issuer: format!("{base}/auth/v1"),
         password_grant: url("/auth/v1/token?grant_type=password")?,
         jwks: url("/auth/v1/.well-known/jwks.json")?,
+        user: url("/auth/v1/user")?,
         api_headers,
     })
 }

@@ -4,6 +4,8 @@
 //!   (`POST {url}/auth/v1/token?grant_type=password` with the `apikey`
 //!   header), whose returned access token is verified before the user is
 //!   trusted.
+//! - [`SupabaseAuth::user`]: the user behind a (locally verified) access token as
+//!   Supabase describes them (`GET {url}/auth/v1/user`), with whether the email is confirmed.
 //! - [`SupabaseAuth::verify_access_token`]: local verification of Supabase
 //!   access tokens. ES256/RS256 keys come from the project's JWKS
 //!   (`{url}/auth/v1/.well-known/jwks.json`), picked by `kid`, cached for at
@@ -24,6 +26,7 @@ mod jwks;
 mod jwks_cache;
 mod password;
 mod types;
+mod user;
 
 pub use auth::SupabaseAuth;
 pub use clock::{Clock, SystemClock};

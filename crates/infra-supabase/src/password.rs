@@ -27,11 +27,14 @@ struct TokenResponse {
 }
 
 #[derive(Deserialize)]
-struct ResponseUser {
+pub(crate) struct ResponseUser {
     #[serde(default)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default)]
-    email: Option<String>,
+    pub(crate) email: Option<String>,
+    /// Set once Supabase confirmed the email (a timestamp); `null` or absent before.
+    #[serde(default)]
+    pub(crate) email_confirmed_at: Option<String>,
 }
 
 /// Both error shapes: legacy `{error, error_description}` and current
@@ -132,12 +135,17 @@ impl SupabaseAuth {
         let user = resp.user.unwrap_or(ResponseUser {
             id: None,
             email: None,
+            email_confirmed_at: None,
         });
         if let Some(id) = user.id
             && Uuid::parse_str(&id).ok() != Some(token.sub)
         {
             return Err(SupabaseError::Token(JwtError::Malformed));
         }
+        let email_verified = user
+            .email_confirmed_at
+            .as_deref()
+            .is_some_and(|at| !at.is_empty());
         let email = token
             .email
             .or_else(|| user.email.filter(|e| !e.is_empty()))
@@ -145,6 +153,7 @@ impl SupabaseAuth {
         Ok(SupabaseUser {
             id: token.sub,
             email: email.to_lowercase(),
+            email_verified,
         })
     }
 }

@@ -18,8 +18,8 @@ pub enum Command {
     Migrate,
     /// Seed data.
     Seed {
-        /// Create the demo clinic "Clínica Demo" with an admin, a staff member, two clients and a
-        /// service (idempotent).
+        /// Create the demo clinic "Clínica Demo" with an admin, a staff member, two clients, a
+        /// service and a WhatsApp relay integration whose webhook secret is printed (idempotent).
         #[arg(long)]
         demo: bool,
         /// Build the benchmark dataset (issue 11) with bulk SQL: 10 clinics × 10,000 clients,
@@ -68,6 +68,18 @@ pub enum Command {
         #[command(subcommand)]
         action: AnalystAction,
     },
+    /// Background jobs.
+    Jobs {
+        /// What to do.
+        #[command(subcommand)]
+        action: JobsAction,
+    },
+    /// Development helpers (refused with ATENDE_ENV=production).
+    Dev {
+        /// What to do.
+        #[command(subcommand)]
+        action: DevAction,
+    },
 }
 
 /// `atende analyst …`.
@@ -93,6 +105,42 @@ pub enum AnalyzerArg {
     HeuristicV1,
     /// The OpenAI-compatible adapter.
     Openai,
+}
+
+/// `atende jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// List the jobs that failed for good (out of attempts, rejected, or whose lease expired on
+    /// their last attempt), newest first, one JSON line each, for every clinic or one.
+    Failed {
+        /// Only this clinic.
+        #[arg(long)]
+        company: Option<uuid::Uuid>,
+        /// At most this many per clinic (1–1000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// `atende dev …`.
+#[derive(Debug, Subcommand)]
+pub enum DevAction {
+    /// Post one WhatsApp relay message, signed with the demo relay's webhook secret (made by
+    /// `seed --demo`), to `<url>/webhooks/whatsapp` and print Atende's answer.
+    SendWebhook {
+        /// The message text.
+        #[arg(long, default_value = "Olá, quero marcar uma avaliação")]
+        text: String,
+        /// The sender's WhatsApp id (digits; the demo patient Maria Silva by default).
+        #[arg(long, default_value = "5511987654321")]
+        from: String,
+        /// The sender's profile name.
+        #[arg(long, default_value = "Maria Silva")]
+        name: String,
+        /// Atende's base URL (default `http://<ATENDE_BIND>`).
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 /// `atende snapshots …`.
@@ -167,5 +215,17 @@ pub enum UserAction {
         /// The member's display name (default: the e-mail's local part).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Issue a one-time password reset token (valid 24 hours) for a local account, whatever
+    /// clinics it belongs to; prints the token and its expiry. Atende sends no e-mail: hand the
+    /// token over; the person sets a new password at POST /auth/reset-password, which ends every
+    /// session of the account.
+    ResetPassword {
+        /// The account's e-mail.
+        #[arg(long)]
+        email: String,
+        /// When several accounts share the e-mail: the clinic whose member's account to reset.
+        #[arg(long)]
+        company: Option<uuid::Uuid>,
     },
 }

@@ -61,7 +61,7 @@ pub async fn seed_demo(config: &Config, force: bool) -> anyhow::Result<()> {
     println!("  staff: {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}");
     println!("  clients: Maria Silva (+5511987654321), João Souza (+5521998765432)");
     println!("  service: Avaliação inicial (R$ 150,00, 30 min)");
-    Ok(())
+    crate::demo::seed_relay(config).await
 }
 
 /// `atende seed --scale [--scale-factor F]`: see [`crate::seed_scale`].
@@ -243,18 +243,23 @@ pub async fn company(config: &Config, action: CompanyAction) -> anyhow::Result<(
     Ok(())
 }
 
-/// `atende user add`.
+/// `atende user add` and `atende user reset-password`.
 ///
 /// # Errors
-/// When the input is invalid, the clinic does not exist or the database fails.
+/// When the input is invalid, the clinic or account does not exist or the database fails.
 pub async fn user(config: &Config, action: UserAction) -> anyhow::Result<()> {
-    let UserAction::Add {
-        company,
-        email,
-        role,
-        password,
-        name,
-    } = action;
+    let (company, email, role, password, name) = match action {
+        UserAction::Add {
+            company,
+            email,
+            role,
+            password,
+            name,
+        } => (company, email, role, password, name),
+        UserAction::ResetPassword { email, company } => {
+            return reset_password(config, &email, company).await;
+        }
+    };
     let db = wiring::database(config)?;
     let deps = wiring::deps(&db, &config.auth);
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
@@ -332,4 +337,21 @@ fn eval_analyzer(
             models.endpoint(None, None)?
         }
     })
+}
+
+/// `atende user reset-password`: the operator issues a reset token for any local account.
+async fn reset_password(
+    config: &Config,
+    email: &str,
+    company: Option<uuid::Uuid>,
+) -> anyhow::Result<()> {
+    let db = wiring::database(config)?;
+    let deps = wiring::deps(&db, &config.auth);
+    let issued =
+        app::auth::issue_password_reset_by_email(&deps, email, company.map(domain::CompanyId))
+            .await
+            .context("issuing the password reset token")?;
+    println!("{}", issued.token);
+    println!("expires at {}", issued.expires_at.to_rfc3339());
+    Ok(())
 }

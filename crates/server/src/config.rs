@@ -55,6 +55,9 @@ pub struct Config {
     pub db_statement_timeout: Duration,
     /// `ATENDE_DB_PREPARED` (default `auto`): keep statements prepared per connection.
     pub db_prepared: infra_postgres::PreparedMode,
+    /// `DATABASE_REPLICA_URL` and `ATENDE_DB_REPLICA_MAX_LAG_SECS`: the streaming replica of the
+    /// reads that opt in (`Database::replica_tx`), when one is set.
+    pub db_replica: Option<ReplicaConfig>,
     /// Sign-in, session, cookie, CSRF and CORS settings.
     pub auth: AuthSettings,
     /// `ATENDE_MASTER_KEY` and `ATENDE_MASTER_KEY_PREVIOUS`: the keys of integration secrets.
@@ -71,6 +74,60 @@ pub struct Config {
     pub metrics: MetricsSettings,
     /// The live event stream: retention and caps.
     pub events: crate::events::EventSettings,
+}
+
+/// A streaming replica of the primary for heavy reads (`docs/operations.md`, "Read replica").
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    /// `DATABASE_REPLICA_URL`: the same database on a hot standby, with `ATENDE_DB_SSLMODE` as
+    /// its default `sslmode`, as for `DATABASE_URL`.
+    pub url: SecretString,
+    /// `ATENDE_DB_REPLICA_MAX_LAG_SECS` (default 10, 1–3600): reads go to the primary while the
+    /// replica may be further behind.
+    pub max_lag: Duration,
+}
+
+impl ReplicaConfig {
+    /// Reads the replica settings; `None` without `DATABASE_REPLICA_URL`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the malformed variable (never echoing the URL).
+    pub fn from_source(src: &dyn Source) -> Result<Option<Self>, ConfigError> {
+        let secs: u64 = parse(
+            src,
+            "ATENDE_DB_REPLICA_MAX_LAG_SECS",
+            10,
+            "a number of seconds from 1 to 3600",
+        )?;
+        if !(1..=3600).contains(&secs) {
+            return Err(ConfigError {
+                name: "ATENDE_DB_REPLICA_MAX_LAG_SECS",
+                reason: "must be a number of seconds from 1 to 3600".into(),
+            });
+        }
+        let Some(url) = src.get("DATABASE_REPLICA_URL") else {
+            return Ok(None);
+        };
+        check_postgres_url("DATABASE_REPLICA_URL", &url)?;
+        let url = match src.get("ATENDE_DB_SSLMODE") {
+            None => url,
+            Some(mode) => {
+                let mode = mode.trim().parse().map_err(|_| ConfigError {
+                    name: "ATENDE_DB_SSLMODE",
+                    reason: "must be disable, prefer, require, verify-ca or verify-full".into(),
+                })?;
+                infra_postgres::connect::with_default_sslmode(&url, mode)
+            }
+        };
+        infra_postgres::connect::ConnectSpec::parse(&url).map_err(|e| ConfigError {
+            name: "DATABASE_REPLICA_URL",
+            reason: e.to_string(),
+        })?;
+        Ok(Some(Self {
+            url: SecretString::from(url),
+            max_lag: Duration::from_secs(secs),
+        }))
+    }
 }
 
 /// `ATENDE_METRICS_TOKEN` and `ATENDE_METRICS_BIND`: who may read `GET /metrics`, and where.
@@ -208,10 +265,18 @@ pub struct AuthSettings {
     /// `ATENDE_ALLOWED_ORIGINS` (comma-separated, default none): exact origins trusted for CORS
     /// with credentials and for the CSRF check.
     pub allowed_origins: Vec<String>,
-    /// `ATENDE_TRUST_FORWARDED` (default `false`): take the client address (the per-address
-    /// sign-in throttle key) from `Forwarded`/`X-Forwarded-For`. Only behind a proxy that
-    /// overwrites them.
-    pub trust_forwarded: bool,
+    /// `ATENDE_TRUSTED_PROXIES` (comma-separated CIDRs, default none): the proxies in front of
+    /// Atende; the client address (the sign-in throttle's and webhook limiter's key) is the
+    /// right-most hop of `ATENDE_FORWARDED_HEADER` not in these ranges. Replaces
+    /// `ATENDE_TRUST_FORWARDED`, which start-up refuses when `true`.
+    pub trusted_proxies: api_http::auth::client::TrustedProxies,
+    /// `ATENDE_FORWARDED_HEADER` (`x-forwarded-for` or `forwarded`, default `x-forwarded-for`):
+    /// the header those proxies append to.
+    pub forwarded_header: api_http::auth::client::ForwardedHeader,
+    /// `ATENDE_PASSWORD_HASH_CONCURRENCY` (default: the number of cores, 1–256) and
+    /// `ATENDE_PASSWORD_HASH_QUEUE` (default 8 per slot, 0–10000): argon2 runs at a time (19 MiB
+    /// each) and callers allowed to wait; beyond them sign-ins get 503 with `Retry-After`.
+    pub hash_limits: infra_crypto::password::gate::GateLimits,
     /// `ATENDE_AUTH_PROVIDER` (default `local`).
     pub provider: AuthProvider,
 }
@@ -223,7 +288,9 @@ impl Default for AuthSettings {
             session_max: Duration::from_secs(7 * 24 * 3600),
             cookie_secure: false,
             allowed_origins: Vec::new(),
-            trust_forwarded: false,
+            trusted_proxies: api_http::auth::client::TrustedProxies::default(),
+            forwarded_header: api_http::auth::client::ForwardedHeader::default(),
+            hash_limits: infra_crypto::password::gate::GateLimits::default(),
             provider: AuthProvider::Local,
         }
     }
@@ -251,7 +318,56 @@ impl AuthSettings {
         }
         let cookie_secure =
             parse_bool(src, "ATENDE_COOKIE_SECURE", env == Environment::Production)?;
-        let trust_forwarded = parse_bool(src, "ATENDE_TRUST_FORWARDED", false)?;
+        if parse_bool(src, "ATENDE_TRUST_FORWARDED", false)? {
+            return Err(ConfigError {
+                name: "ATENDE_TRUST_FORWARDED",
+                reason: "was replaced by ATENDE_TRUSTED_PROXIES (the proxies' CIDRs, e.g. \
+                         10.0.0.0/8): trusting every sender's Forwarded header let clients choose \
+                         their own address; remove it and list your proxies"
+                    .into(),
+            });
+        }
+        let trusted_proxies = match src.get("ATENDE_TRUSTED_PROXIES") {
+            None => api_http::auth::client::TrustedProxies::default(),
+            Some(list) => {
+                api_http::auth::client::TrustedProxies::parse(&list).map_err(|_| ConfigError {
+                    name: "ATENDE_TRUSTED_PROXIES",
+                    reason: "must be comma-separated CIDRs like 10.0.0.0/8, 192.0.2.7/32".into(),
+                })?
+            }
+        };
+        let forwarded_header = match src.get("ATENDE_FORWARDED_HEADER") {
+            None => api_http::auth::client::ForwardedHeader::default(),
+            Some(v) => v.parse().map_err(|reason| ConfigError {
+                name: "ATENDE_FORWARDED_HEADER",
+                reason,
+            })?,
+        };
+        let defaults = infra_crypto::password::gate::GateLimits::default();
+        let concurrency: usize = parse(
+            src,
+            "ATENDE_PASSWORD_HASH_CONCURRENCY",
+            defaults.concurrency,
+            "a number from 1 to 256",
+        )?;
+        if !(1..=256).contains(&concurrency) {
+            return Err(ConfigError {
+                name: "ATENDE_PASSWORD_HASH_CONCURRENCY",
+                reason: "must be a number from 1 to 256".into(),
+            });
+        }
+        let queue: usize = parse(
+            src,
+            "ATENDE_PASSWORD_HASH_QUEUE",
+            concurrency * 8,
+            "a number from 0 to 10000",
+        )?;
+        if queue > 10_000 {
+            return Err(ConfigError {
+                name: "ATENDE_PASSWORD_HASH_QUEUE",
+                reason: "must be a number from 0 to 10000".into(),
+            });
+        }
         let allowed_origins = match src.get("ATENDE_ALLOWED_ORIGINS") {
             None => Vec::new(),
             Some(list) => list
@@ -276,7 +392,9 @@ impl AuthSettings {
             session_max: Duration::from_secs(max_days * 24 * 3600),
             cookie_secure,
             allowed_origins,
-            trust_forwarded,
+            trusted_proxies,
+            forwarded_header,
+            hash_limits: infra_crypto::password::gate::GateLimits { concurrency, queue },
             provider,
         })
     }
@@ -403,6 +521,7 @@ impl Config {
             infra_postgres::PreparedMode::Auto,
             "auto, on or off",
         )?;
+        let db_replica = ReplicaConfig::from_source(src)?;
         let bind = parse(
             src,
             "ATENDE_BIND",
@@ -453,8 +572,11 @@ impl Config {
         let master_keys = MasterKeySettings::from_source(src)?;
         let traffic = crate::traffic::TrafficSettings::from_source(src)?;
         let jobs = crate::traffic::JobSettings::from_source(src)?;
-        let outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
-        let snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
+        let mut outbox = crate::outbox::OutboxSettings::from_source(src, bind)?;
+        let mut snapshots = crate::snapshots::SnapshotSettings::from_source(src)?;
+        // ATENDE_OUTBOUND_ALLOW_CIDRS: where n8n and OpenAI calls may connect.
+        outbox.egress = crate::outbox::egress_from_source(src, env)?;
+        snapshots.egress = outbox.egress.clone();
         let metrics = MetricsSettings::from_source(src, bind)?;
         let events = crate::events::EventSettings::from_source(src)?;
         Ok(Self {
@@ -467,6 +589,7 @@ impl Config {
             db_pool_size,
             db_statement_timeout: Duration::from_secs(timeout),
             db_prepared,
+            db_replica,
             auth,
             master_keys,
             traffic,
@@ -567,6 +690,39 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_replace_trust_forwarded_and_hashing_is_bounded() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(c.auth.trusted_proxies.is_empty());
+        assert!(c.auth.hash_limits.concurrency >= 1);
+        assert_eq!(c.auth.hash_limits.queue, c.auth.hash_limits.concurrency * 8);
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
+            ("ATENDE_FORWARDED_HEADER", "Forwarded"),
+            ("ATENDE_TRUST_FORWARDED", "false"),
+            ("ATENDE_PASSWORD_HASH_CONCURRENCY", "3"),
+        ])
+        .unwrap();
+        assert!(!c.auth.trusted_proxies.is_empty());
+        assert_eq!(
+            c.auth.forwarded_header,
+            api_http::auth::client::ForwardedHeader::Forwarded
+        );
+        assert_eq!(
+            (c.auth.hash_limits.concurrency, c.auth.hash_limits.queue),
+            (3, 24)
+        );
+        // The old switch trusted the client's own claim: refused, with what replaces it.
+        let e = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_TRUST_FORWARDED", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.name, "ATENDE_TRUST_FORWARDED");
+        assert!(e.reason.contains("ATENDE_TRUSTED_PROXIES"), "{e}");
+    }
+
+    #[test]
     fn supabase_mode_needs_its_settings() {
         let c = Config::from_source(&[
             ("DATABASE_URL", "postgres://u@h/db"),
@@ -658,10 +814,67 @@ mod tests {
             ("ATENDE_ALLOWED_ORIGINS", "*"),
             ("ATENDE_ALLOWED_ORIGINS", "https://a.test/path"),
             ("ATENDE_AUTH_PROVIDER", "ldap"),
+            ("ATENDE_TRUST_FORWARDED", "true"),
+            ("ATENDE_TRUSTED_PROXIES", "10.0.0.0/8, secret-host"),
+            ("ATENDE_FORWARDED_HEADER", "x-real-ip"),
+            ("ATENDE_PASSWORD_HASH_CONCURRENCY", "0"),
+            ("ATENDE_PASSWORD_HASH_QUEUE", "100000"),
         ] {
             let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
                 .unwrap_err();
             assert_eq!(e.name, name, "{e}");
+        }
+    }
+
+    #[test]
+    fn the_replica_url_and_its_lag_bound_are_read_and_checked() {
+        let c = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert!(c.db_replica.is_none(), "no replica unless one is set");
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DATABASE_REPLICA_URL", "postgres://u:pw@replica/db"),
+            ("ATENDE_DB_SSLMODE", "verify-full"),
+        ])
+        .unwrap();
+        let replica = c.db_replica.unwrap();
+        assert_eq!(
+            replica.url.expose_secret(),
+            "postgres://u:pw@replica/db?sslmode=verify-full",
+            "the same sslmode rule as DATABASE_URL"
+        );
+        assert_eq!(replica.max_lag, Duration::from_secs(10));
+        assert!(!format!("{replica:?}").contains("pw@"), "{replica:?}");
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            (
+                "DATABASE_REPLICA_URL",
+                "postgres://u@replica/db?sslmode=disable",
+            ),
+            ("ATENDE_DB_SSLMODE", "require"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "30"),
+        ])
+        .unwrap();
+        let replica = c.db_replica.unwrap();
+        assert_eq!(
+            replica.url.expose_secret(),
+            "postgres://u@replica/db?sslmode=disable",
+            "the URL's own sslmode wins"
+        );
+        assert_eq!(replica.max_lag, Duration::from_secs(30));
+        for (name, value) in [
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "0"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "3601"),
+            ("ATENDE_DB_REPLICA_MAX_LAG_SECS", "ten"),
+            ("DATABASE_REPLICA_URL", "mysql://secret-pass@h/db"),
+            (
+                "DATABASE_REPLICA_URL",
+                "postgres://u:secret-pass@h/db?sslmode=verify-everything",
+            ),
+        ] {
+            let e = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
+                .unwrap_err();
+            assert_eq!(e.name, name, "{e}");
+            assert!(!e.to_string().contains("secret-pass"), "{e}");
         }
     }
 

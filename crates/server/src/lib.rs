@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod events;
+pub mod demo;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;
@@ -77,6 +78,29 @@ pub async fn run() -> ExitCode {
         } => snapshots::run_daily_command(&config, company).await,
         // Handled above, before the configuration is read.
         cli::Command::Analyst { .. } => Ok(()),
+        cli::Command::Jobs {
+            action: cli::JobsAction::Failed { company, limit },
+        } => worker::failed_command(&config, company, limit).await,
+        cli::Command::Dev {
+            action:
+                cli::DevAction::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+        } => {
+            demo::send_webhook(
+                &config,
+                demo::SendWebhook {
+                    text,
+                    from,
+                    name,
+                    url,
+                },
+            )
+            .await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use api_http::metrics::{Metrics, MetricsAccess, PoolReading, QueueReading, ScrapeProbe};
+use api_http::metrics::{
+    Metrics, MetricsAccess, PoolReading, QueueReading, ReplicaReading, ScrapeProbe,
+};
 use async_trait::async_trait;
 use domain::jobs::JobOutcome;
 use domain::ports::analyzer::ContextAnalyzer;
@@ -38,6 +40,13 @@ impl ScrapeProbe for PgScrapeProbe {
         PoolReading { size, idle, max }
     }
 
+    fn replica(&self) -> Option<ReplicaReading> {
+        self.db.replica_stats().map(|r| ReplicaReading {
+            replica_reads: r.replica_reads,
+            primary_reads: r.primary_reads,
+        })
+    }
+
     async fn queue(&self) -> anyhow::Result<Vec<QueueReading>> {
         Ok(infra_postgres::metrics::queue_depth(&self.db)
             .await?
@@ -47,6 +56,7 @@ impl ScrapeProbe for PgScrapeProbe {
                 due: r.due,
                 waiting: r.waiting,
                 running: r.running,
+                failed_24h: r.failed_24h,
             })
             .collect())
     }
@@ -106,12 +116,14 @@ pub fn listener_on(
     .run())
 }
 
-/// The outcome label of a job run.
+/// The outcome label of a job run (`lease_lost` is recorded by the worker itself when a job's
+/// lease was taken over before it finished).
 #[must_use]
 pub fn job_outcome(outcome: &JobOutcome) -> &'static str {
     match outcome {
         JobOutcome::Done(_) => "done",
         JobOutcome::RetryAt { .. } => "retry",
+        JobOutcome::Deferred { .. } => "deferred",
         JobOutcome::Failed(_) => "failed",
     }
 }
@@ -128,7 +140,7 @@ pub fn dispatch_outcome(outcome: &JobOutcome) -> &'static str {
             "sent"
         }
         JobOutcome::Done(_) => "skipped",
-        JobOutcome::RetryAt { .. } => "retry",
+        JobOutcome::RetryAt { .. } | JobOutcome::Deferred { .. } => "retry",
         JobOutcome::Failed(_) => "failed",
     }
 }

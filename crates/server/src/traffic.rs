@@ -2,7 +2,7 @@
 //! limits.
 
 use crate::config::{ConfigError, Source};
-use api_http::webhooks::limiter::Rate;
+use api_http::webhooks::limiter::{DEFAULT_HANDSHAKE_RATE, Rate};
 use app::inbound::LegacyWebhook;
 use domain::CompanyId;
 
@@ -16,6 +16,8 @@ pub struct TrafficSettings {
     pub per_account: Rate,
     /// `ATENDE_WEBHOOK_RATE_PER_IP` (default `100/s,400`).
     pub per_ip: Rate,
+    /// `ATENDE_WEBHOOK_RATE_HANDSHAKE` (default `1/s,10`): Meta's GET handshake per address.
+    pub handshake: Rate,
 }
 
 impl Default for TrafficSettings {
@@ -30,6 +32,7 @@ impl Default for TrafficSettings {
                 per_second: 100.0,
                 burst: 400.0,
             },
+            handshake: DEFAULT_HANDSHAKE_RATE,
         }
     }
 }
@@ -88,6 +91,7 @@ impl TrafficSettings {
             legacy,
             per_account: rate("ATENDE_WEBHOOK_RATE_PER_ACCOUNT", defaults.per_account)?,
             per_ip: rate("ATENDE_WEBHOOK_RATE_PER_IP", defaults.per_ip)?,
+            handshake: rate("ATENDE_WEBHOOK_RATE_HANDSHAKE", defaults.handshake)?,
         })
     }
 }
@@ -107,6 +111,10 @@ mod tests {
         let e =
             TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_PER_IP", "lots")]).unwrap_err();
         assert_eq!(e.name, "ATENDE_WEBHOOK_RATE_PER_IP");
+        assert_eq!(t.handshake.burst, 10.0);
+        let e =
+            TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_HANDSHAKE", "0")]).unwrap_err();
+        assert_eq!(e.name, "ATENDE_WEBHOOK_RATE_HANDSHAKE");
         let t = TrafficSettings::from_source(&[
             ("ATENDE_WEBHOOK_SECRET", "0123456789abcdef"),
             (
@@ -121,13 +129,15 @@ mod tests {
     }
 }
 
-/// `ATENDE_WORKER` and `ATENDE_JOB_LEASE_SECS`.
+/// `ATENDE_WORKER`, `ATENDE_JOB_LEASE_SECS` and the worker's capacities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSettings {
     /// Whether `atende serve` runs the worker in-process (`ATENDE_WORKER=off` disables it).
     pub in_process: bool,
     /// Lease of a claimed job, in seconds (default 60).
     pub lease_secs: u32,
+    /// `ATENDE_WORKER_DISPATCH`, `ATENDE_WORKER_ANALYSIS`, `ATENDE_WORKER_SWEEP`.
+    pub capacities: crate::worker::Capacities,
 }
 
 impl Default for JobSettings {
@@ -135,6 +145,7 @@ impl Default for JobSettings {
         Self {
             in_process: true,
             lease_secs: 60,
+            capacities: crate::worker::Capacities::default(),
         }
     }
 }
@@ -170,6 +181,7 @@ impl JobSettings {
         Ok(Self {
             in_process,
             lease_secs,
+            capacities: crate::worker::Capacities::from_source(src)?,
         })
     }
 }

@@ -19,8 +19,10 @@ use infra_crypto::password::PasswordHasher;
 use infra_crypto::secret_cipher::{BoxCipher, NoKeyCipher};
 use infra_crypto::verifier::HmacVerifier;
 use infra_postgres::auth::{
-    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgSessions,
+    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgPasswordResets,
+    PgSessions,
 };
+use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::conversations::PgConversations;
 use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
 use infra_postgres::events::{EventHub, HubSettings, PgEventLog};
@@ -28,13 +30,16 @@ use infra_postgres::health::PgHealthProbe;
 use infra_postgres::inbound::PgInbound;
 use infra_postgres::integrations::{PgIntegrationDirectory, PgIntegrations};
 use infra_postgres::jobs::PgJobQueue;
+use infra_postgres::payments::PgPayments;
 use infra_postgres::reads::PgReads;
+use infra_postgres::reports::PgReports;
 use infra_postgres::{Database, PoolSettings};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The pool for the server's `DATABASE_URL`.
+/// The pool for the server's `DATABASE_URL`, with the replica of `DATABASE_REPLICA_URL` when
+/// one is set (used only by the reads that call `Database::replica_tx`).
 ///
 /// # Errors
 /// When the pool cannot be built.
@@ -45,8 +50,18 @@ pub fn database(config: &Config) -> anyhow::Result<Database> {
         prepared: config.db_prepared,
         ..PoolSettings::default()
     };
-    Database::connect(config.database_url.expose_secret(), &settings)
-        .context("building the database pool")
+    let db = Database::connect(config.database_url.expose_secret(), &settings)
+        .context("building the database pool")?;
+    match &config.db_replica {
+        None => Ok(db),
+        Some(replica) => db
+            .with_replica(
+                replica.url.expose_secret(),
+                &settings,
+                infra_postgres::ReplicaSettings::new(replica.max_lag),
+            )
+            .context("building the replica's pool"),
+    }
 }
 
 /// The wall clock.
@@ -76,11 +91,15 @@ pub fn deps(db: &Database, auth: &AuthSettings) -> Deps {
         };
     Deps {
         clock: Arc::new(SystemClock),
-        passwords: Arc::new(Argon2Passwords::new(PasswordHasher::new())),
+        passwords: Arc::new(Argon2Passwords::with_limits(
+            PasswordHasher::new(),
+            auth.hash_limits,
+        )),
         tokens: Arc::new(RandomTokens),
         identities: Arc::new(PgIdentities::new(db.clone())),
         sessions: Arc::new(PgSessions::new(db.clone())),
         attempts: Arc::new(PgAttempts::new(db.clone())),
+        resets: Arc::new(PgPasswordResets::new(db.clone())),
         directory: Arc::new(PgDirectory::new(db.clone())),
         members: Arc::new(PgMembers::new(db.clone())),
         api_tokens: Arc::new(PgApiTokens::new(db.clone())),
@@ -112,7 +131,8 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         http: HttpSettings {
             cookie_secure: auth.cookie_secure,
             allowed_origins: auth.allowed_origins.clone(),
-            trust_forwarded: auth.trust_forwarded,
+            trusted_proxies: auth.trusted_proxies.clone(),
+            forwarded_header: auth.forwarded_header,
         },
         // No master key here: integrations can be neither created nor resolved (see
         // `app_state_keyed`, which `atende serve` and the HTTP tests use).
@@ -123,6 +143,9 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         inbound: inbound(db, Arc::new(NoKeyCipher), None),
         webhook_limits: Arc::new(WebhookLimits::default()),
         outbox: outbox(db, &crate::outbox::OutboxSettings::default()),
+        agenda: agenda(db),
+        payments: payments(db),
+        reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
         snapshots: crate::snapshots::use_cases(
             db,
             Arc::new(NoKeyCipher),
@@ -204,7 +227,9 @@ pub fn app_state_serving(
 ) -> AppState {
     let mut state = app_state_keyed(db, auth, keys.clone());
     state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), traffic.legacy.clone());
-    state.webhook_limits = Arc::new(WebhookLimits::new(traffic.per_account, traffic.per_ip));
+    state.webhook_limits = Arc::new(
+        WebhookLimits::new(traffic.per_account, traffic.per_ip).with_handshake(traffic.handshake),
+    );
     state
 }
 
@@ -236,6 +261,26 @@ pub fn crm(db: &Database) -> Crm {
     }
 }
 
+/// The availability, schedule and time-off ports over `db`.
+#[must_use]
+pub fn agenda(db: &Database) -> app::availability::Agenda {
+    app::availability::Agenda {
+        availability: Arc::new(PgAvailability::new(db.clone())),
+        schedules: Arc::new(PgSchedules::new(db.clone())),
+        time_off: Arc::new(PgTimeOff::new(db.clone())),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// The payment ports over `db`.
+#[must_use]
+pub fn payments(db: &Database) -> app::payments::Payments {
+    app::payments::Payments {
+        payments: Arc::new(PgPayments::new(db.clone())),
+        clock: Arc::new(SystemClock),
+    }
+}
+
 /// The integration ports over `db`, sealing and opening secrets with `cipher`.
 #[must_use]
 pub fn integrations(db: &Database, cipher: Arc<dyn SecretCipher>) -> Integrations {
@@ -257,6 +302,7 @@ pub fn worker(db: &Database, jobs: &crate::traffic::JobSettings) -> crate::worke
     );
     let settings = crate::worker::WorkerSettings {
         lease_secs: jobs.lease_secs,
+        capacities: jobs.capacities,
         ..Default::default()
     };
     crate::worker::Worker::new(id, Arc::new(PgJobQueue::new(db.clone())), settings)
@@ -273,7 +319,8 @@ pub fn outbox(db: &Database, settings: &crate::outbox::OutboxSettings) -> app::o
 }
 
 /// The `outbound_dispatch` job handler: signed calls to the clinic's n8n integration (opened
-/// with `keys`) or the fallback relay, 10-second timeout.
+/// with `keys`) or, for the default clinic, the fallback relay, 10-second timeout, under
+/// `settings.egress`.
 ///
 /// # Errors
 /// When the HTTP client cannot be built.
@@ -282,8 +329,9 @@ pub fn outbound_dispatch(
     keys: SecretBox,
     settings: &crate::outbox::OutboxSettings,
 ) -> anyhow::Result<app::outbound::OutboundDispatch> {
-    let dispatcher = infra_n8n::N8nDispatcher::new(infra_n8n::DEFAULT_TIMEOUT)
-        .context("building the n8n HTTP client")?;
+    let dispatcher =
+        infra_n8n::N8nDispatcher::with_egress(infra_n8n::DEFAULT_TIMEOUT, settings.egress.clone())
+            .context("building the n8n HTTP client")?;
     Ok(app::outbound::OutboundDispatch::new(
         Arc::new(infra_postgres::outbox::PgOutbox::new(db.clone())),
         Arc::new(PgInbound::new(db.clone())),

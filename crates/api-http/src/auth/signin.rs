@@ -23,8 +23,10 @@ pub(crate) fn invalid_credentials() -> Problem {
 /// Signs in with e-mail and password and sets a new session cookie.
 ///
 /// # Errors
-/// 401 `invalid_credentials`, 403 `user_disabled`, 403 `csrf_rejected` (foreign `Origin`),
-/// 429 `too_many_attempts` with `Retry-After`, 422 `validation_failed`.
+/// 401 `invalid_credentials` (also for an account disabled in every clinic: a right password
+/// is not revealed), 403 `csrf_rejected` (foreign `Origin`), 429 `too_many_attempts` with
+/// `Retry-After` (per e-mail and address, or per address), 422 `validation_failed`, 503 `busy`
+/// with `Retry-After` (password hashing saturated).
 #[utoipa::path(
     post,
     path = "/auth/signin",
@@ -33,8 +35,9 @@ pub(crate) fn invalid_credentials() -> Problem {
     responses(
         (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountResponse),
         (status = 401, description = "Wrong e-mail or password", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Disabled member, or foreign Origin", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Foreign Origin (`csrf_rejected`)", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address (for this e-mail, or in all)", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "Password hashing saturated (`busy`, with `Retry-After`), or the identity provider unreachable", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn signin(
@@ -61,7 +64,7 @@ pub async fn signin(
             retry_after_secs,
         )
         .with_detail("too many failed sign-ins; try again later")),
-        Err(SignInError::UserDisabled) => Err(Problem::forbidden("user_disabled")),
+        Err(SignInError::Busy { retry_after_secs }) => Err(super::busy(retry_after_secs)),
         Err(SignInError::ProviderUnavailable(e)) => {
             tracing::warn!(error = %e, "identity provider unavailable");
             Err(Problem::service_unavailable(

@@ -1,7 +1,7 @@
 //! `POST /auth/signout`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use app::auth::sign_out;
+use app::auth::{SignOutAllError, sign_out, sign_out_all};
 
 use super::cookie;
 use crate::problem::{Problem, ProblemDoc};
@@ -36,4 +36,38 @@ pub async fn signout(
     Ok(HttpResponse::NoContent()
         .cookie(cookie::expired(secure))
         .finish())
+}
+
+/// Ends every session of the signed-in account — this one, its other devices, every clinic —
+/// and expires the cookie.
+///
+/// # Errors
+/// 401 `unauthenticated` without a valid session cookie, 403 `csrf_rejected` (foreign or
+/// missing `Origin`).
+#[utoipa::path(
+    post,
+    path = "/auth/signout-all",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Every session of the account ended"),
+        (status = 401, description = "No valid session", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Foreign or missing Origin", body = ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn signout_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let secure = state.http.cookie_secure;
+    let token = cookie::read(&req, secure).ok_or_else(Problem::unauthenticated)?;
+    if !csrf::strict(&req, &state.http) {
+        return Err(Problem::forbidden("csrf_rejected"));
+    }
+    match sign_out_all(&state.deps, token).await {
+        Ok(_) => Ok(HttpResponse::NoContent()
+            .cookie(cookie::expired(secure))
+            .finish()),
+        Err(SignOutAllError::Unauthenticated) => Err(Problem::unauthenticated()),
+        Err(SignOutAllError::Unknown(e)) => Err(Problem::from_internal(&e)),
+    }
 }

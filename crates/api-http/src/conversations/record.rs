@@ -130,6 +130,26 @@ fn to_command(body: RecordRequest, caller: &Caller) -> Result<RecordInteraction,
     if body.text.is_none() && body.media.is_none() && content_type == ContentType::Text {
         return Err(field("text", "a text message needs text"));
     }
+    if body
+        .media
+        .as_ref()
+        .is_some_and(|m| !domain::inbound::is_https_url(&m.url))
+    {
+        return Err(field(
+            "media.url",
+            "must be an https:// URL of at most 2048 characters",
+        ));
+    }
+    if body
+        .external_id
+        .as_deref()
+        .is_some_and(|id| !domain::inbound::is_valid_provider_id(id))
+    {
+        return Err(field(
+            "external_id",
+            "must have 1 to 256 visible characters (no spaces or control characters)",
+        ));
+    }
     let media = body
         .media
         .map(|m| serde_json::to_value(m).unwrap_or_default());

@@ -2,6 +2,7 @@
 //! default service for unknown routes. `crate::app` registers all of them.
 
 mod json;
+pub mod nul;
 mod params;
 mod serde_message;
 

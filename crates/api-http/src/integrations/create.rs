@@ -13,9 +13,13 @@ use crate::state::AppState;
 /// Connects a channel account to the clinic (admin only). Secrets are stored encrypted and never
 /// returned; the response says which are set (`has_*`).
 ///
+/// Account ids are unique per clinic, never across clinics: another clinic holding the same
+/// account id neither blocks this one nor is revealed by it; a delivery goes to the integration
+/// whose own secret signs it (docs/integrations.md).
+///
 /// # Errors
-/// 401, 403 `forbidden`, 409 `integration_exists` (the provider and account id are taken, by this
-/// clinic or another), 422.
+/// 401, 403 `forbidden`, 409 `integration_exists` (this clinic already has this provider and
+/// account id), 422.
 #[utoipa::path(
     post,
     path = "/api/integrations",
@@ -24,7 +28,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Created", body = IntegrationDto),
         (status = 403, description = "Not an admin", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Provider and account id already in use", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "This clinic already has this provider and account id", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -42,12 +46,18 @@ pub async fn create(
         secrets: body.secrets.into(),
     };
     match state.integrations.create(caller, cmd).await {
-        Ok(record) => Ok(HttpResponse::Created().json(IntegrationDto::from(record))),
+        Ok(record) => {
+            // Deliveries for this account may have been remembered as routing nowhere.
+            state
+                .inbound
+                .forget_unknown_account(record.provider, &record.account_id);
+            Ok(HttpResponse::Created().json(IntegrationDto::from(record)))
+        }
         Err(CreateIntegrationError::Forbidden) => Err(Problem::forbidden("forbidden")),
         Err(CreateIntegrationError::Invalid(issues)) => Err(invalid(issues)),
         Err(CreateIntegrationError::AccountTaken) => Err(Problem::conflict(
             "integration_exists",
-            "an integration with this provider and account id already exists",
+            "this clinic already has an integration with this provider and account id",
         )),
         Err(CreateIntegrationError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

@@ -100,7 +100,8 @@ pub struct CreateIntegrationRequest {
     #[schema(example = "whatsapp")]
     pub provider: ProviderDto,
     /// The WhatsApp `phone_number_id`, the Instagram account id, or a name (n8n, openai);
-    /// unique per provider across all clinics; cannot be changed later.
+    /// unique per provider within the clinic (other clinics may hold the same one: deliveries
+    /// go to the integration whose own secret signs them); cannot be changed later.
     #[garde(length(chars, min = 1, max = 200))]
     #[schema(example = "109876543210987", min_length = 1, max_length = 200)]
     pub account_id: String,
@@ -215,6 +216,9 @@ pub struct IntegrationDto {
     pub has_outbound_secret: bool,
     /// An `api_key` is set.
     pub has_api_key: bool,
+    /// When a delivery signed with this integration's own secret first reached it; `null`
+    /// while it is pending (docs/integrations.md, "Who owns an account id").
+    pub verified_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -234,6 +238,7 @@ impl From<IntegrationRecord> for IntegrationDto {
             account_id: r.account_id,
             config: r.config,
             status: r.status.as_str(),
+            verified_at: r.verified_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -49,7 +49,12 @@ pub async fn update(
         .update(caller, IntegrationId(id.into_inner()), patch)
         .await
     {
-        Ok(record) => Ok(HttpResponse::Ok().json(IntegrationDto::from(record))),
+        Ok(record) => {
+            state
+                .inbound
+                .forget_unknown_account(record.provider, &record.account_id);
+            Ok(HttpResponse::Ok().json(IntegrationDto::from(record)))
+        }
         Err(UpdateIntegrationError::Forbidden) => Err(Problem::forbidden("forbidden")),
         Err(UpdateIntegrationError::NotFound) => Err(Problem::not_found()),
         Err(UpdateIntegrationError::Invalid(issues)) => Err(invalid(issues)),

@@ -19,6 +19,7 @@ pub use http::{
 };
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -69,6 +70,17 @@ pub struct QueueReading {
     pub waiting: i64,
     /// Claimed by a worker.
     pub running: i64,
+    /// Failed for good in the last 24 hours.
+    pub failed_24h: i64,
+}
+
+/// The replica reads (`DATABASE_REPLICA_URL`), as read at scrape time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaReading {
+    /// Replica reads served by the replica since the process started.
+    pub replica_reads: u64,
+    /// Replica reads served by the primary instead (replica down, lagging, not measured yet).
+    pub primary_reads: u64,
 }
 
 /// What a scrape reads from outside the process (implemented by `server` over PostgreSQL).
@@ -76,6 +88,11 @@ pub struct QueueReading {
 pub trait ScrapeProbe: Send + Sync {
     /// The database pool's current state (no IO).
     fn pool(&self) -> PoolReading;
+
+    /// The replica reads, when a replica is configured (no IO).
+    fn replica(&self) -> Option<ReplicaReading> {
+        None
+    }
 
     /// The job queue's depth by kind (kinds with no unfinished job may be absent).
     ///
@@ -114,9 +131,19 @@ struct StateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindStateLabels {
     kind: String,
     state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -145,12 +172,14 @@ struct Inner {
     outbox_depth: Family<StateLabels, Gauge>,
     jobs: Family<JobLabels, Counter>,
     jobs_depth: Family<KindStateLabels, Gauge>,
+    jobs_failed: Family<KindLabels, Gauge>,
     analyzer_calls: Family<AnalyzerOutcomeLabels, Counter>,
     analyzer_tokens: Family<TokenLabels, Counter>,
     analyzer_duration: Family<AnalyzerLabels, Histogram, fn() -> Histogram>,
     pool_connections: Family<StateLabels, Gauge>,
     pool_size: Gauge,
     pool_max: Gauge,
+    replica_reads: Family<SourceLabels, Counter>,
     scrape_errors: Counter,
     probe: Option<Arc<dyn ScrapeProbe>>,
 }
@@ -229,6 +258,12 @@ impl Metrics {
             "Unfinished background jobs by kind and state: due, waiting, running",
             jobs_depth.clone(),
         );
+        let jobs_failed = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "atende_jobs_failed_24h",
+            "Background jobs that failed for good in the last 24 hours, by kind (`atende jobs failed` lists them)",
+            jobs_failed.clone(),
+        );
         let analyzer_calls = Family::<AnalyzerOutcomeLabels, Counter>::default();
         registry.register(
             "atende_analyzer_calls",
@@ -268,6 +303,12 @@ impl Metrics {
             "The database pool's maximum size",
             pool_max.clone(),
         );
+        let replica_reads = Family::<SourceLabels, Counter>::default();
+        registry.register(
+            "atende_db_replica_reads",
+            "Replica reads (Database::replica_tx) by the node that served them (replica, primary)",
+            replica_reads.clone(),
+        );
         let scrape_errors = Counter::default();
         registry.register(
             "atende_metrics_scrape_errors",
@@ -284,12 +325,14 @@ impl Metrics {
                 outbox_depth,
                 jobs,
                 jobs_depth,
+                jobs_failed,
                 analyzer_calls,
                 analyzer_tokens,
                 analyzer_duration,
                 pool_connections,
                 pool_size,
                 pool_max,
+                replica_reads,
                 scrape_errors,
                 probe,
             }),
@@ -394,9 +437,11 @@ impl Metrics {
             .pool_connections
             .get_or_create(&StateLabels { state: "idle" })
             .set(gauge(idle));
+        self.refresh_replica(probe.as_ref());
 
         let read = tokio::time::timeout(PROBE_TIMEOUT, probe.queue()).await;
         self.inner.jobs_depth.clear();
+        self.inner.jobs_failed.clear();
         self.inner.outbox_depth.clear();
         let rows = match read {
             Ok(Ok(rows)) => rows,
@@ -422,6 +467,12 @@ impl Metrics {
                 .set(n);
         }
         for row in rows {
+            self.inner
+                .jobs_failed
+                .get_or_create(&KindLabels {
+                    kind: row.kind.clone(),
+                })
+                .set(row.failed_24h);
             for (state, n) in [
                 ("due", row.due),
                 ("waiting", row.waiting),
@@ -435,6 +486,20 @@ impl Metrics {
                     })
                     .set(n);
             }
+        }
+    }
+
+    /// Copies the replica counters (kept by the database layer) into their series.
+    fn refresh_replica(&self, probe: &dyn ScrapeProbe) {
+        let Some(r) = probe.replica() else {
+            return;
+        };
+        for (source, n) in [("replica", r.replica_reads), ("primary", r.primary_reads)] {
+            self.inner
+                .replica_reads
+                .get_or_create(&SourceLabels { source })
+                .inner()
+                .store(n, Ordering::Relaxed);
         }
     }
 
@@ -528,12 +593,14 @@ mod tests {
                     due: 2,
                     waiting: 1,
                     running: 0,
+                    failed_24h: 3,
                 },
                 QueueReading {
                     kind: "snapshot_daily".into(),
                     due: 0,
                     waiting: 0,
                     running: 1,
+                    failed_24h: 0,
                 },
             ]),
         }));
@@ -548,10 +615,55 @@ mod tests {
             r#"atende_outbox_queue_depth{state="running"} 0"#,
             r#"atende_jobs_queue_depth{kind="snapshot_daily",state="running"} 1"#,
             r#"atende_jobs_queue_depth{kind="outbound_dispatch",state="due"} 2"#,
+            r#"atende_jobs_failed_24h{kind="outbound_dispatch"} 3"#,
+            r#"atende_jobs_failed_24h{kind="snapshot_daily"} 0"#,
             "atende_metrics_scrape_errors_total 0",
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");
         }
+    }
+
+    struct WithReplica;
+
+    #[async_trait]
+    impl ScrapeProbe for WithReplica {
+        fn pool(&self) -> PoolReading {
+            PoolReading {
+                size: 1,
+                idle: 1,
+                max: 2,
+            }
+        }
+
+        fn replica(&self) -> Option<ReplicaReading> {
+            Some(ReplicaReading {
+                replica_reads: 7,
+                primary_reads: 2,
+            })
+        }
+
+        async fn queue(&self) -> anyhow::Result<Vec<QueueReading>> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn scrapes_read_the_replica_reads_by_source() {
+        let text = Metrics::new(Arc::new(WithReplica)).render().await.unwrap();
+        for line in [
+            r#"atende_db_replica_reads_total{source="replica"} 7"#,
+            r#"atende_db_replica_reads_total{source="primary"} 2"#,
+        ] {
+            assert!(text.contains(line), "missing {line} in\n{text}");
+        }
+        let text = Metrics::new(Arc::new(Fixed { queue: Ok(vec![]) }))
+            .render()
+            .await
+            .unwrap();
+        assert!(
+            !text.contains("atende_db_replica_reads_total{"),
+            "no replica, no series: {text}"
+        );
     }
 
     #[tokio::test]

@@ -35,6 +35,7 @@ fn problem(e: InboundError) -> Problem {
                 .map(|i| FieldError::new(i.field, i.message))
                 .collect(),
         ),
+        InboundError::TooLarge { code, detail } => Problem::unprocessable(code, detail),
         InboundError::Unknown(e) => Problem::from_internal(&e),
     }
 }

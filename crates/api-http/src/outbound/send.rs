@@ -64,21 +64,23 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
 
 /// Stores the reply as a `queued` outbound message and queues its dispatch to the clinic's
 /// n8n relay, in one transaction (the thread is marked read by the sender). Repeating a send
-/// with the same `Idempotency-Key` within 24 hours answers 200 with the first message and sends
-/// nothing. WhatsApp replies need the patient to have written within 24 hours (templates are
-/// not supported).
+/// with the same `Idempotency-Key` and the same body within 24 hours answers 200 with the first
+/// message and sends nothing; the same key with another body is 422 `idempotency_key_reused`.
+/// WhatsApp replies need the patient to have written within 24 hours (templates are not
+/// supported).
 ///
 /// # Errors
 /// 401, 404 (conversation not in this clinic), 409 `conversation_closed`, 422
-/// `validation_failed` / `no_channel_identity` / `outside_service_window`.
+/// `validation_failed` / `no_channel_identity` / `outside_service_window` /
+/// `idempotency_key_reused`.
 #[utoipa::path(post, path = "/api/chat/send", tag = "conversations", request_body = SendRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible characters; the same key within 24 h returns the first send")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible characters; the same key with the same body within 24 h returns the first send, with another body it is 422 idempotency_key_reused")),
     responses(
         (status = 202, description = "Queued", body = SendResponse),
         (status = 200, description = "Repeated Idempotency-Key: the first send, nothing sent again", body = SendResponse),
         (status = 404, description = "No such conversation in this clinic", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The conversation is closed", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body or header, no identity on the channel, or outside WhatsApp's 24-hour window", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body or header, no identity on the channel, outside WhatsApp's 24-hour window, or an Idempotency-Key reused for another body", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn send(
     caller: Caller,
@@ -132,6 +134,11 @@ pub async fn send(
         Err(SendReplyError::NoChannelIdentity(channel)) => Err(Problem::unprocessable(
             "no_channel_identity",
             format!("the client has no identity on {channel}"),
+        )),
+        Err(SendReplyError::IdempotencyKeyReused) => Err(Problem::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used within 24 hours for another request (another \
+             conversation, channel or message); use a new key for a new message",
         )),
         Err(SendReplyError::OutsideServiceWindow) => Err(Problem::unprocessable(
             "outside_service_window",

@@ -33,6 +33,8 @@ pub struct HomeDto {
     pub open_conversations_count: u64,
     /// Unread inbound messages of active conversations.
     pub unread_inbound_count: u64,
+    /// Payments received today (clinic's timezone), per currency; empty when none.
+    pub received_today: Vec<crate::payments::dto::MoneyDto>,
     /// Shortcuts.
     pub quick_actions: Vec<QuickActionDto>,
 }
@@ -104,7 +106,8 @@ pub struct InboxQuery {
 }
 
 /// The Home screen: today's appointments (clinic timezone, canceled excluded), open
-/// conversations, unread inbound messages, quick actions; one database round trip.
+/// conversations, unread inbound messages, today's received payments per currency, quick
+/// actions; one database statement.
 ///
 /// # Errors
 /// 401, 403.
@@ -123,6 +126,7 @@ pub async fn home(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
         appointments_today_count: h.appointments_today_count,
         open_conversations_count: h.open_conversations_count,
         unread_inbound_count: h.unread_inbound_count,
+        received_today: h.received_today.into_iter().map(Into::into).collect(),
         quick_actions: h
             .quick_actions
             .into_iter()

@@ -60,9 +60,14 @@ pub struct ProfileDto {
     pub upcoming_appointments: Vec<UpcomingAppointmentDto>,
     /// Appointment stats.
     pub stats: ProfileStatsDto,
+    /// What the client owes (pending payments) and has paid, per currency.
+    pub balances: Vec<crate::payments::dto::BalanceDto>,
+    /// The last 5 payments, newest first.
+    pub recent_payments: Vec<crate::payments::dto::PaymentDto>,
 }
 
-/// The client, the latest snapshot, recent messages and threads, upcoming appointments and stats.
+/// The client, the latest snapshot, recent messages and threads, upcoming appointments, stats,
+/// balances and the last payments.
 ///
 /// # Errors
 /// 401, 403, 404 (not this clinic's client).
@@ -116,6 +121,13 @@ pub async fn profile(
                 no_show_count: p.activity.no_show_count,
                 last_visit_at: p.activity.last_visit_at,
             },
+            balances: p.activity.balances.into_iter().map(Into::into).collect(),
+            recent_payments: p
+                .activity
+                .recent_payments
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         })),
         Err(ProfileError::NotFound) => Err(Problem::not_found()),
         Err(ProfileError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -29,6 +29,11 @@ pub struct SettingsDto {
     pub locale: String,
     /// The reopen window of conversations, in hours.
     pub conversation_window_hours: u32,
+    /// Minutes kept free after every open appointment of a professional (availability and
+    /// booking apply it alike).
+    pub buffer_minutes: u32,
+    /// Spacing of the start times `GET /api/availability` offers, from each range's opening.
+    pub slot_step_minutes: u32,
 }
 
 impl From<ClinicSettings> for SettingsDto {
@@ -41,6 +46,8 @@ impl From<ClinicSettings> for SettingsDto {
             timezone: s.timezone,
             locale: s.locale,
             conversation_window_hours: s.conversation_window_hours,
+            buffer_minutes: s.buffer_minutes,
+            slot_step_minutes: s.slot_step_minutes,
         }
     }
 }
@@ -89,6 +96,14 @@ pub struct SettingsPatchDto {
     #[garde(skip)]
     #[schema(minimum = 1, maximum = 720)]
     pub conversation_window_hours: Option<u32>,
+    /// 0 to 240 minutes kept free after every open appointment.
+    #[garde(skip)]
+    #[schema(minimum = 0, maximum = 240)]
+    pub buffer_minutes: Option<u32>,
+    /// 5 to 240 minutes between offered start times.
+    #[garde(skip)]
+    #[schema(minimum = 5, maximum = 240)]
+    pub slot_step_minutes: Option<u32>,
 }
 
 /// One opening range of a day (the schema of `domain::reads::TimeRange`).
@@ -182,6 +197,8 @@ pub async fn update(
         timezone: b.timezone,
         locale: b.locale,
         conversation_window_hours: b.conversation_window_hours,
+        buffer_minutes: b.buffer_minutes,
+        slot_step_minutes: b.slot_step_minutes,
     };
     match state.reads.update_settings(admin.0.company_id, patch).await {
         Ok(s) => Ok(HttpResponse::Ok().json(SettingsDto::from(s))),

@@ -34,9 +34,10 @@ pub async fn gate(
         return Ok(req.error_response(Problem::forbidden("csrf_rejected")));
     }
     match authorize(&state.deps, credential).await {
-        Ok(principal) => {
-            record(&principal);
-            req.extensions_mut().insert(principal);
+        Ok(authorized) => {
+            record(&authorized.principal);
+            req.extensions_mut().insert(authorized.principal);
+            req.extensions_mut().insert(authorized.grant);
             Ok(next.call(req).await?.map_into_boxed_body())
         }
         Err(err) => Ok(req.error_response(problem(&err))),

@@ -5,7 +5,9 @@
 //!   cookie-authenticated unsafe request whose `Origin`/`Referer` is foreign (403
 //!   `csrf_rejected`), resolves the [`domain::auth::Principal`] (401 `unauthenticated`, 403
 //!   `no_company` / `user_disabled`), records `company_id` and `user_id` on the request span and
-//!   stores the principal for the [`principal::Caller`] / [`principal::Admin`] extractors.
+//!   stores the principal and its [`domain::auth::Grant`] for the [`principal::Caller`] /
+//!   [`principal::Admin`] extractors, which refuse a credential without the scope the route
+//!   needs ([`scopes::required`]: 403 `insufficient_scope`).
 //! - Because the gate runs before routing inside `/api`, an unknown `/api/*` path is 401 for an
 //!   anonymous caller and 404 only once authenticated: the route map is not disclosed.
 
@@ -15,3 +17,4 @@ pub mod csrf;
 pub mod docs;
 pub mod gate;
 pub mod principal;
+pub mod scopes;

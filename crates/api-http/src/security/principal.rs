@@ -1,24 +1,47 @@
-//! Extractors for the caller that [`super::gate::gate`] resolved.
+//! Extractors for the caller that [`super::gate::gate`] resolved. Both check the scope the
+//! route needs ([`super::scopes::required`]) against the credential's grant: 403
+//! `insufficient_scope` when it lacks it.
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use domain::auth::Principal;
+use domain::auth::{Grant, Principal};
 
 use crate::problem::Problem;
 
-/// Any authenticated member or API token of a clinic.
+/// Any authenticated member or API token of a clinic (with the route's scope).
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub Principal);
 
-/// An authenticated admin (403 `forbidden` for staff).
+/// An authenticated admin (403 `forbidden` for staff), with the route's scope.
 #[derive(Debug, Clone, Copy)]
 pub struct Admin(pub Principal);
 
-/// Only the gate inserts a principal; a route outside it is unauthenticated by construction.
-fn principal(req: &HttpRequest) -> Option<Principal> {
-    req.extensions().get::<Principal>().copied()
+/// The grant of the request's credential (its scopes, expiry and creator).
+#[derive(Debug, Clone, Copy)]
+pub struct CallerGrant(pub Grant);
+
+/// Only the gate inserts a principal and its grant; a route outside it is unauthenticated by
+/// construction.
+fn authorized(req: &HttpRequest) -> Result<(Principal, Grant), Problem> {
+    let ext = req.extensions();
+    match (ext.get::<Principal>(), ext.get::<Grant>()) {
+        (Some(p), Some(g)) => Ok((*p, *g)),
+        _ => Err(Problem::unauthenticated()),
+    }
+}
+
+/// 403 `insufficient_scope` unless the grant holds the scope this route needs.
+fn scoped(req: &HttpRequest, grant: &Grant) -> Result<(), Problem> {
+    let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let needed = super::scopes::required(req.method(), &pattern);
+    if grant.scopes.allows(needed) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden("insufficient_scope")
+            .with_detail(format!("this credential lacks the `{needed}` scope")))
+    }
 }
 
 impl FromRequest for Caller {
@@ -26,11 +49,7 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            principal(req)
-                .map(Self)
-                .ok_or_else(Problem::unauthenticated),
-        )
+        ready(authorized(req).and_then(|(p, g)| scoped(req, &g).map(|()| Self(p))))
     }
 }
 
@@ -39,10 +58,20 @@ impl FromRequest for Admin {
     type Future = Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match principal(req) {
-            Some(p) if p.is_admin() => Ok(Self(p)),
-            Some(_) => Err(Problem::forbidden("forbidden")),
-            None => Err(Problem::unauthenticated()),
-        })
+        ready(authorized(req).and_then(|(p, g)| {
+            if !p.is_admin() {
+                return Err(Problem::forbidden("forbidden"));
+            }
+            scoped(req, &g).map(|()| Self(p))
+        }))
+    }
+}
+
+impl FromRequest for CallerGrant {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authorized(req).map(|(_, g)| Self(g)))
     }
 }

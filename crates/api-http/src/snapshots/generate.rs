@@ -13,10 +13,15 @@ use crate::state::AppState;
 
 /// Generates a context snapshot of a patient (trigger `manual`), or returns the latest one when
 /// one was made within the budget window. Concurrent calls for one patient make one analysis.
+/// Each clinic runs at most `ATENDE_SNAPSHOT_CONCURRENCY` analyses at once, and on the server's
+/// OpenAI key at most `ATENDE_SNAPSHOT_DAILY_QUOTA` in 24 hours.
 ///
 /// # Errors
-/// 401, 404 (unknown client, also another clinic's), 422 (bad body, or a conversation that is
-/// not this patient's), 502 `analyzer_unavailable` (nothing stored, no budget spent).
+/// 401, 404 (unknown client, also another clinic's), 409 `analysis_in_progress` (the patient's
+/// analysis started elsewhere is still running), 422 (bad body, or a conversation that is not
+/// this patient's), 429 `analysis_busy` (the clinic's analyses are at their limit) or
+/// `analysis_quota_exceeded` (with `Retry-After`), 502 `analyzer_unavailable` (nothing stored, no
+/// budget spent).
 #[utoipa::path(
     post,
     path = "/api/snapshots/generate",
@@ -26,7 +31,9 @@ use crate::state::AppState;
         (status = 201, description = "A new snapshot (`{snapshot, next_allowed_at}`)", body = GeneratedSnapshot),
         (status = 200, description = "Within the budget: the latest snapshot, `reused: true`", body = GeneratedSnapshot),
         (status = 404, description = "No such client in this clinic", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The patient's analysis started elsewhere is still running (`analysis_in_progress`, with `Retry-After`)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "The clinic's analyses are at their limit (`analysis_busy`) or its daily quota on the server's key is spent (`analysis_quota_exceeded`, with `quota_resets_at`); `Retry-After` says when to try again", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 502, description = "The analyzer failed (`analyzer_unavailable`)", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -66,6 +73,27 @@ pub async fn generate(
             tracing::warn!(error = %e, "analyzer failed; nothing stored");
             Err(Problem::bad_gateway("analyzer_unavailable"))
         }
+        Err(GenerateError::Busy { retry_after }) => Err(Problem::too_many_requests(
+            "analysis_busy",
+            seconds(retry_after),
+        )
+        .with_detail("this clinic already has its maximum of analyses running; try again shortly")),
+        Err(GenerateError::QuotaExceeded { until }) => Err(Problem::too_many_requests(
+            "analysis_quota_exceeded",
+            seconds(until - chrono::Utc::now()),
+        )
+        .with_detail("this clinic's daily quota of analyses on the server's key is spent")
+        .with_extra("quota_resets_at", until.to_rfc3339())),
+        Err(GenerateError::InProgress) => Err(Problem::conflict(
+            "analysis_in_progress",
+            "an analysis of this patient is still running; try again shortly",
+        )
+        .with_retry_after(10)),
         Err(GenerateError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
+}
+
+/// Whole seconds of `d`, at least 1 (a `Retry-After`).
+fn seconds(d: chrono::Duration) -> u64 {
+    u64::try_from(d.num_seconds()).unwrap_or(0).max(1)
 }

@@ -15,7 +15,8 @@ use crate::state::AppState;
 ///
 /// # Errors
 /// 401, 403 `forbidden`, 409 `user_exists` (e-mail already in the clinic), 409
-/// `account_exists` (a password was given for an e-mail that already has an account), 422.
+/// `account_exists` (a password was given for an e-mail that already has an account: invite it
+/// without one and that person accepts signed in), 422, 503 `busy`.
 #[utoipa::path(
     post,
     path = "/api/users",
@@ -25,6 +26,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "Created", body = CreatedUser),
         (status = 409, description = "E-mail already in the clinic", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "Password hashing saturated (`busy`)", body = ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 pub async fn create(
@@ -73,6 +75,7 @@ fn problem(err: CreateMemberError) -> Problem {
             "account_exists",
             "an account with this e-mail already exists; invite it without a password",
         ),
+        CreateMemberError::Busy { retry_after_secs } => crate::auth::busy(retry_after_secs),
         CreateMemberError::Unknown(e) => Problem::from_internal(&e),
     }
 }

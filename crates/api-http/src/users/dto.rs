@@ -19,9 +19,12 @@ pub struct UserDto {
     /// `admin` or `staff`.
     #[schema(value_type = String, example = "staff")]
     pub role: Role,
-    /// `invited`, `active` or `disabled`.
+    /// `invited` (pending invitation), `active`, or `disabled` (a revoked invitation when it
+    /// never joined).
     #[schema(value_type = String, example = "active")]
     pub status: UserStatus,
+    /// When the pending invitation expires (`invited` members only).
+    pub invite_expires_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -34,6 +37,7 @@ impl From<Member> for UserDto {
             name: m.name,
             role: m.role,
             status: m.status,
+            invite_expires_at: m.invite_expires_at,
             created_at: m.created_at,
         }
     }
@@ -82,13 +86,23 @@ pub struct CreatedUser {
     pub invite_expires_at: Option<DateTime<Utc>>,
 }
 
+/// `201` of `POST /api/users/{id}/password-reset`: the one time the token is visible.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetDto {
+    /// `rst_…`: hand it to the member (Atende sends no e-mail); they redeem it at
+    /// `POST /auth/reset-password`.
+    pub reset_token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Statuses an admin may set.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettableStatus {
     /// Active again.
     Active,
-    /// Disabled (sessions end at once).
+    /// Disabled (sessions end at once; a pending invitation is revoked and its token dies).
     Disabled,
 }
 

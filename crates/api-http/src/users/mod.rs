@@ -1,8 +1,9 @@
-//! `/api/users` (admin only): the clinic's members.
+//! `/api/users` (admin only): the clinic's members, their invitations and password resets.
 
 pub mod create;
 pub mod dto;
 pub mod get;
+pub mod invite;
 pub mod list;
 pub mod update;
 
@@ -19,5 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/users/{id}")
             .route(web::get().to(get::get))
             .route(web::patch().to(update::update)),
+    )
+    .service(web::resource("/users/{id}/invite").route(web::post().to(invite::reinvite)))
+    .service(
+        web::resource("/users/{id}/password-reset").route(web::post().to(invite::password_reset)),
     );
 }

@@ -12,8 +12,10 @@ use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::principal::Admin;
 use crate::state::AppState;
 
-/// Changes a member's name, role or status (admin only). Disabling ends the member's sessions at
-/// once; demoting or disabling the last active admin is refused.
+/// Changes a member's name, role or status (admin only). Disabling ends the member's sessions in
+/// this clinic at once, and disabling an invited member revokes the invitation (its token
+/// dies; `POST /api/users/{id}/invite` issues a new one); demoting or disabling the last active
+/// admin is refused.
 ///
 /// # Errors
 /// 401, 403 `forbidden`, 404 `not_found`, 409 `last_admin`, 422.
@@ -56,7 +58,7 @@ pub async fn update(
         )])),
         Err(UpdateMemberError::InvalidStatus) => Err(Problem::validation(vec![FieldError::new(
             "status",
-            "an invited user becomes active by accepting the invitation",
+            "a member who has not joined becomes active only by accepting an invitation",
         )])),
         Err(UpdateMemberError::LastAdmin) => Err(Problem::conflict(
             "last_admin",

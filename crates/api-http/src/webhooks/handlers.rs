@@ -53,8 +53,11 @@ pub struct MetaResponse {
     pub statuses_ignored: usize,
     /// Messages marked unsent.
     pub unsent: usize,
-    /// Events skipped.
+    /// Events skipped (not messages, or for accounts without an active integration).
     pub skipped: usize,
+    /// Messages and statuses refused because an id cannot be stored (more than 256
+    /// characters, spaces or control characters); the rest of the delivery is stored.
+    pub invalid: usize,
 }
 
 impl From<MetaOutcome> for MetaResponse {
@@ -66,6 +69,7 @@ impl From<MetaOutcome> for MetaResponse {
             statuses_ignored: o.statuses_ignored,
             unsent: o.unsent,
             skipped: o.skipped,
+            invalid: o.invalid,
         }
     }
 }
@@ -102,8 +106,15 @@ fn problem(e: InboundError) -> Problem {
                 .map(|i| FieldError::new(i.field, i.message))
                 .collect(),
         ),
+        InboundError::TooLarge { code, detail } => Problem::unprocessable(code, detail),
         InboundError::Unknown(e) => Problem::from_internal(&e),
     }
+}
+
+/// The per-account budget's key: the clinic the delivery was authenticated for and the account,
+/// so traffic signed with one clinic's secret never spends another's budget.
+fn account_key(provider: Provider, company: domain::CompanyId, account: &str) -> String {
+    format!("{}:{company}:{account}", provider.as_str())
 }
 
 fn limited(retry_after: u64) -> Problem {
@@ -132,25 +143,28 @@ async fn receive(
     let body = body.to_vec();
     // Meta signs with X-Hub-Signature-256; the relay (n8n) with X-Atende-Signature.
     if let Some(hub) = header(req.headers(), HUB_SIGNATURE) {
-        // Meta deliveries are rate-limited per account before authentication (Meta retries 429s
-        // for days); see docs/integrations.md.
-        for account in meta_accounts(provider, &body) {
+        let delivery = state
+            .inbound
+            .authenticate_meta(provider, Some(hub), body)
+            .await
+            .map_err(problem)?;
+        // Per-account budgets are spent only by authenticated deliveries (forged traffic cannot
+        // starve a clinic's real ones); Meta retries a 429 with backoff.
+        for (company, account) in delivery.accounts() {
             state
                 .webhook_limits
                 .per_account
-                .check(&format!("{}:{account}", provider.as_str()), now)
+                .check(&account_key(provider, company, &account), now)
                 .map_err(limited)?;
         }
-        let outcome = state
-            .inbound
-            .receive_meta(provider, Some(hub), body)
-            .await
-            .map_err(problem)?;
+        let outcome = state.inbound.store_meta(delivery).await.map_err(problem)?;
         tracing::info!(
             provider = provider.as_str(),
             stored = outcome.stored,
             duplicates = outcome.duplicates,
             statuses = outcome.statuses_applied,
+            skipped = outcome.skipped,
+            invalid = outcome.invalid,
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
             outcome = "accepted",
             "meta delivery"
@@ -177,7 +191,7 @@ async fn receive(
         .webhook_limits
         .per_account
         .check(
-            &format!("{}:{}", provider.as_str(), delivery.account_id),
+            &account_key(provider, delivery.company, &delivery.account_id),
             now,
         )
         .map_err(limited)?;
@@ -202,53 +216,14 @@ async fn receive(
     Ok(res)
 }
 
-/// The account ids a Meta delivery names (for rate limiting only).
-fn meta_accounts(provider: Provider, body: &[u8]) -> Vec<String> {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = Vec::new();
-    for entry in v
-        .get("entry")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let ids: Vec<String> = match provider {
-            Provider::Instagram => entry
-                .get("id")
-                .and_then(|i| i.as_str())
-                .map(str::to_owned)
-                .into_iter()
-                .collect(),
-            _ => entry
-                .get("changes")
-                .and_then(|c| c.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|c| {
-                    c.pointer("/value/metadata/phone_number_id")
-                        .and_then(|p| p.as_str())
-                        .map(str::to_owned)
-                })
-                .collect(),
-        };
-        for id in ids {
-            if !out.contains(&id) {
-                out.push(id);
-            }
-        }
-    }
-    out
-}
-
 /// Inbound WhatsApp messages: from the n8n relay (`X-Atende-Signature`, Atende's payload) or
 /// from Meta directly (`X-Hub-Signature-256`, the Cloud API webhook). Answers after everything
 /// is committed.
 ///
 /// # Errors
 /// 400 (not JSON), 401 `invalid_signature` / `stale_signature` (bad, stale, foreign or missing
-/// signature; unknown or inactive account), 413, 422 (nothing stored), 429 `rate_limited`.
+/// signature; unknown or inactive account), 413, 422 (`validation_failed`: nothing stored;
+/// `too_many_entries` / `too_many_accounts`: a Meta delivery over the caps), 429 `rate_limited`.
 #[utoipa::path(post, path = "/webhooks/whatsapp", tag = "webhooks",
     request_body(content = Object, description = "The relay payload (one message or {account_id, messages}) or Meta's whatsapp_business_account envelope; at most 256 KiB (`x-max-body-bytes`)",
         example = json!({"account_id": "109876543210987", "message_id": "wamid.HBgMNTUxMTk4NzY1NDMyMRUCABIYFjNFQjA", "from": {"id": "5511987654321", "phone": "+5511987654321", "name": "Maria", "username": null}, "type": "text", "text": "Olá, quero marcar uma avaliação", "media": null, "timestamp": 1780000000})),
@@ -261,7 +236,7 @@ fn meta_accounts(provider: Provider, body: &[u8]) -> Vec<String> {
         (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Bad, stale or missing signature, or unknown account", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Over 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid message fields; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid message fields (nothing stored), or a Meta delivery naming more than 1,000 entries (`too_many_entries`) or 50 accounts (`too_many_accounts`)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn whatsapp(
@@ -285,7 +260,7 @@ pub async fn whatsapp(
         (status = 400, description = "Not JSON", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Bad, stale or missing signature, or unknown account", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Over 256 KiB", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid message fields; nothing stored", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid message fields (nothing stored), or a Meta delivery naming more than 1,000 entries (`too_many_entries`) or 50 accounts (`too_many_accounts`)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn instagram(
@@ -298,9 +273,15 @@ pub async fn instagram(
 
 async fn verify(
     provider: Provider,
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<HubQuery>,
 ) -> Result<HttpResponse, Problem> {
+    state
+        .webhook_limits
+        .handshake
+        .check(&source_key(&req, &state), Instant::now())
+        .map_err(limited)?;
     let q = query.into_inner();
     match state
         .inbound
@@ -319,31 +300,35 @@ async fn verify(
 /// is the `verify_token` of an active WhatsApp integration.
 ///
 /// # Errors
-/// 403 `verification_failed`.
+/// 403 `verification_failed`, 429 `rate_limited` (per source address).
 #[utoipa::path(get, path = "/webhooks/whatsapp", tag = "webhooks", params(HubQuery),
     responses(
         (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain", example = "1158201444"),
         (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many handshakes from this address", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn verify_whatsapp(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<HubQuery>,
 ) -> Result<HttpResponse, Problem> {
-    verify(Provider::Whatsapp, state, query).await
+    verify(Provider::Whatsapp, req, state, query).await
 }
 
 /// Meta's subscription handshake for Instagram.
 ///
 /// # Errors
-/// 403 `verification_failed`.
+/// 403 `verification_failed`, 429 `rate_limited` (per source address).
 #[utoipa::path(get, path = "/webhooks/instagram", tag = "webhooks", params(HubQuery),
     responses(
         (status = 200, description = "The challenge, as text/plain", body = String, content_type = "text/plain", example = "1158201444"),
         (status = 403, description = "Unknown verify token or mode", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many handshakes from this address", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn verify_instagram(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<HubQuery>,
 ) -> Result<HttpResponse, Problem> {
-    verify(Provider::Instagram, state, query).await
+    verify(Provider::Instagram, req, state, query).await
 }

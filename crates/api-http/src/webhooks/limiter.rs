@@ -110,23 +110,40 @@ impl Limiter {
     }
 }
 
-/// The two limiters of `/webhooks/*`.
+/// The default rate of Meta's GET handshake per source address: 1/s, burst 10 (Meta calls it
+/// once when a webhook is subscribed).
+pub const DEFAULT_HANDSHAKE_RATE: Rate = Rate {
+    per_second: 1.0,
+    burst: 10.0,
+};
+
+/// The limiters of `/webhooks/*`.
 #[derive(Debug)]
 pub struct WebhookLimits {
-    /// Per account (`account_id`, `phone_number_id`, Instagram id).
+    /// Per clinic and account, spent only by authenticated deliveries.
     pub per_account: Limiter,
-    /// Per source address.
+    /// Per source address, before anything else.
     pub per_ip: Limiter,
+    /// Meta's GET handshake, per source address (each one is a database lookup).
+    pub handshake: Limiter,
 }
 
 impl WebhookLimits {
-    /// Limits with the given rates.
+    /// Limits with the given rates (and the default handshake rate).
     #[must_use]
     pub fn new(per_account: Rate, per_ip: Rate) -> Self {
         Self {
             per_account: Limiter::new(per_account),
             per_ip: Limiter::new(per_ip),
+            handshake: Limiter::new(DEFAULT_HANDSHAKE_RATE),
         }
+    }
+
+    /// These limits with `rate` for Meta's GET handshake.
+    #[must_use]
+    pub fn with_handshake(mut self, rate: Rate) -> Self {
+        self.handshake = Limiter::new(rate);
+        self
     }
 }
 

@@ -166,3 +166,34 @@ async fn bad_query_is_422() {
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body["limit"], 10);
 }
+
+#[actix_web::test]
+async fn a_nul_character_anywhere_in_a_json_string_is_422_naming_the_field() {
+    let app = test_app!();
+    for (body, field) in [
+        (r#"{"name":"An\u0000a","age":30}"#, "name"),
+        (
+            r#"{"name":"Ana","age":30,"tags":["ok","\u0000"]}"#,
+            "tags[1]",
+        ),
+        (r#"{"name":"Ana","age":30,"ta\u0000gs":[]}"#, "tags"),
+    ] {
+        let res = test::call_service(&app, post_thing("application/json", body).to_request()).await;
+        let problem =
+            read_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+        assert_eq!(
+            problem["errors"][0]["message"],
+            api_http::extractors::nul::NUL_MESSAGE
+        );
+    }
+    // An escaped backslash before "u0000" is not a NUL: the body reaches the handler.
+    let body = r#"{"name":"C:\\u0000","age":30}"#;
+    let res = test::call_service(&app, post_thing("application/json", body).to_request()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // A body over the limit is still 413 (the guard does not change the other answers).
+    let name = "\\u0000".repeat(api_http::extractors::JSON_LIMIT / 6 + 1);
+    let body = format!(r#"{{"name":"{name}","age":1}}"#);
+    let res = test::call_service(&app, post_thing("application/json", body).to_request()).await;
+    read_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}

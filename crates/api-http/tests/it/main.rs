@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod auth_busy;
 mod docs_ui;
 mod errors;
 mod extractors;

@@ -4,6 +4,8 @@ mod create;
 mod list;
 mod revoke;
 
-pub use create::{CreateApiTokenError, CreatedApiToken, create_api_token};
+pub use create::{
+    CreateApiToken, CreateApiTokenError, CreatedApiToken, Expiry, create_api_token, issue_api_token,
+};
 pub use list::{ListApiTokensError, list_api_tokens};
 pub use revoke::{RevokeApiTokenError, revoke_api_token};

@@ -1,4 +1,4 @@
-//! `GET /auth/me`: who the session (or external bearer token) belongs to.
+//! `GET /auth/me`: who the session (or external bearer token) belongs to, in which clinics.
 
 use super::session::{self, AccountLookupError};
 use super::{Account, Credential};
@@ -11,7 +11,7 @@ pub enum CurrentAccountError {
     /// No valid session or token.
     #[error("unauthenticated")]
     Unauthenticated,
-    /// The member is disabled.
+    /// The member is disabled in every clinic they belong to.
     #[error("user disabled")]
     UserDisabled,
     /// The external identity provider is unreachable.
@@ -22,7 +22,9 @@ pub enum CurrentAccountError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// The account behind `credential` and its clinic (if any).
+/// The account behind `credential`: its memberships and the clinic it acts in (if any). A
+/// member disabled in the active clinic but active in another still gets the account (to
+/// switch); one disabled everywhere does not.
 ///
 /// # Errors
 /// [`CurrentAccountError`]; API tokens are not accounts (`Unauthenticated`).
@@ -39,10 +41,11 @@ pub async fn current_account(
             AccountLookupError::Other(e) => CurrentAccountError::Unknown(e),
         })?
         .ok_or(CurrentAccountError::Unauthenticated)?;
-    if account
-        .membership
-        .as_ref()
-        .is_some_and(|m| m.status == UserStatus::Disabled)
+    if !account.memberships.is_empty()
+        && account
+            .memberships
+            .iter()
+            .all(|m| m.status == UserStatus::Disabled)
     {
         return Err(CurrentAccountError::UserDisabled);
     }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::deps::testing::{Mocks, fake_hash, t0};
 use chrono::Duration;
-use domain::auth::{ApiTokenRecord, Membership, Role, SessionRecord};
+use domain::auth::{ApiTokenRecord, Creator, Membership, Role, Scope, Scopes, SessionRecord};
 use domain::{AuthUserId, CompanyId, UserId};
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ fn session(last_seen_ago: Duration, idle_left: Duration, max_left: Duration) -> 
         last_seen_at: t0() - last_seen_ago,
         idle_expires_at: t0() + idle_left,
         expires_at: t0() + max_left,
+        active_company_id: Some(CompanyId(Uuid::from_u128(9))),
     }
 }
 
@@ -84,9 +85,11 @@ async fn activity_slides_the_idle_deadline_at_most_once_a_minute_and_never_past_
         .times(1)
         .returning(|_, _, _| Ok(()));
     m.directory
-        .expect_membership_of()
-        .returning(|_| Ok(Some(membership(UserStatus::Active))));
-    let p = authorize(&m.deps(), cookie()).await.unwrap();
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
+    let a = authorize(&m.deps(), cookie()).await.unwrap();
+    assert_eq!(a.grant.scopes, Scopes::for_role(Role::Staff));
+    let p = a.principal;
     assert_eq!(p.role, Role::Staff);
     assert_eq!(p.user_id, Some(UserId(Uuid::from_u128(8))));
     assert_eq!(p.method, AuthMethod::Session);
@@ -102,17 +105,17 @@ async fn activity_slides_the_idle_deadline_at_most_once_a_minute_and_never_past_
     });
     m.sessions.expect_touch().never();
     m.directory
-        .expect_membership_of()
-        .returning(|_| Ok(Some(membership(UserStatus::Active))));
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
     authorize(&m.deps(), cookie()).await.unwrap();
 }
 
 #[tokio::test]
 async fn an_account_without_a_clinic_is_no_company_and_a_disabled_member_is_refused() {
     for (found, expected) in [
-        (None, "NoCompany"),
-        (Some(membership(UserStatus::Disabled)), "UserDisabled"),
-        (Some(membership(UserStatus::Invited)), "NoCompany"),
+        (vec![], "NoCompany"),
+        (vec![membership(UserStatus::Disabled)], "UserDisabled"),
+        (vec![membership(UserStatus::Invited)], "NoCompany"),
     ] {
         let mut m = Mocks::default();
         m.sessions.expect_find().returning(|_| {
@@ -123,7 +126,7 @@ async fn an_account_without_a_clinic_is_no_company_and_a_disabled_member_is_refu
             )))
         });
         m.directory
-            .expect_membership_of()
+            .expect_memberships_of()
             .returning(move |_| Ok(found.clone()));
         m.identities.expect_find_by_id().returning(|id| {
             Ok(Some(domain::auth::Identity {
@@ -131,6 +134,7 @@ async fn an_account_without_a_clinic_is_no_company_and_a_disabled_member_is_refu
                 email: "x@y.z".into(),
                 provider: domain::auth::IdentityProvider::Local,
                 password_hash: None,
+                email_verified_at: None,
             }))
         });
         let err = authorize(&m.deps(), cookie()).await.unwrap_err();
@@ -139,18 +143,93 @@ async fn an_account_without_a_clinic_is_no_company_and_a_disabled_member_is_refu
 }
 
 #[tokio::test]
-async fn api_tokens_work_until_revoked_and_record_their_use() {
-    let record = |revoked: bool| ApiTokenRecord {
+async fn the_session_acts_in_its_own_clinic_only_never_another_membership() {
+    let other = Membership {
+        company_id: CompanyId(Uuid::from_u128(99)),
+        user_id: UserId(Uuid::from_u128(98)),
+        role: Role::Admin,
+        ..membership(UserStatus::Active)
+    };
+    let mut m = Mocks::default();
+    m.sessions.expect_find().returning(|_| {
+        Ok(Some(session(
+            Duration::zero(),
+            Duration::hours(12),
+            Duration::days(7),
+        )))
+    });
+    let both = vec![other, membership(UserStatus::Active)];
+    m.directory
+        .expect_memberships_of()
+        .returning(move |_| Ok(both.clone()));
+    let a = authorize(&m.deps(), cookie()).await.unwrap();
+    assert_eq!(a.principal.company_id, CompanyId(Uuid::from_u128(9)));
+    assert_eq!(
+        a.principal.role,
+        Role::Staff,
+        "not the admin role of the other clinic"
+    );
+
+    // Disabled in the session's clinic: refused, not moved to the other (active) clinic.
+    let other = Membership {
+        company_id: CompanyId(Uuid::from_u128(99)),
+        ..membership(UserStatus::Active)
+    };
+    let mut m = Mocks::default();
+    m.sessions.expect_find().returning(|_| {
+        Ok(Some(session(
+            Duration::zero(),
+            Duration::hours(12),
+            Duration::days(7),
+        )))
+    });
+    let both = vec![other, membership(UserStatus::Disabled)];
+    m.directory
+        .expect_memberships_of()
+        .returning(move |_| Ok(both.clone()));
+    let err = authorize(&m.deps(), cookie()).await.unwrap_err();
+    assert!(matches!(err, AuthorizeError::UserDisabled), "{err:?}");
+}
+
+fn token(
+    scopes: Scopes,
+    expires_in: Option<Duration>,
+    revoked: bool,
+    creator: Option<(Option<Role>, Option<UserStatus>)>,
+) -> ApiTokenRecord {
+    ApiTokenRecord {
         id: Uuid::from_u128(1),
         company_id: CompanyId(Uuid::from_u128(2)),
-        role: Role::Admin,
+        scopes,
+        expires_at: expires_in.map(|d| t0() + d),
         revoked_at: revoked.then(t0),
         last_used_at: Some(t0() - Duration::minutes(5)),
-    };
+        creator: creator.map(|(role, status)| Creator {
+            user_id: UserId(Uuid::from_u128(3)),
+            role,
+            status,
+        }),
+    }
+}
+
+async fn with_token(record: ApiTokenRecord) -> Result<Authorized, AuthorizeError> {
     let mut m = Mocks::default();
     m.directory
         .expect_api_token()
-        .returning(move |_| Ok(Some(record(false))));
+        .withf(|h| *h == fake_hash("atk_abc"))
+        .returning(move |_| Ok(Some(record.clone())));
+    m.api_tokens.expect_mark_used().returning(|_, _, _| Ok(()));
+    authorize(&m.deps(), Credential::Bearer("atk_abc".into())).await
+}
+
+#[tokio::test]
+async fn api_tokens_work_until_revoked_and_record_their_use() {
+    let admin = Some((Some(Role::Admin), Some(UserStatus::Active)));
+    let mut m = Mocks::default();
+    let record = token(Scopes::ALL, Some(Duration::days(1)), false, admin);
+    m.directory
+        .expect_api_token()
+        .returning(move |_| Ok(Some(record.clone())));
     m.api_tokens
         .expect_mark_used()
         .withf(|t, id, at| {
@@ -160,20 +239,61 @@ async fn api_tokens_work_until_revoked_and_record_their_use() {
         })
         .times(1)
         .returning(|_, _, _| Ok(()));
-    let p = authorize(&m.deps(), Credential::Bearer("atk_abc".into()))
+    let a = authorize(&m.deps(), Credential::Bearer("atk_abc".into()))
         .await
         .unwrap();
-    assert_eq!(p.method, AuthMethod::ApiToken);
-    assert_eq!(p.user_id, None);
+    assert_eq!(a.principal.method, AuthMethod::ApiToken);
+    assert_eq!(a.principal.user_id, None);
+    assert_eq!(a.principal.role, Role::Admin);
+    assert_eq!(a.grant.on_behalf_of, Some(UserId(Uuid::from_u128(3))));
+    assert!(a.grant.is_token);
 
-    let mut m = Mocks::default();
-    m.directory
-        .expect_api_token()
-        .returning(move |_| Ok(Some(record(true))));
-    let err = authorize(&m.deps(), Credential::Bearer("atk_abc".into()))
+    let err = with_token(token(Scopes::ALL, None, true, admin))
         .await
         .unwrap_err();
     assert!(matches!(err, AuthorizeError::Unauthenticated));
+}
+
+#[tokio::test]
+async fn expired_tokens_and_tokens_of_disabled_or_demoted_creators_stop_at_once() {
+    let read = Scopes::of([Scope::Read]);
+    let admin_scope = Scopes::of([Scope::Admin]);
+    let active = |role| Some((Some(role), Some(UserStatus::Active)));
+    for (record, works) in [
+        // Expiry: the instant itself is too late.
+        (
+            token(read, Some(Duration::zero()), false, active(Role::Admin)),
+            false,
+        ),
+        (
+            token(read, Some(Duration::seconds(1)), false, active(Role::Admin)),
+            true,
+        ),
+        // The creator disabled, or gone.
+        (
+            token(
+                read,
+                None,
+                false,
+                Some((Some(Role::Admin), Some(UserStatus::Disabled))),
+            ),
+            false,
+        ),
+        (token(read, None, false, Some((None, None))), false),
+        // Demoted: an admin scope is no longer allowed; a read scope still is.
+        (token(admin_scope, None, false, active(Role::Staff)), false),
+        (token(read, None, false, active(Role::Staff)), true),
+        // Made by the operator (no creator): its own scopes.
+        (token(admin_scope, None, false, None), true),
+    ] {
+        let scopes = record.scopes;
+        let outcome = with_token(record).await;
+        assert_eq!(outcome.is_ok(), works, "{scopes:?}: {outcome:?}");
+        if let Ok(a) = outcome {
+            assert_eq!(a.grant.scopes, scopes);
+            assert_eq!(a.principal.role, scopes.role());
+        }
+    }
 }
 
 #[tokio::test]

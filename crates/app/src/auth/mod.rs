@@ -1,19 +1,29 @@
-//! Sign-in, sessions, the caller of a request, and invitations.
+//! Sign-in, sessions, the caller of a request, memberships in several clinics, invitations and
+//! passwords.
 
 mod accept_invite;
 mod account;
 mod authorize;
+mod password;
+mod reset;
 mod session;
 mod sign_in;
 mod sign_out;
+mod switch;
 mod throttle;
 
 pub use accept_invite::{AcceptInvite, AcceptInviteError, accept_invite};
 pub use account::{CurrentAccountError, current_account};
-pub use authorize::{AuthorizeError, authorize};
+pub use authorize::{AuthorizeError, Authorized, authorize};
+pub use password::{ChangePassword, ChangePasswordError, change_password};
+pub use reset::{
+    IssueResetError, IssuedReset, RedeemReset, RedeemResetError, issue_password_reset,
+    issue_password_reset_by_email, redeem_password_reset,
+};
 pub use session::ClientInfo;
 pub use sign_in::{SignIn, SignInError, sign_in};
-pub use sign_out::sign_out;
+pub use sign_out::{SignOutAllError, sign_out, sign_out_all};
+pub use switch::{SwitchClinic, SwitchClinicError, switch_clinic};
 
 use chrono::{DateTime, Utc};
 use domain::AuthUserId;
@@ -28,15 +38,17 @@ pub enum Credential {
     Bearer(String),
 }
 
-/// A signed-in account and its clinic membership, if any.
+/// A signed-in account: its memberships, and the one clinic it acts in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     /// The sign-in identity.
     pub auth_user_id: AuthUserId,
     /// Its e-mail.
     pub email: String,
-    /// Its clinic membership (`None` when bound to no clinic).
+    /// The membership of the clinic the session acts in (`None` when bound to no clinic).
     pub membership: Option<Membership>,
+    /// Every membership of the identity, oldest first (the active one included).
+    pub memberships: Vec<Membership>,
 }
 
 /// A new session and the account it belongs to.
@@ -54,3 +66,13 @@ pub struct SignedIn {
 pub const API_TOKEN_PREFIX: &str = "atk_";
 /// Prefix of invitation tokens.
 pub const INVITE_TOKEN_PREFIX: &str = "inv_";
+/// Prefix of password reset tokens.
+pub const RESET_TOKEN_PREFIX: &str = "rst_";
+
+/// A hashing refusal as seconds to wait, or the error.
+pub(crate) fn busy_or(e: domain::ports::crypto::HashError) -> Result<u64, anyhow::Error> {
+    match e {
+        domain::ports::crypto::HashError::Busy { retry_after_secs } => Ok(retry_after_secs),
+        domain::ports::crypto::HashError::Other(e) => Err(e),
+    }
+}

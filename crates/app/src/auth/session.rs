@@ -1,10 +1,12 @@
-//! Issuing and resolving server-side sessions.
+//! Issuing and resolving server-side sessions, and the account (with its clinics) behind a
+//! credential.
 
 use super::SignedIn;
 use super::{Account, Credential};
 use crate::Deps;
-use domain::AuthUserId;
-use domain::auth::NewSession;
+use domain::auth::{Membership, NewSession, SessionRecord, UserStatus};
+use domain::ports::external_auth::ExternalAuthError;
+use domain::{AuthUserId, CompanyId};
 
 /// Where a new session comes from (stored for the user's session list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,8 +17,9 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-/// Creates a session for `account` (a new 256-bit token; only its hash is stored). A session the
-/// client already held is deleted: the id changes at every sign-in (session fixation).
+/// Creates a session for `account`, acting in the clinic of `account.membership` (a new 256-bit
+/// token; only its hash is stored). A session the client already held is deleted: the id
+/// changes at every sign-in and every switch (session fixation).
 pub(crate) async fn issue(
     deps: &Deps,
     account: Account,
@@ -39,6 +42,7 @@ pub(crate) async fn issue(
             expires_at,
             user_agent: client.user_agent.map(|ua| ua.chars().take(512).collect()),
             ip: client.ip.map(|ip| ip.chars().take(64).collect()),
+            active_company_id: account.membership.as_ref().map(|m| m.company_id),
         })
         .await?;
     Ok(SignedIn {
@@ -48,10 +52,9 @@ pub(crate) async fn issue(
     })
 }
 
-/// The identity behind a session cookie, if the session exists and has not expired. Expired
-/// sessions are deleted; activity slides the idle deadline, written at most once per
-/// `touch_every`.
-pub(crate) async fn resolve(deps: &Deps, token: String) -> anyhow::Result<Option<AuthUserId>> {
+/// The session behind a cookie value, if it exists and has not expired. Expired sessions are
+/// deleted; activity slides the idle deadline, written at most once per `touch_every`.
+pub(crate) async fn resolve(deps: &Deps, token: String) -> anyhow::Result<Option<SessionRecord>> {
     let hash = deps.tokens.hash(token);
     let Some(session) = deps.sessions.find(hash).await? else {
         return Ok(None);
@@ -65,18 +68,33 @@ pub(crate) async fn resolve(deps: &Deps, token: String) -> anyhow::Result<Option
         let idle = (now + deps.policy.session_idle).min(session.expires_at);
         deps.sessions.touch(session.id, now, idle).await?;
     }
-    Ok(Some(session.auth_user_id))
+    Ok(Some(session))
 }
 
-/// The account behind a session cookie or an external bearer token. API tokens are not
-/// accounts: `None`.
+/// The membership a session acts with: the one of its active clinic (whatever its status, so a
+/// disabled membership is refused, not silently replaced), or, for a session without one, the
+/// oldest active membership.
+pub(crate) fn active_membership(
+    memberships: &[Membership],
+    active: Option<CompanyId>,
+) -> Option<Membership> {
+    match active {
+        Some(company) => memberships.iter().find(|m| m.company_id == company),
+        None => memberships.iter().find(|m| m.status == UserStatus::Active),
+    }
+    .cloned()
+}
+
+/// The account behind a session cookie or an external bearer token, acting in the session's
+/// clinic (external bearer tokens: the oldest active membership). API tokens are not accounts:
+/// `None`.
 pub(crate) async fn account_for(
     deps: &Deps,
     credential: Credential,
 ) -> Result<Option<Account>, AccountLookupError> {
-    let auth_user_id = match credential {
+    let (auth_user_id, active) = match credential {
         Credential::Session(token) => match resolve(deps, token).await? {
-            Some(id) => id,
+            Some(session) => (session.auth_user_id, session.active_company_id),
             None => return Ok(None),
         },
         Credential::Bearer(token) if token.starts_with(super::API_TOKEN_PREFIX) => return Ok(None),
@@ -84,16 +102,21 @@ pub(crate) async fn account_for(
             let Some(external) = &deps.external else {
                 return Ok(None);
             };
+            // The network call (JWKS) happens before any unit of work.
             match external.verify_bearer(token).await {
-                Ok(user) => super::sign_in::ensure_external_identity(deps, &user).await?,
-                Err(domain::ports::external_auth::ExternalAuthError::Unavailable(e)) => {
+                Ok(user) => (
+                    super::sign_in::ensure_external_identity(deps, &user, false).await?,
+                    None,
+                ),
+                Err(ExternalAuthError::Unavailable(e)) => {
                     return Err(AccountLookupError::ProviderUnavailable(e));
                 }
                 Err(_) => return Ok(None),
             }
         }
     };
-    let membership = deps.directory.membership_of(auth_user_id).await?;
+    let memberships = deps.directory.memberships_of(auth_user_id).await?;
+    let membership = active_membership(&memberships, active);
     let email = match &membership {
         Some(m) => m.email.clone(),
         None => match deps.identities.find_by_id(auth_user_id).await? {
@@ -106,7 +129,24 @@ pub(crate) async fn account_for(
         auth_user_id,
         email,
         membership,
+        memberships,
     }))
+}
+
+/// An account whose active clinic is `company` (which must be among `memberships`).
+pub(crate) fn account_in(
+    auth_user_id: AuthUserId,
+    email: String,
+    memberships: Vec<Membership>,
+    company: Option<CompanyId>,
+) -> Account {
+    let membership = company.and_then(|c| active_membership(&memberships, Some(c)));
+    Account {
+        auth_user_id,
+        email: membership.as_ref().map_or(email, |m| m.email.clone()),
+        membership,
+        memberships,
+    }
 }
 
 /// Failures of [`account_for`].

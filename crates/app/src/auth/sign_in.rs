@@ -2,12 +2,12 @@
 
 use super::session::{self, ClientInfo};
 use super::throttle::{self, Keys};
-use super::{Account, SignedIn};
+use super::{SignedIn, busy_or};
 use crate::Deps;
 use domain::AuthUserId;
-use domain::auth::{Email, IdentityProvider, NewIdentity, Password, UserStatus};
-use domain::ports::accounts::CreateIdentityError;
-use domain::ports::external_auth::{ExternalAuthError, ExternalUser};
+use domain::auth::{Email, Identity, Password, UserStatus};
+use domain::ports::accounts::{CreateIdentityError, MAX_ACCOUNTS_PER_EMAIL};
+use domain::ports::external_auth::{ExternalAuthError, ExternalAuthProvider, ExternalUser};
 
 /// A sign-in attempt.
 #[derive(Debug, Clone)]
@@ -25,18 +25,23 @@ pub struct SignIn {
 /// Why a sign-in failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    /// Unknown e-mail or wrong password (never says which).
+    /// Unknown e-mail, wrong password, or an account disabled in every clinic (never says
+    /// which: a right password of a disabled account gets exactly this answer).
     #[error("invalid credentials")]
     InvalidCredentials,
-    /// Too many failures for this e-mail or address; retry after `retry_after_secs`.
+    /// Too many attempts for this e-mail from this address, or from this address; retry after
+    /// `retry_after_secs`.
     #[error("too many attempts")]
     TooManyAttempts {
         /// Seconds until the window ends.
         retry_after_secs: u64,
     },
-    /// The password is right but the member is disabled.
-    #[error("user disabled")]
-    UserDisabled,
+    /// Password hashing is saturated; nothing was checked (the attempt is given back).
+    #[error("busy")]
+    Busy {
+        /// Seconds after which a retry is sensible.
+        retry_after_secs: u64,
+    },
     /// The external identity provider is unreachable.
     #[error("identity provider unavailable: {0}")]
     ProviderUnavailable(String),
@@ -45,91 +50,119 @@ pub enum SignInError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// Checks the throttle, then the password (locally, or with the external provider in Supabase
-/// mode), and issues a new session. Unknown e-mails cost one dummy argon2 verification, so the
-/// answer and its timing are the same as for a wrong password.
+/// Counts the attempt (per e-mail and address, and per address) and refuses it past a limit,
+/// THEN checks the password (locally, or with the external provider in Supabase mode), and
+/// issues a session acting in the oldest active membership. Unknown e-mails cost one dummy
+/// argon2 verification, so the answer and its timing are the same as for a wrong password; an
+/// account disabled in every clinic gets that same answer too.
 ///
 /// # Errors
 /// [`SignInError`].
 pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> {
     let now = deps.clock.now();
     let keys = Keys::new(deps, &cmd.email, cmd.client.ip.as_deref());
-    if let Some(retry_after_secs) = throttle::blocked(deps, &keys, now).await? {
+    if let Some(retry_after_secs) = throttle::attempt(deps, &keys, now).await? {
         return Err(SignInError::TooManyAttempts { retry_after_secs });
     }
-    let verified = match &deps.external {
-        None => check_local(deps, &cmd).await?,
-        Some(external) => check_external(deps, external.as_ref(), &cmd).await?,
+    let checked = match &deps.external {
+        None => check_local(deps, &cmd).await,
+        Some(external) => check_external(deps, external.as_ref(), &cmd).await,
     };
-    let Some(auth_user_id) = verified else {
-        throttle::record_failure(deps, &keys, now).await?;
+    let (auth_user_id, email) = match checked {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(SignInError::InvalidCredentials),
+        Err(SignInError::Busy { retry_after_secs }) => {
+            throttle::not_tried(deps, &keys).await?;
+            return Err(SignInError::Busy { retry_after_secs });
+        }
+        Err(e) => return Err(e),
+    };
+    let memberships = deps.directory.memberships_of(auth_user_id).await?;
+    let active = memberships
+        .iter()
+        .find(|m| m.status == UserStatus::Active)
+        .map(|m| m.company_id);
+    if active.is_none() && !memberships.is_empty() {
+        // Disabled in every clinic: indistinguishable from a wrong password, and the attempt
+        // stays counted.
         return Err(SignInError::InvalidCredentials);
-    };
-    throttle::clear_email(deps, &keys).await?;
-    let membership = deps.directory.membership_of(auth_user_id).await?;
-    if membership
-        .as_ref()
-        .is_some_and(|m| m.status == UserStatus::Disabled)
-    {
-        return Err(SignInError::UserDisabled);
     }
-    let email = match &membership {
-        Some(m) => m.email.clone(),
-        None => Email::parse(&cmd.email)
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or_default(),
-    };
-    let account = Account {
-        auth_user_id,
-        email,
-        membership,
-    };
+    throttle::succeeded(deps, &keys).await?;
+    let account = session::account_in(auth_user_id, email, memberships, active);
     Ok(session::issue(deps, account, cmd.client, cmd.previous_session).await?)
 }
 
-/// The identity whose local password matches, if any.
-async fn check_local(deps: &Deps, cmd: &SignIn) -> anyhow::Result<Option<AuthUserId>> {
-    let identity = match Email::parse(&cmd.email) {
+/// The identity (and its e-mail) whose local password matches, if any. Several local accounts
+/// may share an address (no clinic owns one): each one's password is checked, oldest first, and
+/// the first that matches signs in.
+async fn check_local(
+    deps: &Deps,
+    cmd: &SignIn,
+) -> Result<Option<(AuthUserId, String)>, SignInError> {
+    let busy = |e| match busy_or(e) {
+        Ok(retry_after_secs) => SignInError::Busy { retry_after_secs },
+        Err(e) => SignInError::Unknown(e),
+    };
+    let found = match Email::parse(&cmd.email) {
         Ok(email) => deps.identities.find_by_email(email).await?,
-        Err(_) => None,
+        Err(_) => Vec::new(),
     };
-    let Some((identity, phc)) = identity.and_then(|i| {
-        let phc = i.password_hash.clone()?;
-        Some((i, phc))
-    }) else {
-        deps.passwords.verify_dummy(cmd.password.clone()).await;
-        return Ok(None);
-    };
-    let verdict = deps.passwords.verify(cmd.password.clone(), phc).await?;
-    if !verdict.valid {
+    let candidates: Vec<(Identity, String)> = found
+        .into_iter()
+        .filter_map(|i| {
+            let phc = i.password_hash.clone()?;
+            Some((i, phc))
+        })
+        .take(MAX_ACCOUNTS_PER_EMAIL)
+        .collect();
+    if candidates.is_empty() {
+        deps.passwords
+            .verify_dummy(cmd.password.clone())
+            .await
+            .map_err(busy)?;
         return Ok(None);
     }
-    if verdict.needs_rehash {
-        // Best effort: a failed upgrade must not fail a correct sign-in.
-        let upgraded = match deps.passwords.hash(cmd.password.clone()).await {
-            Ok(hash) => deps.identities.set_password_hash(identity.id, hash).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = upgraded {
-            tracing::warn!(error = %e, "password rehash failed");
+    for (identity, phc) in candidates {
+        let verdict = deps
+            .passwords
+            .verify(cmd.password.clone(), phc)
+            .await
+            .map_err(busy)?;
+        if !verdict.valid {
+            continue;
         }
+        if verdict.needs_rehash {
+            // Best effort: a failed (or refused) upgrade must not fail a correct sign-in.
+            let upgraded = match deps.passwords.hash(cmd.password.clone()).await {
+                Ok(hash) => deps.identities.set_password_hash(identity.id, hash).await,
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            };
+            if let Err(e) = upgraded {
+                tracing::warn!(error = %e, "password rehash failed");
+            }
+        }
+        return Ok(Some((identity.id, identity.email)));
     }
-    Ok(Some(identity.id))
+    Ok(None)
 }
 
 async fn check_external(
     deps: &Deps,
-    external: &dyn domain::ports::external_auth::ExternalAuthProvider,
+    external: &dyn ExternalAuthProvider,
     cmd: &SignIn,
-) -> Result<Option<AuthUserId>, SignInError> {
+) -> Result<Option<(AuthUserId, String)>, SignInError> {
     let Ok(email) = Email::parse(&cmd.email) else {
         return Ok(None);
     };
+    // No unit of work is open while the provider answers.
     match external
         .sign_in_with_password(email, cmd.password.clone())
         .await
     {
-        Ok(user) => Ok(Some(ensure_external_identity(deps, &user).await?)),
+        Ok(user) => {
+            let id = ensure_external_identity(deps, &user, true).await?;
+            Ok(Some((id, user.email.unwrap_or_default().to_lowercase())))
+        }
         Err(ExternalAuthError::InvalidCredentials) => Ok(None),
         Err(ExternalAuthError::RateLimited) => Err(SignInError::TooManyAttempts {
             retry_after_secs: 60,
@@ -138,17 +171,22 @@ async fn check_external(
     }
 }
 
-/// Mirrors an external user as an identity (provider `supabase`, id = `sub`, no password) the
-/// first time it is seen; the database then links an invited member with the same e-mail.
+/// Mirrors an external user as an identity (provider `supabase`, id = `sub`, no password). With
+/// `authoritative` (the provider's own answer to a sign-in), the stored e-mail and its
+/// verification are brought up to date; a locally verified bearer token only creates the
+/// identity the first time it is seen. Nothing links the identity to a clinic: only accepting
+/// an invitation does.
 pub(crate) async fn ensure_external_identity(
     deps: &Deps,
     user: &ExternalUser,
+    authoritative: bool,
 ) -> anyhow::Result<AuthUserId> {
-    if deps
-        .identities
-        .find_by_id(user.auth_user_id)
-        .await?
-        .is_some()
+    if !authoritative
+        && deps
+            .identities
+            .find_by_id(user.auth_user_id)
+            .await?
+            .is_some()
     {
         return Ok(user.auth_user_id);
     }
@@ -159,32 +197,16 @@ pub(crate) async fn ensure_external_identity(
         .transpose()
         .map_err(|_| anyhow::anyhow!("the identity provider sent an invalid e-mail"))?
         .ok_or_else(|| anyhow::anyhow!("the identity provider sent no e-mail"))?;
+    let verified_at = (authoritative && user.email_verified).then(|| deps.clock.now());
     match deps
         .identities
-        .create(NewIdentity {
-            id: user.auth_user_id,
-            email,
-            provider: IdentityProvider::Supabase,
-            password_hash: None,
-        })
+        .sync_external(user.auth_user_id, email, verified_at)
         .await
     {
         Ok(()) => Ok(user.auth_user_id),
-        // Created concurrently by another request: fine. Taken by another identity: refuse.
-        Err(CreateIdentityError::Exists) => {
-            if deps
-                .identities
-                .find_by_id(user.auth_user_id)
-                .await?
-                .is_some()
-            {
-                Ok(user.auth_user_id)
-            } else {
-                Err(anyhow::anyhow!(
-                    "an identity with this e-mail exists under another id"
-                ))
-            }
-        }
+        Err(CreateIdentityError::Exists) => Err(anyhow::anyhow!(
+            "an identity with this e-mail exists under another id"
+        )),
         Err(CreateIdentityError::Other(e)) => Err(e),
     }
 }

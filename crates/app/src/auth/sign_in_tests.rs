@@ -1,11 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::deps::testing::{Mocks, t0};
+use crate::deps::testing::{Mocks, open_throttle, t0};
 use chrono::Duration;
-use domain::auth::{AttemptCounter, Identity, Membership, Role};
-use domain::ports::crypto::PasswordVerdict;
+use domain::auth::{AttemptCounter, Identity, IdentityProvider, Membership, Role};
+use domain::ports::crypto::{HashError, PasswordVerdict};
+use domain::ports::external_auth::ExternalAuthError;
 use domain::{CompanyId, UserId};
+use std::sync::{Arc, Mutex};
 
 fn cmd(email: &str, password: &str) -> SignIn {
     SignIn {
@@ -25,6 +27,7 @@ fn identity() -> Identity {
         email: "ana@clinic.test".into(),
         provider: IdentityProvider::Local,
         password_hash: Some("$argon2id$stored".into()),
+        email_verified_at: None,
     }
 }
 
@@ -40,79 +43,87 @@ fn membership(status: UserStatus) -> Membership {
     }
 }
 
-fn no_counters(m: &mut Mocks) {
-    m.attempts.expect_get().returning(|_| Ok(None));
+fn verdict(valid: bool) -> PasswordVerdict {
+    PasswordVerdict {
+        valid,
+        needs_rehash: false,
+    }
+}
+
+/// Counters that answer `pair` for the pair key and `ip` for the address key, and record the
+/// keys they were asked to count.
+fn counters(
+    m: &mut Mocks,
+    pair: u32,
+    ip: u32,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    m.attempts.expect_count().returning(move |keys, _, window| {
+        assert_eq!(window, Duration::minutes(15));
+        log.lock().unwrap().extend(keys.iter().cloned());
+        Ok(keys
+            .iter()
+            .map(|k| AttemptCounter {
+                window_started_at: started,
+                failures: if k.starts_with("ip:") { ip } else { pair },
+            })
+            .collect())
+    });
+    seen
 }
 
 #[tokio::test]
-async fn unknown_email_costs_a_dummy_verification_and_counts_a_failure() {
+async fn the_attempt_is_counted_per_pair_and_address_before_the_password_is_checked() {
     let mut m = Mocks::default();
-    no_counters(&mut m);
-    m.identities.expect_find_by_email().returning(|_| Ok(None));
-    m.passwords.expect_verify_dummy().times(1).return_const(());
-    m.attempts
-        .expect_record_failure()
-        .times(2)
-        .returning(|_, now, _| {
-            Ok(AttemptCounter {
-                window_started_at: now,
-                failures: 1,
-            })
-        });
-    let err = sign_in(&m.deps(), cmd("nobody@clinic.test", "whatever"))
+    let seen = counters(&mut m, 1, 1, t0());
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![]));
+    m.passwords
+        .expect_verify_dummy()
+        .times(1)
+        .returning(|_| Ok(()));
+    let err = sign_in(&m.deps(), cmd("Nobody@Clinic.test", "whatever"))
         .await
         .unwrap_err();
     assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
-}
-
-#[tokio::test]
-async fn wrong_password_is_the_same_error_and_counts_per_email_and_address() {
-    let mut m = Mocks::default();
-    no_counters(&mut m);
-    m.identities
-        .expect_find_by_email()
-        .returning(|_| Ok(Some(identity())));
-    m.passwords.expect_verify().returning(|_, _| {
-        Ok(PasswordVerdict {
-            valid: false,
-            needs_rehash: false,
-        })
-    });
-    let mut keys = Vec::new();
-    let (tx, rx) = std::sync::mpsc::channel();
-    m.attempts
-        .expect_record_failure()
-        .times(2)
-        .returning(move |key, now, window| {
-            assert_eq!(window, Duration::minutes(15));
-            tx.send(key).unwrap();
-            Ok(AttemptCounter {
-                window_started_at: now,
-                failures: 1,
-            })
-        });
-    let err = sign_in(&m.deps(), cmd("Ana@Clinic.test", "wrong"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SignInError::InvalidCredentials));
-    keys.extend(rx.try_iter());
+    let keys = seen.lock().unwrap().clone();
+    assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(
-        keys.iter()
-            .any(|k| k.starts_with("email:") && k.len() == 70)
+        keys[0].starts_with("pair:") && keys[0].len() == 69,
+        "{keys:?}"
     );
-    assert!(!keys.iter().any(|k| k.contains("ana")), "{keys:?}");
-    assert!(keys.contains(&"ip:10.0.0.1".to_owned()));
+    assert_eq!(keys[1], "ip:10.0.0.1");
+    assert!(!keys.iter().any(|k| k.contains("nobody")), "{keys:?}");
 }
 
 #[tokio::test]
-async fn the_sixth_attempt_within_the_window_is_throttled_without_checking_the_password() {
+async fn the_pair_key_depends_on_the_address_so_a_stranger_locks_only_themselves() {
+    let keys_from = |ip: &str| {
+        let m = Mocks::default();
+        let deps = m.deps();
+        let keys = crate::auth::throttle::Keys::new(&deps, "ana@clinic.test", Some(ip));
+        format!("{:?}", keys.pair_key())
+    };
+    assert_ne!(keys_from("10.0.0.1"), keys_from("10.0.0.2"));
+    let m = Mocks::default();
+    let deps = m.deps();
+    assert_eq!(
+        crate::auth::throttle::Keys::new(&deps, " ANA@clinic.test", Some("10.0.0.1")).pair_key(),
+        crate::auth::throttle::Keys::new(&deps, "ana@clinic.test", Some("10.0.0.1")).pair_key(),
+        "the e-mail is normalised"
+    );
+}
+
+#[tokio::test]
+async fn the_sixth_attempt_of_a_pair_is_refused_without_checking_the_password() {
     let mut m = Mocks::default();
-    m.attempts.expect_get().returning(|key| {
-        Ok(key.starts_with("email:").then(|| AttemptCounter {
-            window_started_at: t0() - Duration::minutes(10),
-            failures: 5,
-        }))
-    });
+    counters(&mut m, 6, 6, t0() - Duration::minutes(10));
+    m.identities.expect_find_by_email().never();
+    m.passwords.expect_verify().never();
+    m.passwords.expect_verify_dummy().never();
     let err = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
         .await
         .unwrap_err();
@@ -123,15 +134,28 @@ async fn the_sixth_attempt_within_the_window_is_throttled_without_checking_the_p
 }
 
 #[tokio::test]
-async fn the_address_limit_is_thirty() {
+async fn the_fifth_attempt_still_reaches_the_password() {
     let mut m = Mocks::default();
-    m.attempts.expect_get().returning(|key| {
-        Ok(key.starts_with("ip:").then(|| AttemptCounter {
-            window_started_at: t0() - Duration::seconds(1),
-            failures: 30,
-        }))
-    });
-    let err = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
+    counters(&mut m, 5, 5, t0() - Duration::minutes(10));
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![]));
+    m.passwords
+        .expect_verify_dummy()
+        .times(1)
+        .returning(|_| Ok(()));
+    let err = sign_in(&m.deps(), cmd("ana@clinic.test", "x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignInError::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn the_address_ceiling_is_thirty_whatever_the_email() {
+    let mut m = Mocks::default();
+    counters(&mut m, 1, 31, t0() - Duration::seconds(1));
+    m.passwords.expect_verify().never();
+    let err = sign_in(&m.deps(), cmd("someone-else@clinic.test", "right"))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -143,37 +167,15 @@ async fn the_address_limit_is_thirty() {
 }
 
 #[tokio::test]
-async fn a_finished_window_no_longer_blocks() {
+async fn success_rehashes_clears_the_pair_refunds_the_address_and_issues_a_session_in_the_oldest_active_clinic()
+ {
     let mut m = Mocks::default();
-    m.attempts.expect_get().returning(|_| {
-        Ok(Some(AttemptCounter {
-            window_started_at: t0() - Duration::minutes(15),
-            failures: 5,
-        }))
-    });
-    m.identities.expect_find_by_email().returning(|_| Ok(None));
-    m.passwords.expect_verify_dummy().return_const(());
-    m.attempts.expect_record_failure().returning(|_, now, _| {
-        Ok(AttemptCounter {
-            window_started_at: now,
-            failures: 1,
-        })
-    });
-    let err = sign_in(&m.deps(), cmd("ana@clinic.test", "x"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SignInError::InvalidCredentials));
-}
-
-#[tokio::test]
-async fn success_rehashes_clears_the_email_counter_and_issues_a_session() {
-    let mut m = Mocks::default();
-    no_counters(&mut m);
+    counters(&mut m, 3, 10, t0());
     let ident = identity();
     let id = ident.id;
     m.identities
         .expect_find_by_email()
-        .returning(move |_| Ok(Some(ident.clone())));
+        .returning(move |_| Ok(vec![ident.clone()]));
     m.passwords.expect_verify().returning(|_, _| {
         Ok(PasswordVerdict {
             valid: true,
@@ -191,17 +193,27 @@ async fn success_rehashes_clears_the_email_counter_and_issues_a_session() {
         .returning(|_, _| Ok(()));
     m.attempts
         .expect_clear()
-        .withf(|k| k.starts_with("email:"))
+        .withf(|k| k.starts_with("pair:"))
         .times(1)
         .returning(|_| Ok(()));
-    let member = membership(UserStatus::Active);
+    m.attempts
+        .expect_refund()
+        .withf(|k| k == "ip:10.0.0.1")
+        .times(1)
+        .returning(|_| Ok(()));
+    let disabled = membership(UserStatus::Disabled);
+    let active = membership(UserStatus::Active);
+    let second = membership(UserStatus::Active);
+    let active_company = active.company_id;
+    let all = vec![disabled, active, second];
     m.directory
-        .expect_membership_of()
-        .returning(move |_| Ok(Some(member.clone())));
+        .expect_memberships_of()
+        .returning(move |_| Ok(all.clone()));
     m.sessions
         .expect_create()
         .withf(move |s| {
             s.auth_user_id == id
+                && s.active_company_id == Some(active_company)
                 && s.idle_expires_at == t0() + Duration::hours(12)
                 && s.expires_at == t0() + Duration::days(7)
         })
@@ -212,49 +224,53 @@ async fn success_rehashes_clears_the_email_counter_and_issues_a_session() {
         .unwrap();
     assert_eq!(out.session_token, "token");
     assert_eq!(out.account.auth_user_id, id);
-    assert!(out.account.membership.is_some());
+    assert_eq!(
+        out.account.membership.map(|m| m.company_id),
+        Some(active_company)
+    );
+    assert_eq!(out.account.memberships.len(), 3);
 }
 
 #[tokio::test]
-async fn a_disabled_member_gets_no_session() {
+async fn a_right_password_of_an_account_disabled_everywhere_gets_the_wrong_password_answer() {
     let mut m = Mocks::default();
-    no_counters(&mut m);
+    counters(&mut m, 1, 1, t0());
     m.identities
         .expect_find_by_email()
-        .returning(|_| Ok(Some(identity())));
-    m.passwords.expect_verify().returning(|_, _| {
-        Ok(PasswordVerdict {
-            valid: true,
-            needs_rehash: false,
-        })
-    });
-    m.attempts.expect_clear().returning(|_| Ok(()));
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords
+        .expect_verify()
+        .returning(|_, _| Ok(verdict(true)));
+    // Nothing is cleared or refunded: the attempt stays counted, as a wrong one would.
+    m.attempts.expect_clear().never();
+    m.attempts.expect_refund().never();
     m.directory
-        .expect_membership_of()
-        .returning(|_| Ok(Some(membership(UserStatus::Disabled))));
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![membership(UserStatus::Disabled)]));
     m.sessions.expect_create().never();
     let err = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
         .await
         .unwrap_err();
-    assert!(matches!(err, SignInError::UserDisabled));
+    assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
 }
 
 #[tokio::test]
 async fn an_account_without_a_clinic_signs_in_with_no_company() {
     let mut m = Mocks::default();
-    no_counters(&mut m);
+    open_throttle(&mut m.attempts);
     m.identities
         .expect_find_by_email()
-        .returning(|_| Ok(Some(identity())));
-    m.passwords.expect_verify().returning(|_, _| {
-        Ok(PasswordVerdict {
-            valid: true,
-            needs_rehash: false,
-        })
-    });
-    m.attempts.expect_clear().returning(|_| Ok(()));
-    m.directory.expect_membership_of().returning(|_| Ok(None));
-    m.sessions.expect_create().returning(|_| Ok(()));
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords
+        .expect_verify()
+        .returning(|_, _| Ok(verdict(true)));
+    m.directory
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![]));
+    m.sessions
+        .expect_create()
+        .withf(|s| s.active_company_id.is_none())
+        .returning(|_| Ok(()));
     let out = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
         .await
         .unwrap();
@@ -263,26 +279,50 @@ async fn an_account_without_a_clinic_signs_in_with_no_company() {
 }
 
 #[tokio::test]
-async fn in_supabase_mode_the_first_sign_in_mirrors_the_identity_without_a_password() {
+async fn a_saturated_hasher_is_busy_and_gives_the_attempt_back() {
+    let mut m = Mocks::default();
+    counters(&mut m, 1, 1, t0());
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords.expect_verify().returning(|_, _| {
+        Err(HashError::Busy {
+            retry_after_secs: 1,
+        })
+    });
+    m.attempts.expect_refund().times(2).returning(|_| Ok(()));
+    let err = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SignInError::Busy {
+                retry_after_secs: 1
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn in_supabase_mode_a_sign_in_mirrors_the_identity_and_its_verification_but_joins_no_clinic()
+{
     use domain::ports::external_auth::{ExternalUser, MockExternalAuthProvider};
     let sub = AuthUserId::new();
     let mut m = Mocks::default();
-    no_counters(&mut m);
-    m.identities.expect_find_by_id().returning(|_| Ok(None));
+    open_throttle(&mut m.attempts);
     m.identities
-        .expect_create()
-        .withf(move |i| {
-            i.id == sub
-                && i.provider == IdentityProvider::Supabase
-                && i.password_hash.is_none()
-                && i.email.as_str() == "ana@clinic.test"
+        .expect_sync_external()
+        .withf(move |id, email, verified| {
+            *id == sub && email.as_str() == "ana@clinic.test" && *verified == Some(t0())
         })
         .times(1)
-        .returning(|_| Ok(()));
-    m.attempts.expect_clear().returning(|_| Ok(()));
+        .returning(|_, _, _| Ok(()));
+    m.identities.expect_create().never();
     m.directory
-        .expect_membership_of()
-        .returning(|_| Ok(Some(membership(UserStatus::Active))));
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![]));
     m.sessions.expect_create().returning(|_| Ok(()));
     let mut external = MockExternalAuthProvider::new();
     external
@@ -291,35 +331,61 @@ async fn in_supabase_mode_the_first_sign_in_mirrors_the_identity_without_a_passw
             Ok(ExternalUser {
                 auth_user_id: sub,
                 email: Some("ana@clinic.test".into()),
+                email_verified: true,
             })
         });
     let mut deps = m.deps();
-    deps.external = Some(std::sync::Arc::new(external));
+    deps.external = Some(Arc::new(external));
     let out = sign_in(&deps, cmd("Ana@clinic.test", "right"))
         .await
         .unwrap();
     assert_eq!(out.account.auth_user_id, sub);
+    assert_eq!(out.account.membership, None);
 
-    // Wrong password at Supabase: the same 401 and a counted failure.
+    // Wrong password at Supabase: the same 401, the attempt counted (before asking Supabase).
     let mut m = Mocks::default();
-    no_counters(&mut m);
-    m.attempts
-        .expect_record_failure()
-        .times(2)
-        .returning(|_, now, _| {
-            Ok(AttemptCounter {
-                window_started_at: now,
-                failures: 1,
-            })
-        });
+    let seen = counters(&mut m, 1, 1, t0());
     let mut external = MockExternalAuthProvider::new();
     external
         .expect_sign_in_with_password()
         .returning(|_, _| Err(ExternalAuthError::InvalidCredentials));
     let mut deps = m.deps();
-    deps.external = Some(std::sync::Arc::new(external));
+    deps.external = Some(Arc::new(external));
     let err = sign_in(&deps, cmd("ana@clinic.test", "wrong"))
         .await
         .unwrap_err();
     assert!(matches!(err, SignInError::InvalidCredentials));
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn with_several_accounts_on_one_address_the_one_whose_password_matches_signs_in() {
+    let mut m = Mocks::default();
+    open_throttle(&mut m.attempts);
+    let first = identity();
+    let second = Identity {
+        id: AuthUserId::new(),
+        password_hash: Some("$argon2id$second".into()),
+        ..identity()
+    };
+    let second_id = second.id;
+    m.identities
+        .expect_find_by_email()
+        .returning(move |_| Ok(vec![first.clone(), second.clone()]));
+    m.passwords
+        .expect_verify()
+        .times(2)
+        .returning(|_, phc| Ok(verdict(phc == "$argon2id$second")));
+    m.directory
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![]));
+    m.sessions
+        .expect_create()
+        .withf(move |s| s.auth_user_id == second_id)
+        .times(1)
+        .returning(|_| Ok(()));
+    let out = sign_in(&m.deps(), cmd("ana@clinic.test", "second's password"))
+        .await
+        .unwrap();
+    assert_eq!(out.account.auth_user_id, second_id);
 }

@@ -1,4 +1,4 @@
-//! `POST /auth/signout`.
+//! `POST /auth/signout` and `POST /auth/signout-all`.
 
 use crate::Deps;
 
@@ -11,4 +11,30 @@ pub async fn sign_out(deps: &Deps, token: Option<String>) -> anyhow::Result<()> 
         deps.sessions.delete(deps.tokens.hash(token)).await?;
     }
     Ok(())
+}
+
+/// Why every session could not be ended.
+#[derive(Debug, thiserror::Error)]
+pub enum SignOutAllError {
+    /// No valid session.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Ends every session of the account behind the session `token` (this one included, in every
+/// clinic, on every device); returns how many ended.
+///
+/// # Errors
+/// [`SignOutAllError`].
+pub async fn sign_out_all(deps: &Deps, token: String) -> Result<u64, SignOutAllError> {
+    let session = super::session::resolve(deps, token)
+        .await?
+        .ok_or(SignOutAllError::Unauthenticated)?;
+    Ok(deps
+        .sessions
+        .delete_for_identity(session.auth_user_id)
+        .await?)
 }

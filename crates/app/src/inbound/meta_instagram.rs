@@ -5,7 +5,9 @@ use super::text::{cut, label};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::Channel;
 use domain::conversations::{ContentType, Direction, InteractionSource};
-use domain::inbound::{InboundMessage, Sender};
+use domain::inbound::{
+    InboundMessage, Sender, is_https_url, is_valid_provider_id, is_valid_sender_id,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,6 +35,8 @@ pub(crate) struct AccountBatch {
     /// Provider ids of messages the patient unsent.
     pub unsent: Vec<(String, DateTime<Utc>)>,
     pub skipped: usize,
+    /// Events refused for an id that cannot be stored.
+    pub invalid: usize,
 }
 
 fn millis(v: Option<&Value>) -> DateTime<Utc> {
@@ -67,20 +71,38 @@ pub(crate) fn parse(envelope: Envelope) -> Vec<AccountBatch> {
                 batch.skipped += 1;
                 continue;
             };
+            if !is_valid_provider_id(mid) {
+                batch.invalid += 1;
+                continue;
+            }
             if msg.get("is_deleted").and_then(Value::as_bool) == Some(true) {
                 batch.unsent.push((mid.to_owned(), at));
                 continue;
             }
             match message(event, msg, mid, at) {
-                Some(m) => batch.messages.push(m),
-                None => batch.skipped += 1,
+                Ok(m) => batch.messages.push(m),
+                Err(Refused::NoPatient) => batch.skipped += 1,
+                Err(Refused::InvalidPatient) => batch.invalid += 1,
             }
         }
     }
     out
 }
 
-fn message(event: &Value, msg: &Value, mid: &str, at: DateTime<Utc>) -> Option<InboundMessage> {
+/// Why an event with a message id is not stored.
+enum Refused {
+    /// No patient id at all.
+    NoPatient,
+    /// A patient id that cannot be stored.
+    InvalidPatient,
+}
+
+fn message(
+    event: &Value,
+    msg: &Value,
+    mid: &str,
+    at: DateTime<Utc>,
+) -> Result<InboundMessage, Refused> {
     let echo = msg.get("is_echo").and_then(Value::as_bool) == Some(true);
     // For an echo the business is the sender and the patient the recipient.
     let patient = if echo {
@@ -88,7 +110,14 @@ fn message(event: &Value, msg: &Value, mid: &str, at: DateTime<Utc>) -> Option<I
     } else {
         event.get("sender")
     };
-    let patient_id = patient?.get("id")?.as_str()?.to_owned();
+    let patient_id = patient
+        .and_then(|p| p.get("id"))
+        .and_then(Value::as_str)
+        .ok_or(Refused::NoPatient)?
+        .to_owned();
+    if !is_valid_sender_id(&patient_id) {
+        return Err(Refused::InvalidPatient);
+    }
     let attachment = msg.get("attachments").and_then(|a| a.get(0));
     let content = if msg.get("is_unsupported").and_then(Value::as_bool) == Some(true) {
         ContentType::Unsupported
@@ -117,19 +146,40 @@ fn message(event: &Value, msg: &Value, mid: &str, at: DateTime<Utc>) -> Option<I
     if echo {
         metadata["echo"] = Value::Bool(true);
     }
-    Some(InboundMessage {
+    let url = attachment
+        .and_then(|a| a.get("payload"))
+        .and_then(|p| p.get("url"))
+        .and_then(Value::as_str);
+    // Only https links are kept (never `javascript:` or `data:`): shown as links in the inbox.
+    if url.is_some_and(|u| !is_https_url(u)) {
+        metadata["media_url_dropped"] = Value::Bool(true);
+    }
+    let url = url.filter(|u| is_https_url(u));
+    Ok(InboundMessage {
         channel: Channel::Instagram,
-        provider_message_id: cut(mid, 256),
-        sender: Sender { external_id: cut(&patient_id, 200), other_ids: Vec::new(), phone: None, name: None, username: None },
-        direction: if echo { Direction::Outbound } else { Direction::Inbound },
+        provider_message_id: mid.to_owned(),
+        sender: Sender {
+            external_id: patient_id,
+            other_ids: Vec::new(),
+            phone: None,
+            name: None,
+            username: None,
+        },
+        direction: if echo {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        },
         content_type: content,
         text: text.map(|t| cut(&t, 10_000)),
-        media: attachment.map(|a| {
-            serde_json::json!({"url": a.get("payload").and_then(|p| p.get("url")), "type": a.get("type")})
-        }),
+        media: attachment.map(|a| serde_json::json!({"url": url, "type": a.get("type")})),
         metadata,
         occurred_at: at,
-        source: if echo { InteractionSource::ProviderApp } else { InteractionSource::Meta },
+        source: if echo {
+            InteractionSource::ProviderApp
+        } else {
+            InteractionSource::Meta
+        },
     })
 }
 
@@ -177,5 +227,30 @@ mod tests {
         assert_eq!(b.unsent.len(), 1);
         assert_eq!(b.unsent[0].0, "m1");
         assert_eq!(b.skipped, 1);
+    }
+
+    #[test]
+    fn bad_ids_are_refused_and_only_https_media_links_are_kept() {
+        let env: Envelope = serde_json::from_value(serde_json::json!({
+          "object": "instagram",
+          "entry": [{"id": "IG1", "messaging": [
+            {"sender": {"id": "IGSID9"}, "timestamp": 1_780_000_000_000_i64, "message": {"mid": "m\u{0}1", "text": "x"}},
+            {"sender": {"id": "9".repeat(201)}, "timestamp": 1_780_000_000_000_i64, "message": {"mid": "m2", "text": "x"}},
+            {"sender": {"id": "IGSID9"}, "timestamp": 1_780_000_000_000_i64,
+             "message": {"mid": "m3", "attachments": [{"type": "image", "payload": {"url": "javascript:alert(1)"}}]}},
+            {"sender": {"id": "IGSID9"}, "timestamp": 1_780_000_000_000_i64,
+             "message": {"mid": "m4", "attachments": [{"type": "image", "payload": {"url": "https://cdn.test/x.jpg"}}]}}
+          ]}]
+        }))
+        .unwrap();
+        let b = &parse(env)[0];
+        assert_eq!(b.invalid, 2);
+        assert_eq!(b.messages.len(), 2);
+        assert_eq!(b.messages[0].media.as_ref().unwrap()["url"], Value::Null);
+        assert_eq!(b.messages[0].metadata["media_url_dropped"], true);
+        assert_eq!(
+            b.messages[1].media.as_ref().unwrap()["url"],
+            "https://cdn.test/x.jpg"
+        );
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::Channel;
 use domain::clients::WhatsappId;
 use domain::conversations::{ContentType, DeliveryStatus, Direction, InteractionSource};
-use domain::inbound::{InboundMessage, Sender, StatusReport};
+use domain::inbound::{InboundMessage, Sender, StatusReport, is_valid_provider_id};
 use domain::phone::{Phone, Region};
 use serde::Deserialize;
 use serde_json::Value;
@@ -76,6 +76,9 @@ pub(crate) struct AccountBatch {
     pub messages: Vec<InboundMessage>,
     pub statuses: Vec<StatusReport>,
     pub skipped: usize,
+    /// Messages and statuses refused for an id that cannot be stored (see
+    /// [`is_valid_provider_id`]).
+    pub invalid: usize,
 }
 
 fn unix(ts: Option<&str>) -> Option<DateTime<Utc>> {
@@ -116,12 +119,24 @@ pub(crate) fn parse(envelope: Envelope) -> Vec<AccountBatch> {
         };
         let batch = &mut out[idx];
         for raw in &change.value.messages {
+            if !raw
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(is_valid_provider_id)
+            {
+                batch.invalid += 1;
+                continue;
+            }
             match message(raw, &change.value.contacts) {
                 Some(m) => batch.messages.push(m),
                 None => batch.skipped += 1,
             }
         }
         for s in &change.value.statuses {
+            if !is_valid_provider_id(&s.id) {
+                batch.invalid += 1;
+                continue;
+            }
             match status(s) {
                 Some(r) => batch.statuses.push(r),
                 None => batch.skipped += 1,
@@ -305,7 +320,7 @@ fn message(raw: &Value, contacts: &[Contact]) -> Option<InboundMessage> {
     };
     Some(InboundMessage {
         channel: Channel::Whatsapp,
-        provider_message_id: cut(&id, 256),
+        provider_message_id: id,
         sender,
         direction: Direction::Inbound,
         content_type: content,
@@ -443,6 +458,21 @@ mod tests {
                 m.text
             );
         }
+    }
+
+    #[test]
+    fn messages_and_statuses_with_ids_that_cannot_be_stored_are_refused_not_cut() {
+        let mut v = sample();
+        let value = &mut v["entry"][0]["changes"][0]["value"];
+        value["messages"][0]["id"] = Value::String("x".repeat(300));
+        value["messages"][1]["id"] = Value::String("wamid.\u{0}B".into());
+        value["statuses"][0]["id"] = Value::String("has space".into());
+        let batches = parse(serde_json::from_value(v).unwrap());
+        let b = &batches[0];
+        assert_eq!(b.invalid, 3);
+        assert_eq!(b.messages.len(), 1);
+        assert_eq!(b.messages[0].provider_message_id, "wamid.C");
+        assert_eq!(b.statuses.len(), 1);
     }
 
     #[test]

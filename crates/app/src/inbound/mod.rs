@@ -4,8 +4,12 @@
 //! The clinic is found from the delivery itself (the relay's `account_id`, Meta's
 //! `phone_number_id` / Instagram account id) through the integration directory, and the
 //! signature is checked with that integration's secret over the exact bytes received before
-//! anything is stored. Unknown, inactive and foreign accounts all answer the same 401.
+//! anything is stored. Several clinics may hold the same account id: a delivery belongs to the
+//! one whose own secret verifies it (docs/integrations.md). Unknown, inactive and foreign
+//! accounts all answer the same 401, and a delivery costs one directory lookup before it is
+//! authenticated, whatever it names (docs/webhooks.md).
 
+mod meta;
 mod meta_instagram;
 mod meta_whatsapp;
 mod receive;
@@ -13,14 +17,19 @@ mod relay;
 #[cfg(test)]
 mod tests;
 mod text;
+mod unknown;
 
+pub use meta::{AuthenticatedMeta, MAX_META_ACCOUNTS, MAX_META_ENTRIES, MAX_SECRETS_BEFORE_AUTH};
 pub use receive::{AuthenticatedRelay, InboundError, MetaOutcome, RelayResult};
+pub use unknown::{MAX_UNKNOWN_ROUTES, UNKNOWN_ROUTE_TTL_SECS};
 
 use domain::CompanyId;
+use domain::integrations::Provider;
 use domain::ports::clock::Clock;
 use domain::ports::inbound::{InboundStore, SignatureVerifier};
 use domain::ports::integrations::IntegrationDirectory;
 use std::sync::Arc;
+use unknown::UnknownAccounts;
 
 /// The pre-integration shared secret: used only when no integration matches a relay delivery.
 #[derive(Clone)]
@@ -66,6 +75,7 @@ pub struct Inbound {
     clock: Arc<dyn Clock>,
     legacy: Option<LegacyWebhook>,
     tolerance_secs: i64,
+    unknown: Arc<UnknownAccounts>,
 }
 
 impl Inbound {
@@ -85,6 +95,13 @@ impl Inbound {
             clock,
             legacy,
             tolerance_secs: 300,
+            unknown: Arc::new(UnknownAccounts::default()),
         }
+    }
+
+    /// Forgets that `account_id` routed nowhere (call it when an integration for it was created
+    /// or activated, so its deliveries are not refused from memory on this node).
+    pub fn forget_unknown_account(&self, provider: Provider, account_id: &str) {
+        self.unknown.forget(provider, account_id);
     }
 }

@@ -1,9 +1,10 @@
-//! The inbound use cases: relay deliveries, Meta deliveries, Meta's subscription handshake.
+//! The inbound use cases: relay deliveries, delivery statuses, Meta's subscription handshake (Meta
+//! deliveries are in `meta.rs`), and the routing both kinds of delivery share.
 
 use super::relay::{MAX_BATCH, RelayMessage, normalize};
-use super::{FieldIssue, Inbound, meta_instagram, meta_whatsapp};
+use super::{FieldIssue, Inbound};
 use domain::inbound::{InboundMessage, Ingested, StatusApplied, StatusReport};
-use domain::integrations::{IntegrationStatus, Provider};
+use domain::integrations::{Provider, RouteCandidate, is_routable_account_id};
 use domain::ports::inbound::SignatureFailure;
 use domain::{Channel, CompanyId};
 use serde_json::Value;
@@ -22,6 +23,14 @@ pub enum InboundError {
     /// Authentic, but some fields are not acceptable.
     #[error("invalid delivery")]
     Invalid(Vec<FieldIssue>),
+    /// More entries or accounts than one delivery may name (refused before any lookup).
+    #[error("{detail}")]
+    TooLarge {
+        /// `too_many_entries` or `too_many_accounts`.
+        code: &'static str,
+        /// The limit, in words.
+        detail: String,
+    },
     /// Anything else (the store failed).
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -45,6 +54,9 @@ pub struct AuthenticatedRelay {
     pub account_id: String,
     provider: Provider,
     value: Value,
+    /// The integration that verified it, when the delivery is to be recorded on it (its first
+    /// proof, or a re-seal under the current master key).
+    record: Option<RouteCandidate>,
 }
 
 /// What a Meta delivery did.
@@ -62,16 +74,19 @@ pub struct MetaOutcome {
     pub unsent: usize,
     /// Events skipped (not messages, unroutable or unauthenticated accounts).
     pub skipped: usize,
+    /// Messages and statuses refused because an id cannot be stored (too long, spaces or
+    /// control characters); the rest of the delivery is stored.
+    pub invalid: usize,
 }
 
-fn channel_of(provider: Provider) -> Channel {
+pub(super) fn channel_of(provider: Provider) -> Channel {
     match provider {
         Provider::Instagram => Channel::Instagram,
         _ => Channel::Whatsapp,
     }
 }
 
-fn unauthorized(f: SignatureFailure) -> InboundError {
+pub(super) fn unauthorized(f: SignatureFailure) -> InboundError {
     // Stale stays distinguishable (the clock of the sender is off); everything else is one answer.
     match f {
         SignatureFailure::Stale => InboundError::Unauthorized(SignatureFailure::Stale),
@@ -80,8 +95,9 @@ fn unauthorized(f: SignatureFailure) -> InboundError {
 }
 
 impl Inbound {
-    /// A delivery from the n8n relay: authenticates it with the account's `webhook_secret`
-    /// (or the legacy environment secret when no integration matches), validates every message,
+    /// A delivery from the n8n relay: authenticates it with the `webhook_secret` of an
+    /// integration holding its account id (or the legacy environment secret when none verifies
+    /// it), validates every message,
     /// then stores each in its own transaction. Returns the clinic and one result per message, in
     /// order, after everything is committed.
     ///
@@ -99,7 +115,11 @@ impl Inbound {
     }
 
     /// The first half of [`Inbound::receive_relay`]: routes the delivery to its clinic and checks
-    /// the signature (so callers can rate-limit per account only authentic traffic).
+    /// the signature (so callers can rate-limit per account only authentic traffic). Costs one
+    /// lookup at most (none for an account id remembered as unknown) and one HMAC per integration
+    /// holding the account id (usually one, at most 10). The delivery belongs to the integration whose own
+    /// `webhook_secret` verifies it (proven ones are tried first); when none does, the legacy
+    /// secret (if configured) may still claim it for the default clinic.
     ///
     /// # Errors
     /// [`InboundError::Malformed`] or [`InboundError::Unauthorized`].
@@ -114,37 +134,83 @@ impl Inbound {
         let Some(account_id) = value
             .get("account_id")
             .and_then(Value::as_str)
+            .filter(|a| is_routable_account_id(a))
             .map(str::to_owned)
         else {
             return Err(InboundError::Unauthorized(SignatureFailure::Invalid));
         };
-        let (company, secret) = match self.directory.route(provider, account_id.clone()).await? {
-            Some(i) if i.provider == provider && i.status == IntegrationStatus::Active => {
-                match i.secrets.webhook_secret {
-                    Some(s) => (i.company_id, s),
-                    None => return Err(InboundError::Unauthorized(SignatureFailure::Invalid)),
-                }
-            }
-            Some(_) => return Err(InboundError::Unauthorized(SignatureFailure::Invalid)),
-            None => match &self.legacy {
-                Some(legacy) => {
-                    tracing::warn!(company_id = %legacy.company, provider = provider.as_str(),
-                        "relay delivery authenticated with the legacy ATENDE_WEBHOOK_SECRET");
-                    (legacy.company, legacy.secret.clone())
-                }
-                None => return Err(InboundError::Unauthorized(SignatureFailure::Invalid)),
-            },
-        };
+        if signature.is_none() {
+            // Nothing to verify: refused before any lookup.
+            return Err(InboundError::Unauthorized(SignatureFailure::Invalid));
+        }
         let now = self.clock.now().timestamp();
-        self.verifier
-            .verify_atende(vec![secret], signature, &body, now, self.tolerance_secs)
-            .map_err(unauthorized)?;
+        let verify = |secret: String| {
+            self.verifier.verify_atende(
+                vec![secret],
+                signature.clone(),
+                &body,
+                now,
+                self.tolerance_secs,
+            )
+        };
+        for candidate in self.candidates(provider, vec![account_id.clone()]).await? {
+            let Some(secret) = candidate.integration.secrets.webhook_secret.clone() else {
+                continue;
+            };
+            match verify(secret) {
+                Ok(()) => {
+                    return Ok(AuthenticatedRelay {
+                        company: candidate.integration.company_id,
+                        account_id,
+                        provider,
+                        value,
+                        record: candidate.needs_record().then_some(candidate),
+                    });
+                }
+                // Not this integration's: another clinic holding the same account id may own it.
+                Err(SignatureFailure::Invalid) => {}
+                // Stale only after a valid MAC; missing or malformed fails for every secret.
+                Err(f) => return Err(unauthorized(f)),
+            }
+        }
+        let Some(legacy) = &self.legacy else {
+            return Err(InboundError::Unauthorized(SignatureFailure::Invalid));
+        };
+        verify(legacy.secret.clone()).map_err(unauthorized)?;
+        tracing::warn!(company_id = %legacy.company, provider = provider.as_str(),
+            "relay delivery authenticated with the legacy ATENDE_WEBHOOK_SECRET");
         Ok(AuthenticatedRelay {
-            company,
+            company: legacy.company,
             account_id,
             provider,
             value,
+            record: None,
         })
+    }
+
+    /// The active integrations that may own each of `accounts`, in one lookup; accounts that
+    /// cannot be account ids or are remembered as routing nowhere are not looked up, and those
+    /// found routing nowhere are remembered briefly.
+    pub(super) async fn candidates(
+        &self,
+        provider: Provider,
+        accounts: Vec<String>,
+    ) -> anyhow::Result<Vec<RouteCandidate>> {
+        let now = self.clock.now();
+        let wanted: Vec<String> = accounts
+            .into_iter()
+            .filter(|a| is_routable_account_id(a) && !self.unknown.is_unknown(provider, a, now))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.directory.routes(provider, wanted.clone()).await?;
+        for account in &wanted {
+            if !found.iter().any(|c| &c.integration.account_id == account) {
+                self.unknown.remember(provider, account, now);
+            }
+        }
+        Ok(found)
     }
 
     /// The second half of [`Inbound::receive_relay`]: validates every message, then stores each
@@ -157,6 +223,9 @@ impl Inbound {
         delivery: AuthenticatedRelay,
     ) -> Result<Vec<RelayResult>, InboundError> {
         let messages = relay_messages(channel_of(delivery.provider), delivery.value)?;
+        if let Some(candidate) = delivery.record {
+            self.directory.record_delivery(candidate).await?;
+        }
         let mut results = Vec::with_capacity(messages.len());
         for m in messages {
             let message_id = m.provider_message_id.clone();
@@ -169,13 +238,14 @@ impl Inbound {
         Ok(results)
     }
 
-    async fn ingest_logged(
+    pub(super) async fn ingest_logged(
         &self,
         company: CompanyId,
         m: InboundMessage,
     ) -> anyhow::Result<Ingested> {
         let started = Instant::now();
         let channel = m.channel;
+        let m = m.sanitized(self.clock.now());
         let result = self.store.ingest(company, m).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &result {
@@ -191,124 +261,6 @@ impl Inbound {
         result
     }
 
-    /// A delivery straight from Meta (`X-Hub-Signature-256`). Routed per account
-    /// (`phone_number_id` for WhatsApp, the entry id for Instagram); the signature must verify
-    /// with the `app_secret` of every account whose events are processed, and with the first
-    /// routable one or the whole delivery is refused. Accounts without an active integration are
-    /// skipped and logged.
-    ///
-    /// # Errors
-    /// [`InboundError`].
-    pub async fn receive_meta(
-        &self,
-        provider: Provider,
-        signature: Option<String>,
-        body: Vec<u8>,
-    ) -> Result<MetaOutcome, InboundError> {
-        let malformed = || InboundError::Malformed("not a Meta webhook delivery".into());
-        let batches: Vec<MetaBatch> = match provider {
-            Provider::Whatsapp => {
-                let env: meta_whatsapp::Envelope =
-                    serde_json::from_slice(&body).map_err(|_| malformed())?;
-                if env.object != "whatsapp_business_account" {
-                    return Err(malformed());
-                }
-                meta_whatsapp::parse(env)
-                    .into_iter()
-                    .map(|b| MetaBatch {
-                        account_id: b.account_id,
-                        messages: b.messages,
-                        statuses: b.statuses,
-                        unsent: Vec::new(),
-                        skipped: b.skipped,
-                    })
-                    .collect()
-            }
-            Provider::Instagram => {
-                let env: meta_instagram::Envelope =
-                    serde_json::from_slice(&body).map_err(|_| malformed())?;
-                if env.object != "instagram" {
-                    return Err(malformed());
-                }
-                meta_instagram::parse(env)
-                    .into_iter()
-                    .map(|b| MetaBatch {
-                        account_id: b.account_id,
-                        messages: b.messages,
-                        statuses: Vec::new(),
-                        unsent: b.unsent,
-                        skipped: b.skipped,
-                    })
-                    .collect()
-            }
-            Provider::N8n | Provider::Openai => return Err(malformed()),
-        };
-        let mut outcome = MetaOutcome::default();
-        let mut authenticated_once = false;
-        let mut accepted = Vec::new();
-        for batch in batches {
-            let routed = self
-                .directory
-                .route(provider, batch.account_id.clone())
-                .await?;
-            let Some(integration) =
-                routed.filter(|i| i.provider == provider && i.status == IntegrationStatus::Active)
-            else {
-                tracing::warn!(
-                    provider = provider.as_str(),
-                    "meta delivery for an account without an active integration skipped"
-                );
-                outcome.skipped += batch.messages.len() + batch.statuses.len() + batch.unsent.len();
-                continue;
-            };
-            let verified = match integration.secrets.app_secret.clone() {
-                Some(secret) => self.verifier.verify_meta(secret, signature.clone(), &body),
-                None => Err(SignatureFailure::Invalid),
-            };
-            match verified {
-                Ok(()) => {
-                    authenticated_once = true;
-                    accepted.push((integration.company_id, batch));
-                }
-                Err(f) if !authenticated_once => return Err(unauthorized(f)),
-                Err(_) => {
-                    tracing::warn!(company_id = %integration.company_id, "meta delivery entries not signed with this account's app secret skipped");
-                    outcome.skipped +=
-                        batch.messages.len() + batch.statuses.len() + batch.unsent.len();
-                }
-            }
-        }
-        if !authenticated_once {
-            return Err(InboundError::Unauthorized(SignatureFailure::Invalid));
-        }
-        let channel = channel_of(provider);
-        for (company, batch) in accepted {
-            outcome.skipped += batch.skipped;
-            for m in batch.messages {
-                let i = self.ingest_logged(company, m).await?;
-                if i.duplicate {
-                    outcome.duplicates += 1;
-                } else {
-                    outcome.stored += 1;
-                }
-            }
-            for report in batch.statuses {
-                match self.apply_status(company, report).await? {
-                    StatusApplied::Advanced(_) => outcome.statuses_applied += 1,
-                    StatusApplied::Ignored(_) | StatusApplied::NotFound => {
-                        outcome.statuses_ignored += 1
-                    }
-                }
-            }
-            for (mid, at) in batch.unsent {
-                if self.store.mark_unsent(company, channel, mid, at).await? {
-                    outcome.unsent += 1;
-                }
-            }
-        }
-        Ok(outcome)
-    }
-
     /// Applies a delivery status (from Meta's `statuses[]` or n8n's callback): statuses only move
     /// forward; unknown messages are reported, not errors.
     ///
@@ -320,6 +272,7 @@ impl Inbound {
         report: StatusReport,
     ) -> anyhow::Result<StatusApplied> {
         let status = report.status;
+        let report = report.clamped(self.clock.now());
         let applied = self.store.apply_status(company, report).await?;
         match applied {
             StatusApplied::Advanced(id) => {
@@ -359,14 +312,6 @@ impl Inbound {
             .await?
             .map(|_| challenge))
     }
-}
-
-struct MetaBatch {
-    account_id: String,
-    messages: Vec<InboundMessage>,
-    statuses: Vec<StatusReport>,
-    unsent: Vec<(String, chrono::DateTime<chrono::Utc>)>,
-    skipped: usize,
 }
 
 /// The messages of an authenticated relay delivery, all validated (or every problem named).

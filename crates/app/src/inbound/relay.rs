@@ -6,7 +6,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use domain::Channel;
 use domain::clients::{InstagramUsername, WhatsappId};
 use domain::conversations::{ContentType, Direction, InteractionSource};
-use domain::inbound::{InboundMessage, Sender};
+use domain::inbound::{
+    InboundMessage, Sender, is_https_url, is_valid_provider_id, is_valid_sender_id,
+};
 use domain::phone::{Phone, Region};
 use serde::Deserialize;
 
@@ -86,10 +88,10 @@ pub(crate) fn normalize(
 ) -> Result<InboundMessage, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let f = |name: &str| format!("{path}{name}");
-    if m.message_id.trim().is_empty() || m.message_id.chars().count() > 256 {
+    if !is_valid_provider_id(m.message_id.trim()) {
         issues.push(FieldIssue::new(
             f("message_id"),
-            "must have 1 to 256 characters",
+            "must have 1 to 256 visible characters (no spaces or control characters)",
         ));
     }
     let kind = content_type(&m.kind);
@@ -116,11 +118,11 @@ pub(crate) fn normalize(
         issues.push(FieldIssue::new(f("text"), "a text message needs text"));
     }
     if let Some(media) = &m.media
-        && (media.url.is_empty() || media.url.chars().count() > 2048)
+        && !is_https_url(&media.url)
     {
         issues.push(FieldIssue::new(
             f("media.url"),
-            "must have 1 to 2048 characters",
+            "must be an https:// URL of at most 2048 characters",
         ));
     }
     let phone = match m.from.phone.as_deref() {
@@ -167,10 +169,10 @@ pub(crate) fn normalize(
         },
         _ => {
             let id = m.from.id.trim();
-            if id.is_empty() || id.chars().count() > 200 {
+            if !is_valid_sender_id(id) {
                 issues.push(FieldIssue::new(
                     f("from.id"),
-                    "must have 1 to 200 characters",
+                    "must have 1 to 200 visible characters (no spaces or control characters)",
                 ));
             }
             (id.to_owned(), Vec::new())
@@ -267,6 +269,28 @@ mod tests {
         assert_eq!(n.sender.other_ids, ["BR.AbC123"]);
         assert_eq!(n.text.as_deref(), Some("[imagem] exame"));
         assert_eq!(n.content_type, ContentType::Image);
+    }
+
+    #[test]
+    fn ids_that_cannot_be_stored_and_non_https_media_are_named() {
+        let m = msg(serde_json::json!({
+            "message_id": "wamid.\u{0}1", "from": {"id": "IGSID\u{0}"},
+            "type": "image", "media": {"url": "javascript:alert(1)"}, "timestamp": 1_780_000_000
+        }));
+        let issues = normalize(Channel::Instagram, m, "").unwrap_err();
+        let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(fields, ["message_id", "media.url", "from.id"]);
+        for url in ["http://cdn.test/a.jpg", "data:image/png;base64,AA", ""] {
+            let m = msg(serde_json::json!({
+                "message_id": "m1", "from": {"id": "IGSID1"},
+                "type": "image", "media": {"url": url}, "timestamp": 1_780_000_000
+            }));
+            assert!(normalize(Channel::Instagram, m, "").is_err(), "{url}");
+        }
+        let m = msg(serde_json::json!({
+            "message_id": "m".repeat(257), "from": {"id": "IGSID1"}, "type": "text", "text": "oi", "timestamp": 1_780_000_000
+        }));
+        assert!(normalize(Channel::Instagram, m, "").is_err());
     }
 
     #[test]

@@ -35,6 +35,7 @@ fn record(provider: Provider) -> IntegrationRecord {
         config: json!({"outbound_url": "https://n8n.test/hook"}),
         secret_names: vec!["webhook_secret".into()],
         status: IntegrationStatus::Active,
+        verified_at: None,
         created_at: at,
         updated_at: at,
     }

@@ -166,6 +166,9 @@ fn check_url(url: &str) -> Result<(), &'static str> {
     if host.is_empty() {
         return Err("must name a host (and no user or password)");
     }
+    if let Some(why) = domain::egress::never_valid_url(url) {
+        return Err(why);
+    }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(()),
         "http" if host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" => Ok(()),

@@ -3,7 +3,7 @@
 use crate::inbound::{FieldIssue, Inbound, InboundError};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::conversations::DeliveryStatus;
-use domain::inbound::{StatusApplied, StatusReport};
+use domain::inbound::{StatusApplied, StatusReport, is_valid_provider_id};
 use domain::{CompanyId, InteractionId};
 use serde::Deserialize;
 use serde_json::Value;
@@ -83,8 +83,14 @@ fn report(body: &[u8]) -> Result<StatusReport, InboundError> {
         .message_id
         .map(|m| m.trim().to_owned())
         .filter(|m| !m.is_empty());
-    if message_id.as_ref().is_some_and(|m| m.chars().count() > 256) {
-        issues.push(issue("message_id", "must have at most 256 characters"));
+    if message_id
+        .as_ref()
+        .is_some_and(|m| !is_valid_provider_id(m))
+    {
+        issues.push(issue(
+            "message_id",
+            "must have 1 to 256 visible characters (no spaces or control characters)",
+        ));
     }
     if c.interaction_id.is_none() && message_id.is_none() {
         issues.push(issue(

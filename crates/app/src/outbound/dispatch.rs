@@ -7,6 +7,7 @@ use domain::conversations::DeliveryStatus;
 use domain::inbound::StatusReport;
 use domain::integrations::{IntegrationStatus, Provider};
 use domain::jobs::{Job, JobOutcome};
+use domain::outbound::SentRecord;
 use domain::ports::clock::Clock;
 use domain::ports::dispatcher::{
     DispatchResult, DispatchTarget, OutboundDispatcher, OutboundMessage,
@@ -30,9 +31,19 @@ pub struct DispatchSettings {
     /// Atende's public base URL (`ATENDE_PUBLIC_URL`): callbacks go to
     /// `<public_url>/webhooks/n8n/status`.
     pub public_url: String,
-    /// `N8N_OUTBOUND_URL` + `N8N_OUTBOUND_SECRET`: used when the clinic has no active n8n
-    /// integration.
-    pub fallback: Option<DispatchTarget>,
+    /// `N8N_OUTBOUND_URL` + `N8N_OUTBOUND_SECRET`: used for `ATENDE_DEFAULT_COMPANY_ID` only,
+    /// when that clinic has no active n8n integration.
+    pub fallback: Option<FallbackRelay>,
+}
+
+/// The server-wide fallback relay and the one clinic it serves (never any other: its replies
+/// would leave from that clinic's account).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FallbackRelay {
+    /// `ATENDE_DEFAULT_COMPANY_ID`.
+    pub company: CompanyId,
+    /// `N8N_OUTBOUND_URL` + `N8N_OUTBOUND_SECRET`.
+    pub target: DispatchTarget,
 }
 
 impl std::fmt::Debug for DispatchSettings {
@@ -103,7 +114,8 @@ impl OutboundDispatch {
         self.clock.now() + delay
     }
 
-    /// The clinic's relay: its active n8n integration, else the environment fallback.
+    /// The clinic's relay: its active n8n integration, else the environment fallback when the
+    /// clinic is the one it serves.
     async fn target(&self, company: CompanyId) -> anyhow::Result<Option<DispatchTarget>> {
         let found = self
             .directory
@@ -122,7 +134,13 @@ impl OutboundDispatch {
                     secret: i.secrets.outbound_secret?,
                 })
             });
-        Ok(from_integration.or_else(|| self.settings.fallback.clone()))
+        Ok(from_integration.or_else(|| {
+            self.settings
+                .fallback
+                .as_ref()
+                .filter(|f| f.company == company)
+                .map(|f| f.target.clone())
+        }))
     }
 
     /// The clinic's account on `channel` (e.g. WhatsApp's `phone_number_id`), when it has one.
@@ -177,6 +195,43 @@ impl OutboundDispatch {
         JobOutcome::RetryAt {
             at: self.next_attempt(job, id, retry_after),
             error,
+        }
+    }
+}
+
+impl OutboundDispatch {
+    /// Records a reply the relay accepted. It ends `sent` even when its provider id cannot be
+    /// kept (a duplicate of another message's id, or malformed): sending it again would reach the
+    /// patient twice. Only when recording fails altogether is the attempt retried; the next call
+    /// carries the same `Idempotency-Key`, so the relay answers it without sending again.
+    async fn record_sent(
+        &self,
+        job: &Job,
+        id: InteractionId,
+        provider_message_id: Option<String>,
+    ) -> JobOutcome {
+        let company = job.company_id;
+        let recorded = self
+            .store
+            .record_sent(company, id, provider_message_id.clone(), self.clock.now())
+            .await;
+        match recorded {
+            Ok(SentRecord::Recorded) => JobOutcome::Done(Some(serde_json::json!({
+                "status": "sent", "provider_message_id": provider_message_id,
+            }))),
+            Ok(SentRecord::RecordedWithoutProviderId { issue }) => {
+                tracing::warn!(company_id = %company, interaction_id = %id, issue, "reply sent; its provider id was not kept");
+                JobOutcome::Done(Some(serde_json::json!({
+                    "status": "sent", "provider_message_id": null, "provider_id_issue": issue,
+                })))
+            }
+            Ok(SentRecord::NotFound) => {
+                JobOutcome::Done(Some(serde_json::json!({"skipped": "not_found"})))
+            }
+            Err(e) => {
+                self.retry_or_fail(job, id, format!("sent, status not recorded: {e}"), None)
+                    .await
+            }
         }
     }
 }
@@ -242,31 +297,7 @@ impl JobHandler for OutboundDispatch {
         match self.dispatcher.dispatch(target, message).await {
             DispatchResult::Sent {
                 provider_message_id,
-            } => {
-                let report = StatusReport {
-                    interaction_id: Some(id),
-                    provider_message_id: provider_message_id.clone(),
-                    status: DeliveryStatus::Sent,
-                    error: None,
-                    at: self.clock.now(),
-                };
-                match self.statuses.apply_status(company, report).await {
-                    Ok(_) => JobOutcome::Done(Some(serde_json::json!({
-                        "status": "sent", "provider_message_id": provider_message_id,
-                    }))),
-                    // Sent but not recorded: the next attempt carries the same Idempotency-Key, so
-                    // the relay answers it without sending twice.
-                    Err(e) => {
-                        self.retry_or_fail(
-                            &job,
-                            id,
-                            format!("sent, status not recorded: {e}"),
-                            None,
-                        )
-                        .await
-                    }
-                }
-            }
+            } => self.record_sent(&job, id, provider_message_id).await,
             DispatchResult::Rejected { status, error } => {
                 let detail = serde_json::json!({"code": status, "title": error});
                 self.fail(company, id, detail, error).await

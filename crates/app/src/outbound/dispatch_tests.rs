@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::testing::{clock_at, stored, t0, thread};
-use super::{DispatchSettings, OutboundDispatch};
+use super::{DispatchSettings, FallbackRelay, OutboundDispatch};
 use crate::jobs::JobHandler;
 use chrono::Duration;
 use domain::conversations::{
@@ -11,7 +11,7 @@ use domain::conversations::{
 use domain::inbound::StatusApplied;
 use domain::integrations::{IntegrationSecrets, IntegrationStatus, Provider, ResolvedIntegration};
 use domain::jobs::{Job, JobOutcome};
-use domain::outbound::DispatchInfo;
+use domain::outbound::{DispatchInfo, SentRecord};
 use domain::ports::dispatcher::{
     DispatchResult, DispatchTarget, MockOutboundDispatcher, Recipient,
 };
@@ -26,7 +26,7 @@ struct Mocks {
     statuses: MockInboundStore,
     directory: MockIntegrationDirectory,
     dispatcher: MockOutboundDispatcher,
-    fallback: Option<DispatchTarget>,
+    fallback: Option<FallbackRelay>,
 }
 
 impl Mocks {
@@ -132,17 +132,60 @@ async fn a_2xx_marks_the_message_sent_with_the_provider_id() {
         .returning(|_, _| DispatchResult::Sent {
             provider_message_id: Some("wamid.1".into()),
         });
-    m.statuses
-        .expect_apply_status()
-        .withf(move |_, r| {
-            r.interaction_id == Some(id)
-                && r.status == DeliveryStatus::Sent
-                && r.provider_message_id.as_deref() == Some("wamid.1")
-        })
+    m.store
+        .expect_record_sent()
+        .withf(move |_, i, pid, at| *i == id && pid.as_deref() == Some("wamid.1") && *at == t0())
         .times(1)
-        .returning(move |_, _| Ok(StatusApplied::Advanced(id)));
+        .returning(|_, _, _, _| Ok(SentRecord::Recorded));
+    m.statuses.expect_apply_status().never();
     let out = m.handler().run(job(id, 1, 6)).await;
-    assert!(matches!(out, JobOutcome::Done(_)), "{out:?}");
+    assert_eq!(
+        out,
+        JobOutcome::Done(Some(
+            serde_json::json!({"status": "sent", "provider_message_id": "wamid.1"})
+        ))
+    );
+}
+
+#[tokio::test]
+async fn a_reply_whose_provider_id_cannot_be_kept_is_still_sent_and_never_retried() {
+    let (mut m, id) = Mocks::new(DeliveryStatus::Queued);
+    m.dispatcher
+        .expect_dispatch()
+        .times(1)
+        .returning(|_, _| DispatchResult::Sent {
+            provider_message_id: Some("constant-id".into()),
+        });
+    m.store
+        .expect_record_sent()
+        .times(1)
+        .returning(|_, _, _, _| Ok(SentRecord::RecordedWithoutProviderId { issue: "conflict" }));
+    let out = m.handler().run(job(id, 1, 6)).await;
+    assert_eq!(
+        out,
+        JobOutcome::Done(Some(serde_json::json!({
+            "status": "sent", "provider_message_id": null, "provider_id_issue": "conflict"
+        })))
+    );
+}
+
+#[tokio::test]
+async fn a_sent_reply_that_cannot_be_recorded_at_all_is_retried_with_its_idempotency_key() {
+    let (mut m, id) = Mocks::new(DeliveryStatus::Queued);
+    m.dispatcher
+        .expect_dispatch()
+        .times(1)
+        .returning(|_, _| DispatchResult::Sent {
+            provider_message_id: None,
+        });
+    m.store
+        .expect_record_sent()
+        .times(1)
+        .returning(|_, _, _, _| Err(anyhow::anyhow!("database unavailable")));
+    let JobOutcome::RetryAt { error, .. } = m.handler().run(job(id, 1, 6)).await else {
+        panic!("expected a retry")
+    };
+    assert!(error.starts_with("sent, status not recorded"), "{error}");
 }
 
 #[tokio::test]
@@ -215,15 +258,19 @@ async fn transient_failures_back_off_then_fail_when_the_budget_is_spent() {
 }
 
 #[tokio::test]
-async fn without_an_integration_the_fallback_is_used_and_without_both_the_message_fails() {
+async fn the_fallback_relay_serves_only_the_default_clinic_and_without_both_the_message_fails() {
     let (mut m, id) = Mocks::new(DeliveryStatus::Queued);
     m.directory = MockIntegrationDirectory::new();
     m.directory
         .expect_active_for_company()
         .returning(|_, _| Ok(None));
-    m.fallback = Some(DispatchTarget {
-        url: "https://env.test/out".into(),
-        secret: "env-secret".into(),
+    let default_clinic = job(id, 1, 6);
+    m.fallback = Some(FallbackRelay {
+        company: default_clinic.company_id,
+        target: DispatchTarget {
+            url: "https://env.test/out".into(),
+            secret: "env-secret".into(),
+        },
     });
     m.dispatcher
         .expect_dispatch()
@@ -232,13 +279,41 @@ async fn without_an_integration_the_fallback_is_used_and_without_both_the_messag
         .returning(|_, _| DispatchResult::Sent {
             provider_message_id: None,
         });
-    m.statuses
-        .expect_apply_status()
-        .returning(move |_, _| Ok(StatusApplied::Advanced(id)));
+    m.store
+        .expect_record_sent()
+        .returning(|_, _, _, _| Ok(SentRecord::Recorded));
     assert!(matches!(
-        m.handler().run(job(id, 1, 6)).await,
+        m.handler().run(default_clinic).await,
         JobOutcome::Done(_)
     ));
+
+    // Another clinic without an integration never gets the fallback relay.
+    let (mut m, id) = Mocks::new(DeliveryStatus::Queued);
+    m.directory = MockIntegrationDirectory::new();
+    m.directory
+        .expect_active_for_company()
+        .returning(|_, _| Ok(None));
+    m.fallback = Some(FallbackRelay {
+        company: CompanyId::new(),
+        target: DispatchTarget {
+            url: "https://env.test/out".into(),
+            secret: "env-secret".into(),
+        },
+    });
+    m.dispatcher.expect_dispatch().never();
+    m.statuses
+        .expect_apply_status()
+        .withf(|_, r| {
+            r.error
+                .as_ref()
+                .is_some_and(|e| e["code"] == "no_integration")
+        })
+        .times(1)
+        .returning(move |_, _| Ok(StatusApplied::Advanced(id)));
+    assert_eq!(
+        m.handler().run(job(id, 1, 6)).await,
+        JobOutcome::Failed("no n8n integration".into())
+    );
 
     let (mut m, id) = Mocks::new(DeliveryStatus::Queued);
     m.directory = MockIntegrationDirectory::new();

@@ -16,7 +16,7 @@ mod send;
 mod testing;
 
 pub use callback::{CallbackOutcome, status_callback};
-pub use dispatch::{DispatchSettings, OutboundDispatch};
+pub use dispatch::{DispatchSettings, FallbackRelay, OutboundDispatch};
 pub use retry::RetryError;
 pub use send::{SendReply, SendReplyError, Sent};
 

@@ -6,7 +6,8 @@ use domain::conversations::{
     NewInteraction, ThreadStatus,
 };
 use domain::outbound::{
-    QueueOutcome, QueuedSend, dispatch_job, idempotency_ttl, whatsapp_service_window,
+    IdempotencyKey, QueueOutcome, QueuedSend, dispatch_job, idempotency_ttl, send_fingerprint,
+    whatsapp_service_window,
 };
 use domain::{Channel, CompanyId, ConversationId, InteractionId, UserId};
 
@@ -53,6 +54,10 @@ pub enum SendReplyError {
     /// supported).
     #[error("outside WhatsApp's 24-hour service window")]
     OutsideServiceWindow,
+    /// The `Idempotency-Key` was used within 24 hours for another request (another thread,
+    /// channel or text): nothing was sent.
+    #[error("the idempotency key was used for another request")]
+    IdempotencyKeyReused,
     /// Anything else.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -68,26 +73,34 @@ fn reply_channel(conversation: &Conversation, asked: Option<Channel>) -> Channel
 
 impl Outbox {
     /// Checks the rules, in order: the thread is this clinic's (else not found); a fresh
-    /// `Idempotency-Key` returns the first send (so a retried request never sends twice, even
-    /// if the thread closed since); the thread is active; the patient has an identity on the
-    /// channel; WhatsApp's 24-hour window is open. Then stores the `queued` message, its dispatch
-    /// job and the key in one transaction (a key older than 24 hours is reused).
+    /// `Idempotency-Key` returns the first send when the request is the same (so a retried
+    /// request never sends twice, even if the thread closed since) and is refused when it is
+    /// not; the thread is active; the patient has an identity on the channel; WhatsApp's 24-hour
+    /// window is open. Then stores the `queued` message, its dispatch job and the key bound to
+    /// the request in one transaction (a key older than 24 hours is reused).
     ///
     /// # Errors
     /// See [`SendReplyError`].
     pub async fn send(&self, company: CompanyId, cmd: SendReply) -> Result<Sent, SendReplyError> {
         let now = self.clock.now();
         let cutoff = now - idempotency_ttl();
+        let key = cmd.idempotency_key.clone().map(|key| IdempotencyKey {
+            key,
+            request: send_fingerprint(cmd.conversation_id, cmd.channel, &cmd.text),
+        });
         let context = self
             .store
-            .send_context(company, cmd.conversation_id, cmd.idempotency_key.clone())
+            .send_context(company, cmd.conversation_id, key.clone())
             .await?
             .ok_or(SendReplyError::NotFound)?;
-        if let Some((earlier, at)) = &context.earlier
-            && *at > cutoff
+        if let Some(earlier) = &context.earlier
+            && earlier.at > cutoff
         {
+            if !earlier.same_request {
+                return Err(SendReplyError::IdempotencyKeyReused);
+            }
             return Ok(Sent {
-                interaction: earlier.clone(),
+                interaction: earlier.interaction.clone(),
                 replayed: true,
             });
         }
@@ -126,7 +139,7 @@ impl Outbox {
         let send = QueuedSend {
             message,
             job: dispatch_job(id, self.max_attempts),
-            idempotency_key: cmd.idempotency_key,
+            idempotency_key: key,
             key_cutoff: cutoff,
         };
         match self.store.queue_send(company, send).await? {
@@ -142,6 +155,7 @@ impl Outbox {
                 interaction,
                 replayed: true,
             }),
+            QueueOutcome::KeyReused => Err(SendReplyError::IdempotencyKeyReused),
             QueueOutcome::ConversationClosed => Err(SendReplyError::ConversationClosed),
             QueueOutcome::ConversationNotFound => Err(SendReplyError::NotFound),
         }
@@ -156,7 +170,7 @@ mod tests {
     use chrono::Duration;
     use domain::ClientId;
     use domain::jobs::kinds::OUTBOUND_DISPATCH;
-    use domain::outbound::SendContext;
+    use domain::outbound::{EarlierSend, SendContext};
     use domain::ports::outbox::MockOutboxStore;
 
     fn cmd(conversation: ConversationId) -> SendReply {
@@ -192,7 +206,9 @@ mod tests {
         let mut store = MockOutboxStore::new();
         store
             .expect_send_context()
-            .withf(move |_, id, key| *id == conv_id && key.as_deref() == Some("key-1"))
+            .withf(move |_, id, key| {
+                *id == conv_id && key.as_ref().map(|k| k.key.as_str()) == Some("key-1")
+            })
             .returning(move |_, _, _| Ok(Some(context(c2.clone(), vec![Channel::Whatsapp]))));
         let c3 = conv.clone();
         store
@@ -205,7 +221,13 @@ mod tests {
                     && s.job.kind == OUTBOUND_DISPATCH
                     && s.job.payload["interaction_id"] == serde_json::json!(s.message.id)
                     && s.job.max_attempts == Some(4)
-                    && s.idempotency_key.as_deref() == Some("key-1")
+                    && s.idempotency_key.as_ref().map(|k| k.key.as_str()) == Some("key-1")
+                    && s.idempotency_key.as_ref().map(|k| k.request.clone())
+                        == Some(send_fingerprint(
+                            s.message.conversation_id,
+                            None,
+                            "Sua consulta está confirmada",
+                        ))
                     && s.key_cutoff == t0() - Duration::hours(24)
             })
             .times(1)
@@ -249,7 +271,11 @@ mod tests {
                 Ok(Some(SendContext {
                     conversation: c.clone(),
                     identity_channels: vec![Channel::Whatsapp],
-                    earlier: Some((f.clone(), t0() - age)),
+                    earlier: Some(EarlierSend {
+                        interaction: f.clone(),
+                        at: t0() - age,
+                        same_request: true,
+                    }),
                 }))
             });
             let c = conv.clone();
@@ -268,6 +294,76 @@ mod tests {
                 .unwrap();
             assert_eq!(sent.replayed, replayed);
             assert_eq!(sent.interaction.id == first.id, replayed);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_key_with_another_request_is_refused_and_nothing_is_stored() {
+        let conv = whatsapp_thread(t0() - Duration::hours(1));
+        let first = stored(&NewInteraction {
+            id: InteractionId::new(),
+            conversation_id: conv.id,
+            client_id: conv.client_id,
+            channel: Channel::Whatsapp,
+            direction: Direction::Outbound,
+            content_type: ContentType::Text,
+            text: Some("another text".into()),
+            media: None,
+            metadata: serde_json::json!({}),
+            external_id: None,
+            status: DeliveryStatus::Queued,
+            source: InteractionSource::Api,
+            sent_by_user_id: None,
+            occurred_at: t0(),
+        });
+        let mut store = MockOutboxStore::new();
+        let c = conv.clone();
+        store.expect_send_context().returning(move |_, _, _| {
+            Ok(Some(SendContext {
+                conversation: c.clone(),
+                identity_channels: vec![Channel::Whatsapp],
+                earlier: Some(EarlierSend {
+                    interaction: first.clone(),
+                    at: t0() - Duration::hours(1),
+                    same_request: false,
+                }),
+            }))
+        });
+        store.expect_queue_send().never();
+        let err = outbox(store, clock_at(t0()), 6)
+            .send(CompanyId::new(), cmd(conv.id))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SendReplyError::IdempotencyKeyReused));
+
+        // A concurrent send with the same key and another request won the race.
+        let mut store = MockOutboxStore::new();
+        let c = conv.clone();
+        store
+            .expect_send_context()
+            .returning(move |_, _, _| Ok(Some(context(c.clone(), vec![Channel::Whatsapp]))));
+        store
+            .expect_queue_send()
+            .times(1)
+            .returning(|_, _| Ok(QueueOutcome::KeyReused));
+        let err = outbox(store, clock_at(t0()), 6)
+            .send(CompanyId::new(), cmd(conv.id))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SendReplyError::IdempotencyKeyReused));
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_the_thread_the_channel_and_the_text() {
+        let conv = ConversationId::new();
+        let base = send_fingerprint(conv, None, "Olá");
+        assert_eq!(base, send_fingerprint(conv, None, "Olá"));
+        for other in [
+            send_fingerprint(ConversationId::new(), None, "Olá"),
+            send_fingerprint(conv, Some(Channel::Whatsapp), "Olá"),
+            send_fingerprint(conv, None, "Olá!"),
+        ] {
+            assert_ne!(base, other);
         }
     }
 

@@ -25,6 +25,8 @@ pub struct HomeSummary {
     pub open_conversations_count: u64,
     /// Unread inbound messages of active conversations.
     pub unread_inbound_count: u64,
+    /// Payments received today (clinic's timezone), per currency.
+    pub received_today: Vec<domain::payments::MoneyTotal>,
     /// Shortcuts.
     pub quick_actions: Vec<QuickAction>,
 }
@@ -74,6 +76,7 @@ impl Reads {
             appointments_today_count: counts.appointments_today,
             open_conversations_count: counts.open_conversations,
             unread_inbound_count: counts.unread_inbound,
+            received_today: counts.received_today,
             quick_actions: quick_actions(&counts.locale),
         })
     }
@@ -126,6 +129,10 @@ mod tests {
                     open_conversations: 2,
                     unread_inbound: 9,
                     locale: "en-US".into(),
+                    received_today: vec![domain::payments::MoneyTotal {
+                        currency: "BRL".into(),
+                        amount_cents: 15_000,
+                    }],
                 })
             });
         let reads = Reads::new(
@@ -142,6 +149,7 @@ mod tests {
             ),
             (3, 2, 9)
         );
+        assert_eq!(home.received_today[0].amount_cents, 15_000);
         assert_eq!(home.quick_actions[0].label, "New appointment");
         assert_eq!(quick_actions("pt-BR")[0].label, "Novo agendamento");
     }

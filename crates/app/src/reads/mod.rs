@@ -7,6 +7,7 @@ mod settings;
 pub use home::{HomeSummary, InboxPage, QuickAction};
 pub use profile::{Profile, ProfileError, Profiles};
 pub use settings::SettingsError;
+pub(crate) use settings::check_hours;
 
 use domain::ports::clock::Clock;
 use domain::ports::reads::{ReadModels, SettingsRepository};

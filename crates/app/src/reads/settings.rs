@@ -34,9 +34,11 @@ fn minutes(hhmm: &str) -> Option<u32> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-fn check_hours(hours: &WorkingHours, issues: &mut Vec<FieldIssue>) {
+/// The issues of a week of opening hours, named under `prefix` (`working_hours`,
+/// `weekly_hours`).
+pub(crate) fn check_hours(prefix: &str, hours: &WorkingHours, issues: &mut Vec<FieldIssue>) {
     for (day, ranges) in hours {
-        let field = format!("working_hours.{day}");
+        let field = format!("{prefix}.{day}");
         if !DAYS.contains(&day.as_str()) {
             issues.push(FieldIssue::new(
                 field,
@@ -90,7 +92,7 @@ impl Reads {
     ) -> Result<ClinicSettings, SettingsError> {
         let mut issues = Vec::new();
         if let Some(hours) = &patch.working_hours {
-            check_hours(hours, &mut issues);
+            check_hours("working_hours", hours, &mut issues);
         }
         if let Some(Some(email)) = &patch.contact_email {
             match Email::parse(email) {
@@ -126,6 +128,22 @@ impl Reads {
             issues.push(FieldIssue::new(
                 "conversation_window_hours",
                 "must be between 1 and 720",
+            ));
+        }
+        if let Some(b) = patch.buffer_minutes
+            && b > domain::availability::MAX_BUFFER_MINUTES
+        {
+            issues.push(FieldIssue::new(
+                "buffer_minutes",
+                "must be between 0 and 240",
+            ));
+        }
+        if let Some(s) = patch.slot_step_minutes
+            && !domain::availability::SLOT_STEP_MINUTES.contains(&s)
+        {
+            issues.push(FieldIssue::new(
+                "slot_step_minutes",
+                "must be between 5 and 240",
             ));
         }
         if let Some(tz) = &patch.timezone
@@ -186,6 +204,8 @@ mod tests {
             timezone: Some("Mars/Olympus".into()),
             locale: Some("fr-FR".into()),
             conversation_window_hours: Some(0),
+            buffer_minutes: Some(241),
+            slot_step_minutes: Some(4),
         };
         let SettingsError::Invalid(issues) = reads
             .update_settings(CompanyId::new(), patch)
@@ -207,6 +227,8 @@ mod tests {
             "timezone",
             "locale",
             "conversation_window_hours",
+            "buffer_minutes",
+            "slot_step_minutes",
         ] {
             assert!(fields.contains(&f), "{f} missing in {fields:?}");
         }
@@ -231,6 +253,8 @@ mod tests {
                     timezone: "America/Sao_Paulo".into(),
                     locale: "pt-BR".into(),
                     conversation_window_hours: 24,
+                    buffer_minutes: 0,
+                    slot_step_minutes: 15,
                 })
             });
         let reads = Reads::new(

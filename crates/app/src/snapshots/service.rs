@@ -1,4 +1,5 @@
-//! The analyst's use cases: generate (with the budget and the per-patient lock), read.
+//! The analyst's use cases: generate (reserve in one short transaction, analyse with no
+//! database connection held, store in another), read.
 
 use std::sync::Arc;
 
@@ -10,8 +11,8 @@ use domain::ports::clock::Clock;
 use domain::ports::integrations::IntegrationDirectory;
 use domain::ports::snapshots::{ModelAnalyzers, SnapshotStore};
 use domain::snapshots::{
-    AnalysisInput, AnalyzerError, LockedDecision, LockedOutcome, NewSnapshot,
-    SNAPSHOT_SCHEMA_VERSION, Snapshot, SnapshotCursor, SnapshotTrigger,
+    AnalysisInput, AnalyzerError, NewSnapshot, Reservation, ReservationRules,
+    SNAPSHOT_SCHEMA_VERSION, Snapshot, SnapshotCursor, SnapshotRunId, SnapshotTrigger, Stored,
 };
 use domain::{ClientId, ConversationId, SnapshotId};
 
@@ -77,6 +78,21 @@ pub enum GenerateError {
     /// The analyzer failed; nothing was stored and no budget was spent.
     #[error(transparent)]
     Analyzer(AnalyzerError),
+    /// The clinic has its maximum of analyses running; try again after `retry_after`.
+    #[error("the clinic's analyses are at their limit")]
+    Busy {
+        /// When to try again.
+        retry_after: chrono::Duration,
+    },
+    /// The clinic's daily quota of analyses on the server's key is spent until `until`.
+    #[error("the clinic's daily analysis quota is spent")]
+    QuotaExceeded {
+        /// When one more analysis is allowed.
+        until: DateTime<Utc>,
+    },
+    /// The patient's analysis started elsewhere is still running after the wait.
+    #[error("an analysis of this patient is still running")]
+    InProgress,
     /// The store failed.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -133,12 +149,17 @@ impl Snapshots {
     }
 
     /// Generates a snapshot of a patient, unless one was made within the budget window, in which
-    /// case the latest is returned with `reused: true`. Concurrent calls for one patient make one
-    /// analysis: they wait on the patient's lock and then find the new snapshot.
+    /// case the latest is returned with `reused: true`. No database connection is held while
+    /// the analyzer runs: the analysis is reserved in one short transaction (the budget, one
+    /// analysis per patient at a time, the clinic's concurrency cap and, on the server's key, its
+    /// daily quota) and stored in another. A call finding the patient's analysis running waits
+    /// for it (up to `in_flight_wait`) and then finds its snapshot, so concurrent calls for one
+    /// patient make one analysis.
     ///
     /// # Errors
     /// [`GenerateError::ClientNotFound`], [`GenerateError::ConversationNotFound`],
-    /// [`GenerateError::Analyzer`] (nothing stored, no budget spent), or the store failing.
+    /// [`GenerateError::Analyzer`] (nothing stored, no budget spent), [`GenerateError::Busy`],
+    /// [`GenerateError::QuotaExceeded`], [`GenerateError::InProgress`], or the store failing.
     pub async fn generate(
         &self,
         tenant: Tenant,
@@ -154,7 +175,7 @@ impl Snapshots {
             return Err(GenerateError::ConversationNotFound);
         }
         let interval = self.policy.min_interval;
-        // Cheap path first: no lock, no input, when the budget is obviously spent.
+        // Cheap path first: no reservation, no input, when the budget is obviously spent.
         if let Some(latest) = self.store.latest(company, req.client_id).await?
             && self.clock.now() < latest.created_at + interval
         {
@@ -166,23 +187,29 @@ impl Snapshots {
             .await?
             .ok_or(GenerateError::ClientNotFound)?;
         let input = analysis_input(&material);
-        let (analyzer, key) = self.choose_analyzer(tenant).await?;
-        let clock = self.clock.clone();
-        let work: domain::snapshots::LockedWork = Box::new(move |latest| {
-            Box::pin(async move {
-                if let Some(latest) = latest
-                    && clock.now() < latest.created_at + interval
-                {
-                    return LockedDecision::Reuse(latest);
+        let (analyzer, key, server_key) = self.choose_analyzer(tenant).await?;
+        let run = match self.reserve(tenant, req, server_key).await? {
+            Ok(run) => run,
+            Err(done) => return Ok(done),
+        };
+        // The analyzer runs here, with no connection or transaction held.
+        let report = match analyzer.analyze(input.clone(), key).await {
+            Ok(report) => report,
+            Err(e) => {
+                if let Err(release) = self.store.release(company, run).await {
+                    tracing::warn!(company_id = %company, error = %release, "snapshot reservation not released; it expires");
                 }
-                match analyzer.analyze(input.clone(), key).await {
-                    Ok(report) => LockedDecision::Store(new_snapshot(tenant, req, &input, report)),
-                    Err(e) => LockedDecision::Abort(e),
-                }
-            })
-        });
-        match self.store.run_locked(company, req.client_id, work).await? {
-            LockedOutcome::Created(snapshot) => {
+                return Err(GenerateError::Analyzer(e));
+            }
+        };
+        let snapshot = new_snapshot(tenant, req, &input, report);
+        let now = self.clock.now();
+        match self
+            .store
+            .complete(company, run, snapshot, now, interval)
+            .await?
+        {
+            Stored::Created(snapshot) => {
                 let next_allowed_at = snapshot.created_at + interval;
                 Ok(Generated {
                     snapshot,
@@ -190,18 +217,68 @@ impl Snapshots {
                     next_allowed_at,
                 })
             }
-            LockedOutcome::Reused(snapshot) => Ok(reused(snapshot, interval)),
-            LockedOutcome::Aborted(e) => Err(GenerateError::Analyzer(e)),
+            Stored::Reused(snapshot) => Ok(reused(snapshot, interval)),
         }
     }
 
-    /// The analyzer for the clinic and the key to call it with: the clinic's active `openai`
-    /// integration with a key (at its base URL and model, when set), else the server's
-    /// `OPENAI_API_KEY`, else the offline heuristic analyzer.
+    /// Reserves the analysis: `Ok(Ok(run))` to go on, `Ok(Err(generated))` when the budget is
+    /// spent (the latest snapshot, also after waiting for the patient's running analysis).
+    async fn reserve(
+        &self,
+        tenant: Tenant,
+        req: GenerateRequest,
+        server_key: bool,
+    ) -> Result<Result<SnapshotRunId, Generated>, GenerateError> {
+        let company = tenant.company_id;
+        let policy = self.policy;
+        let mut waited = false;
+        loop {
+            let rules = ReservationRules {
+                now: self.clock.now(),
+                min_interval: policy.min_interval,
+                max_concurrent: policy.max_concurrent.max(1),
+                server_key_quota: server_key.then_some(policy.server_key_daily_quota),
+                lease: policy.run_lease,
+            };
+            let run = SnapshotRunId::new();
+            match self
+                .store
+                .reserve(company, req.client_id, run, server_key, rules)
+                .await?
+            {
+                Reservation::Reserved(run) => return Ok(Ok(run)),
+                Reservation::Reuse(latest) => return Ok(Err(reused(latest, policy.min_interval))),
+                Reservation::Busy => {
+                    return Err(GenerateError::Busy {
+                        retry_after: policy.busy_retry,
+                    });
+                }
+                Reservation::QuotaSpent { until } => {
+                    return Err(GenerateError::QuotaExceeded { until });
+                }
+                Reservation::InFlight(other) if !waited => {
+                    waited = true;
+                    if !self
+                        .store
+                        .wait_for(company, other, policy.in_flight_wait)
+                        .await?
+                    {
+                        return Err(GenerateError::InProgress);
+                    }
+                }
+                Reservation::InFlight(_) => return Err(GenerateError::InProgress),
+            }
+        }
+    }
+
+    /// The analyzer for the clinic, the key to call it with, and whether that is the server's
+    /// key (quota-counted): the clinic's active `openai` integration with a key (at its base URL
+    /// and model, when set), else the server's `OPENAI_API_KEY`, else the offline heuristic
+    /// analyzer.
     async fn choose_analyzer(
         &self,
         tenant: Tenant,
-    ) -> anyhow::Result<(Arc<dyn ContextAnalyzer>, Option<String>)> {
+    ) -> anyhow::Result<(Arc<dyn ContextAnalyzer>, Option<String>, bool)> {
         let clinic = self
             .integrations
             .active_for_company(tenant.company_id, Provider::Openai)
@@ -222,12 +299,12 @@ impl Snapshots {
                     .filter(|s| !s.trim().is_empty())
             };
             let analyzer = self.models.endpoint(text("base_url"), text("model"))?;
-            return Ok((analyzer, Some(key)));
+            return Ok((analyzer, Some(key), false));
         }
         if self.models.has_default_key() {
-            return Ok((self.models.endpoint(None, None)?, None));
+            return Ok((self.models.endpoint(None, None)?, None, true));
         }
-        Ok((self.heuristic.clone(), None))
+        Ok((self.heuristic.clone(), None, false))
     }
 
     /// One snapshot of the clinic.

@@ -21,7 +21,10 @@ use domain::{
     UserId,
 };
 
-use super::triggers::{ConversationClosedHandler, DailyScheduler, run_daily};
+use super::triggers::{
+    ClientSnapshotHandler, ConversationClosedHandler, DailyScheduler, DailySnapshotHandler,
+    run_daily,
+};
 use super::*;
 use crate::jobs::JobHandler;
 
@@ -29,13 +32,33 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
 }
 
+/// A reservation in the fake: its patient, whether it is running, whether it uses the
+/// server's key.
+type Run = (SnapshotRunId, ClientId, bool, bool);
+
 #[derive(Default)]
 struct FakeStore {
     material: Option<SnapshotMaterial>,
     rows: Mutex<Vec<Snapshot>>,
-    lock: tokio::sync::Mutex<()>,
+    runs: Mutex<Vec<Run>>,
+    ended: tokio::sync::Notify,
     inbound: Vec<ClientId>,
     clocks: Vec<ClinicClock>,
+}
+
+impl FakeStore {
+    fn end(&self, run: SnapshotRunId) {
+        for r in self.runs.lock().unwrap().iter_mut() {
+            if r.0 == run {
+                r.2 = false;
+            }
+        }
+        self.ended.notify_waiters();
+    }
+
+    fn running(&self) -> usize {
+        self.runs.lock().unwrap().iter().filter(|r| r.2).count()
+    }
 }
 
 #[async_trait]
@@ -63,26 +86,71 @@ impl SnapshotStore for FakeStore {
     async fn latest(&self, _: CompanyId, _: ClientId) -> anyhow::Result<Option<Snapshot>> {
         Ok(self.rows.lock().unwrap().last().cloned())
     }
-    async fn run_locked(
+    async fn reserve(
         &self,
-        c: CompanyId,
+        _: CompanyId,
         client: ClientId,
-        work: LockedWork,
-    ) -> anyhow::Result<LockedOutcome> {
-        let _held = self.lock.lock().await;
-        let latest = self.latest(c, client).await?;
-        Ok(match work(latest).await {
-            LockedDecision::Reuse(s) => LockedOutcome::Reused(s),
-            LockedDecision::Store(data) => {
+        run: SnapshotRunId,
+        server_key: bool,
+        rules: ReservationRules,
+    ) -> anyhow::Result<Reservation> {
+        let mut runs = self.runs.lock().unwrap();
+        let facts = ReservationFacts {
+            latest: self.rows.lock().unwrap().last().cloned(),
+            in_flight: runs.iter().find(|r| r.1 == client && r.2).map(|r| r.0),
+            running: u32::try_from(runs.iter().filter(|r| r.2).count()).unwrap(),
+            server_key_used: u32::try_from(runs.iter().filter(|r| r.3).count()).unwrap(),
+            server_key_oldest: Some(now() - Duration::hours(1)),
+        };
+        let decision = decide(run, &facts, &rules);
+        if decision == Reservation::Reserved(run) {
+            runs.push((run, client, true, server_key));
+        }
+        Ok(decision)
+    }
+    async fn complete(
+        &self,
+        _: CompanyId,
+        run: SnapshotRunId,
+        data: NewSnapshot,
+        at: DateTime<Utc>,
+        min_interval: Duration,
+    ) -> anyhow::Result<Stored> {
+        let latest = self.rows.lock().unwrap().last().cloned();
+        let stored = match latest {
+            Some(l) if at < l.created_at + min_interval => Stored::Reused(l),
+            _ => {
                 let s = Snapshot {
                     data,
                     created_at: now(),
                 };
                 self.rows.lock().unwrap().push(s.clone());
-                LockedOutcome::Created(s)
+                Stored::Created(s)
             }
-            LockedDecision::Abort(e) => LockedOutcome::Aborted(e),
-        })
+        };
+        self.end(run);
+        Ok(stored)
+    }
+    async fn release(&self, _: CompanyId, run: SnapshotRunId) -> anyhow::Result<()> {
+        self.end(run);
+        Ok(())
+    }
+    async fn wait_for(
+        &self,
+        _: CompanyId,
+        run: SnapshotRunId,
+        max_wait: std::time::Duration,
+    ) -> anyhow::Result<bool> {
+        let deadline = tokio::time::Instant::now() + max_wait;
+        loop {
+            let ended = self.ended.notified();
+            if !self.runs.lock().unwrap().iter().any(|r| r.0 == run && r.2) {
+                return Ok(true);
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return Ok(false);
+            }
+        }
     }
     async fn get(&self, _: CompanyId, id: SnapshotId) -> anyhow::Result<Option<Snapshot>> {
         Ok(self
@@ -203,6 +271,22 @@ fn service_with(
     integrations: Arc<MockIntegrationDirectory>,
     models: Arc<MockModelAnalyzers>,
 ) -> Snapshots {
+    service_policy(
+        store,
+        heuristic,
+        integrations,
+        models,
+        SnapshotPolicy::default(),
+    )
+}
+
+fn service_policy(
+    store: Arc<FakeStore>,
+    heuristic: Arc<dyn ContextAnalyzer>,
+    integrations: Arc<MockIntegrationDirectory>,
+    models: Arc<MockModelAnalyzers>,
+    policy: SnapshotPolicy,
+) -> Snapshots {
     Snapshots::new(
         SnapshotPorts {
             store,
@@ -211,7 +295,7 @@ fn service_with(
             heuristic,
             clock: clock(),
         },
-        SnapshotPolicy::default(),
+        policy,
     )
 }
 
@@ -386,8 +470,10 @@ async fn a_failing_analyzer_stores_nothing_and_spends_no_budget() {
         GenerateError::Analyzer(AnalyzerError::Unavailable(_))
     ));
     assert!(store.rows.lock().unwrap().is_empty());
+    assert_eq!(store.running(), 0, "the reservation was released");
     let g = s.generate(tenant(), manual(client)).await.unwrap();
     assert!(!g.reused, "the failure cost no budget");
+    assert_eq!(store.running(), 0, "and the next one closed");
 }
 
 #[tokio::test]
@@ -701,4 +787,214 @@ async fn the_scheduler_queues_one_run_per_clinic_and_local_date_once_the_daily_t
         0,
         "a second tick (or node) queues nothing new"
     );
+}
+
+/// An analyzer that waits for `open` before answering (a slow model).
+struct GatedAnalyzer {
+    open: tokio::sync::watch::Receiver<bool>,
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl ContextAnalyzer for GatedAnalyzer {
+    async fn analyze(
+        &self,
+        _: AnalysisInput,
+        _: Option<String>,
+    ) -> Result<AnalysisReport, AnalyzerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut open = self.open.clone();
+        let _ = open.wait_for(|o| *o).await;
+        Ok(report("heuristic-v1"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinic_at_its_analysis_limit_is_busy_and_its_jobs_are_deferred_not_failed() {
+    let store = Arc::new(FakeStore {
+        material: Some(material()),
+        ..FakeStore::default()
+    });
+    let (gate, open) = tokio::sync::watch::channel(false);
+    let analyzer = Arc::new(GatedAnalyzer {
+        open,
+        calls: AtomicUsize::new(0),
+    });
+    let policy = SnapshotPolicy {
+        max_concurrent: 1,
+        ..SnapshotPolicy::default()
+    };
+    let s = service_policy(
+        store.clone(),
+        analyzer.clone(),
+        no_integration(),
+        no_models(),
+        policy,
+    );
+    let t = tenant();
+    let slow = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.generate(t, manual(ClientId(uuid::Uuid::now_v7())))
+                .await
+                .unwrap()
+        })
+    };
+    while analyzer.calls.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let other = ClientId(uuid::Uuid::now_v7());
+    let err = s.generate(t, manual(other)).await.unwrap_err();
+    assert!(
+        matches!(err, GenerateError::Busy { retry_after } if retry_after == Duration::seconds(10)),
+        "{err:?}"
+    );
+    let job = Job {
+        kind: domain::jobs::kinds::SNAPSHOT_CLIENT.into(),
+        payload: serde_json::json!({ "client_id": other, "local_date": "2026-11-29" }),
+        ..closed_job(t.company_id, other, 1)
+    };
+    match ClientSnapshotHandler::new(s.clone()).run(job).await {
+        JobOutcome::Deferred { at, reason } => {
+            assert_eq!(at, now() + Duration::seconds(10));
+            assert!(reason.contains("limit"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        analyzer.calls.load(Ordering::SeqCst),
+        1,
+        "no second analysis"
+    );
+    gate.send_replace(true);
+    assert!(!slow.await.unwrap().reused);
+    assert_eq!(store.running(), 0);
+}
+
+#[tokio::test]
+async fn the_server_keys_daily_quota_is_counted_per_clinic_and_a_clinic_key_is_not() {
+    let store = Arc::new(FakeStore {
+        material: Some(material()),
+        ..FakeStore::default()
+    });
+    let server_models = || {
+        let mut models = MockModelAnalyzers::new();
+        models.expect_has_default_key().return_const(true);
+        models.expect_endpoint().returning(|_, _| {
+            let mut a = MockContextAnalyzer::new();
+            a.expect_analyze().returning(|_, _| Ok(report("openai")));
+            Ok(Arc::new(a))
+        });
+        Arc::new(models)
+    };
+    // The budget is off so that each call is a new analysis.
+    let policy = SnapshotPolicy {
+        min_interval: Duration::zero(),
+        server_key_daily_quota: 2,
+        ..SnapshotPolicy::default()
+    };
+    let s = service_policy(
+        store.clone(),
+        Arc::new(MockContextAnalyzer::new()),
+        no_integration(),
+        server_models(),
+        policy,
+    );
+    let t = tenant();
+    for _ in 0..2 {
+        s.generate(t, manual(ClientId(uuid::Uuid::now_v7())))
+            .await
+            .unwrap();
+    }
+    let client = ClientId(uuid::Uuid::now_v7());
+    let err = s.generate(t, manual(client)).await.unwrap_err();
+    assert!(
+        matches!(err, GenerateError::QuotaExceeded { until } if until == now() + Duration::hours(23)),
+        "{err:?}"
+    );
+    // A job records the skip instead of retrying.
+    let JobOutcome::Done(Some(result)) = ConversationClosedHandler::new(s.clone())
+        .run(closed_job(t.company_id, client, 1))
+        .await
+    else {
+        panic!("not done")
+    };
+    assert_eq!(result["outcome"], "skipped_quota");
+    assert!(result["quota_resets_at"].is_string());
+    // The clinic's own key is not counted against the server's quota.
+    let mut dir = MockIntegrationDirectory::new();
+    dir.expect_active_for_company()
+        .returning(|c, _| Ok(Some(openai_integration(c, "sk-clinic"))));
+    let own = service_policy(
+        store,
+        Arc::new(MockContextAnalyzer::new()),
+        Arc::new(dir),
+        server_models(),
+        policy,
+    );
+    assert!(own.generate(t, manual(client)).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_daily_sweep_queues_one_job_per_recently_active_patient() {
+    let (a, b) = (
+        ClientId(uuid::Uuid::now_v7()),
+        ClientId(uuid::Uuid::now_v7()),
+    );
+    let store = Arc::new(FakeStore {
+        inbound: vec![a, b],
+        ..FakeStore::default()
+    });
+    let mut queue = MockJobQueue::new();
+    queue
+        .expect_enqueue_many()
+        .withf(move |_, jobs| {
+            jobs.len() == 2
+                && jobs.iter().all(|j| {
+                    j.kind == domain::jobs::kinds::SNAPSHOT_CLIENT
+                        && j.payload["local_date"] == "2026-11-29"
+                        && j.max_attempts == Some(3)
+                })
+                && jobs[0].unique_key.as_deref() == Some(&format!("2026-11-29:{a}") as &str)
+                && jobs[1].payload["client_id"] == b.to_string()
+        })
+        .times(1)
+        .returning(|_, _| Ok(2));
+    let mut analyzer = MockContextAnalyzer::new();
+    analyzer.expect_analyze().never();
+    let sweep = DailySnapshotHandler::new(service(store, Arc::new(analyzer)), Arc::new(queue));
+    let job = Job {
+        kind: domain::jobs::kinds::SNAPSHOT_DAILY.into(),
+        payload: serde_json::json!({ "local_date": "2026-11-29" }),
+        ..closed_job(CompanyId(uuid::Uuid::now_v7()), a, 1)
+    };
+    let JobOutcome::Done(Some(result)) = sweep.run(job).await else {
+        panic!("not done")
+    };
+    assert_eq!(
+        result,
+        serde_json::json!({"local_date": "2026-11-29", "clients": 2, "queued": 2})
+    );
+}
+
+#[tokio::test]
+async fn a_patients_scheduled_job_makes_a_scheduled_snapshot() {
+    let store = Arc::new(FakeStore {
+        material: Some(material()),
+        ..FakeStore::default()
+    });
+    let client = ClientId(uuid::Uuid::now_v7());
+    let job = Job {
+        kind: domain::jobs::kinds::SNAPSHOT_CLIENT.into(),
+        payload: serde_json::json!({ "client_id": client, "local_date": "2026-11-29" }),
+        ..closed_job(CompanyId(uuid::Uuid::now_v7()), client, 1)
+    };
+    let s = service(store.clone(), Arc::new(heuristic::HeuristicAnalyzer::new()));
+    let JobOutcome::Done(Some(result)) = ClientSnapshotHandler::new(s).run(job).await else {
+        panic!("not done")
+    };
+    assert_eq!(result["outcome"], "created");
+    let rows = store.rows.lock().unwrap();
+    assert_eq!(rows[0].data.trigger, SnapshotTrigger::Scheduled);
+    assert_eq!(rows[0].data.source_conversation_id, None);
 }

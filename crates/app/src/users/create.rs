@@ -3,7 +3,7 @@
 use crate::{Deps, deps::password_acceptable};
 use chrono::{DateTime, Utc};
 use domain::auth::{
-    Email, IdentityProvider, Member, NewIdentity, NewMember, Password, Principal, Role,
+    Email, IdentityProvider, Member, NewIdentity, NewMember, Password, Principal, Role, clean_label,
 };
 use domain::ports::members::CreateMemberError as StoreError;
 use domain::{AuthUserId, UserId};
@@ -39,7 +39,7 @@ pub enum CreateMemberError {
     /// The e-mail is not an address.
     #[error("invalid e-mail")]
     InvalidEmail,
-    /// The name is empty or longer than 200 characters.
+    /// The name is blank, longer than 200 characters, or holds control characters.
     #[error("invalid name")]
     InvalidName,
     /// The password is too short or too long.
@@ -56,6 +56,12 @@ pub enum CreateMemberError {
     /// A sign-in account with this e-mail exists already (a password cannot be set for it).
     #[error("account exists")]
     AccountExists,
+    /// Password hashing is saturated.
+    #[error("busy")]
+    Busy {
+        /// Seconds after which a retry is sensible.
+        retry_after_secs: u64,
+    },
     /// Anything else.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -63,8 +69,8 @@ pub enum CreateMemberError {
 
 /// Adds a member to the caller's clinic. With a password, the sign-in identity is created in the
 /// same unit of work and the member is active; without one, the member is `invited` and gets a
-/// one-time token valid for the policy's `invite_ttl` (only its hash is stored). In Supabase mode
-/// no token is issued: the invited person signs in through Supabase and the database links them.
+/// one-time token valid for the policy's `invite_ttl` (only its hash is stored), in Supabase
+/// mode too: the invited person accepts with that token (signed in, with a verified e-mail).
 ///
 /// # Errors
 /// [`CreateMemberError`].
@@ -86,10 +92,7 @@ pub(crate) async fn add_member(
     cmd: CreateMember,
 ) -> Result<CreatedMember, CreateMemberError> {
     let email = Email::parse(&cmd.email).map_err(|_| CreateMemberError::InvalidEmail)?;
-    let name = cmd.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(CreateMemberError::InvalidName);
-    }
+    let name = clean_label(&cmd.name, 200).ok_or(CreateMemberError::InvalidName)?;
     let mut member = NewMember {
         id: UserId::new(),
         email: email.clone(),
@@ -108,22 +111,36 @@ pub(crate) async fn add_member(
                     max: crate::MAX_PASSWORD_CHARS,
                 });
             }
+            // An admin may not set a password for an address that has an account: invite it,
+            // and that person accepts signed in.
+            if !deps
+                .identities
+                .find_by_email(email.clone())
+                .await?
+                .is_empty()
+            {
+                return Err(CreateMemberError::AccountExists);
+            }
             let id = AuthUserId::new();
             identity = Some(NewIdentity {
                 id,
                 email,
                 provider: IdentityProvider::Local,
-                password_hash: Some(deps.passwords.hash(password).await?),
+                password_hash: Some(deps.passwords.hash(password).await.map_err(|e| {
+                    match crate::auth::busy_or(e) {
+                        Ok(retry_after_secs) => CreateMemberError::Busy { retry_after_secs },
+                        Err(e) => CreateMemberError::Unknown(e),
+                    }
+                })?),
             });
             member.auth_user_id = Some(id);
         }
-        None if deps.external.is_none() => {
+        None => {
             let token = deps.tokens.generate(crate::auth::INVITE_TOKEN_PREFIX)?;
             let expires_at = deps.clock.now() + deps.policy.invite_ttl;
             member.invite = Some((deps.tokens.hash(token.clone()), expires_at));
             invite = Some((token, expires_at));
         }
-        None => {}
     }
     let member = deps
         .members

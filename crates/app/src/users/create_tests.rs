@@ -29,6 +29,7 @@ fn stored(new: &NewMember) -> Member {
         } else {
             UserStatus::Invited
         },
+        invite_expires_at: new.invite.map(|(_, at)| at),
         created_at: t0(),
     }
 }
@@ -66,6 +67,9 @@ async fn without_a_password_an_invitation_valid_seven_days_is_issued_and_only_it
 #[tokio::test]
 async fn with_a_password_the_identity_is_created_with_the_member() {
     let mut m = Mocks::default();
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![]));
     m.passwords
         .expect_hash()
         .returning(|_| Ok("$argon2id$h".into()));
@@ -125,4 +129,45 @@ async fn duplicates_short_passwords_and_staff_callers_are_refused() {
     };
     let err = create_member(&m.deps(), staff, cmd).await.unwrap_err();
     assert!(matches!(err, CreateMemberError::Forbidden));
+}
+
+#[tokio::test]
+async fn in_supabase_mode_an_invitation_also_gets_a_token_and_names_are_cleaned() {
+    let mut m = Mocks::default();
+    m.members
+        .expect_create()
+        .withf(|_, new, _| new.invite.is_some() && new.name == "Nova")
+        .returning(|_, new, _| Ok(stored(&new)));
+    let mut deps = m.deps();
+    deps.external = Some(std::sync::Arc::new(
+        domain::ports::external_auth::MockExternalAuthProvider::new(),
+    ));
+    let created = create_member(
+        &deps,
+        admin(),
+        CreateMember {
+            email: "nova@clinic.test".into(),
+            name: "  Nova ".into(),
+            role: Role::Staff,
+            password: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(created.invite.is_some());
+
+    let m = Mocks::default();
+    let err = create_member(
+        &m.deps(),
+        admin(),
+        CreateMember {
+            email: "nova@clinic.test".into(),
+            name: "No\u{0}va".into(),
+            role: Role::Staff,
+            password: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, CreateMemberError::InvalidName), "{err:?}");
 }

@@ -2,7 +2,7 @@
 
 use crate::Deps;
 use domain::UserId;
-use domain::auth::{Member, MemberPatch, Principal, Role, UserStatus};
+use domain::auth::{Member, MemberPatch, Principal, Role, UserStatus, clean_label};
 use domain::ports::members::UpdateMemberError as StoreError;
 
 /// Why a member could not be updated.
@@ -14,11 +14,11 @@ pub enum UpdateMemberError {
     /// No such member in the caller's clinic.
     #[error("not found")]
     NotFound,
-    /// The name is empty or longer than 200 characters.
+    /// The name is blank, longer than 200 characters, or holds control characters.
     #[error("invalid name")]
     InvalidName,
-    /// Only `active` and `disabled` can be set, and an invited member cannot be activated by
-    /// hand (accepting the invitation does that).
+    /// Only `active` and `disabled` can be set, and a member who never joined (invited, or a
+    /// revoked invitation) cannot be activated by hand: accepting an invitation does that.
     #[error("invalid status change")]
     InvalidStatus,
     /// The change would leave the clinic without an active admin.
@@ -30,7 +30,9 @@ pub enum UpdateMemberError {
 }
 
 /// Applies `patch` to a member of the caller's clinic. Demoting or disabling the last active
-/// admin is refused; disabling ends the member's sessions at once.
+/// admin is refused. Disabling an invited member revokes the invitation (its token dies);
+/// disabling a member ends their sessions acting in this clinic at once (their sessions in
+/// other clinics are not this clinic's to end; every request re-reads the membership anyway).
 ///
 /// # Errors
 /// [`UpdateMemberError`].
@@ -44,11 +46,7 @@ pub async fn update_member(
         return Err(UpdateMemberError::Forbidden);
     }
     if let Some(name) = &patch.name {
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(UpdateMemberError::InvalidName);
-        }
-        patch.name = Some(name);
+        patch.name = Some(clean_label(name, 200).ok_or(UpdateMemberError::InvalidName)?);
     }
     let tenant = caller.tenant();
     let current = deps
@@ -56,10 +54,10 @@ pub async fn update_member(
         .get(tenant, id)
         .await?
         .ok_or(UpdateMemberError::NotFound)?;
-    match (current.status, patch.status) {
-        (_, Some(UserStatus::Invited)) | (UserStatus::Invited, Some(UserStatus::Active)) => {
-            return Err(UpdateMemberError::InvalidStatus);
-        }
+    let never_joined = current.auth_user_id.is_none() || current.status == UserStatus::Invited;
+    match patch.status {
+        Some(UserStatus::Invited) => return Err(UpdateMemberError::InvalidStatus),
+        Some(UserStatus::Active) if never_joined => return Err(UpdateMemberError::InvalidStatus),
         _ => {}
     }
     let loses_admin = current.role == Role::Admin
@@ -77,10 +75,13 @@ pub async fn update_member(
         .map_err(|e| match e {
             StoreError::NotFound => UpdateMemberError::NotFound,
             StoreError::LastAdmin => UpdateMemberError::LastAdmin,
+            StoreError::NotJoined => UpdateMemberError::InvalidStatus,
             StoreError::Other(e) => UpdateMemberError::Unknown(e),
         })?;
     if disabling && let Some(auth_user_id) = updated.auth_user_id {
-        deps.sessions.delete_for_identity(auth_user_id).await?;
+        deps.sessions
+            .delete_in_clinic(auth_user_id, tenant.company_id)
+            .await?;
     }
     Ok(updated)
 }

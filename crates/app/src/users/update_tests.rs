@@ -24,6 +24,7 @@ fn member(role: Role, status: UserStatus) -> Member {
         name: "M".into(),
         role,
         status,
+        invite_expires_at: None,
         created_at: t0(),
     }
 }
@@ -73,10 +74,13 @@ async fn disabling_one_of_two_admins_ends_their_sessions() {
         })
         .returning(|_, _, _| Ok(member(Role::Admin, UserStatus::Disabled)));
     m.sessions
-        .expect_delete_for_identity()
-        .withf(|id| *id == AuthUserId(Uuid::from_u128(4)))
+        .expect_delete_in_clinic()
+        .withf(|id, company| {
+            *id == AuthUserId(Uuid::from_u128(4)) && *company == CompanyId(Uuid::from_u128(1))
+        })
         .times(1)
-        .returning(|_| Ok(1));
+        .returning(|_, _| Ok(1));
+    m.sessions.expect_delete_for_identity().never();
     let patch = MemberPatch {
         status: Some(UserStatus::Disabled),
         ..MemberPatch::default()
@@ -131,4 +135,70 @@ async fn staff_cannot_update_and_invited_members_cannot_be_activated_by_hand() {
         .await
         .unwrap_err();
     assert!(matches!(err, UpdateMemberError::InvalidStatus));
+}
+
+fn invited() -> Member {
+    Member {
+        auth_user_id: None,
+        invite_expires_at: Some(t0()),
+        ..member(Role::Staff, UserStatus::Invited)
+    }
+}
+
+#[tokio::test]
+async fn revoking_an_invitation_disables_it_and_a_revoked_one_cannot_be_activated() {
+    let mut m = Mocks::default();
+    m.members.expect_get().returning(|_, _| Ok(Some(invited())));
+    m.members
+        .expect_update()
+        .withf(|_, _, p| p.status == Some(UserStatus::Disabled))
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(Member {
+                status: UserStatus::Disabled,
+                invite_expires_at: None,
+                ..invited()
+            })
+        });
+    m.sessions.expect_delete_in_clinic().never();
+    let patch = MemberPatch {
+        status: Some(UserStatus::Disabled),
+        ..MemberPatch::default()
+    };
+    let out = update_member(&m.deps(), admin_caller(), target(), patch)
+        .await
+        .unwrap();
+    assert_eq!(out.status, UserStatus::Disabled);
+
+    let mut m = Mocks::default();
+    m.members.expect_get().returning(|_, _| {
+        Ok(Some(Member {
+            status: UserStatus::Disabled,
+            ..invited()
+        }))
+    });
+    m.members.expect_update().never();
+    let patch = MemberPatch {
+        status: Some(UserStatus::Active),
+        ..MemberPatch::default()
+    };
+    let err = update_member(&m.deps(), admin_caller(), target(), patch)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, UpdateMemberError::InvalidStatus), "{err:?}");
+}
+
+#[tokio::test]
+async fn blank_long_and_control_character_names_are_refused_before_the_store() {
+    for name in ["  ", "a\u{0}b", "x\ny", &"n".repeat(201)] {
+        let m = Mocks::default();
+        let patch = MemberPatch {
+            name: Some(name.to_owned()),
+            ..MemberPatch::default()
+        };
+        let err = update_member(&m.deps(), admin_caller(), target(), patch)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UpdateMemberError::InvalidName), "{name:?}");
+    }
 }

@@ -4,12 +4,17 @@
 mod email;
 mod principal;
 mod records;
+mod scopes;
 mod secret;
+mod text;
 
 pub use email::{Email, InvalidEmail};
 pub use principal::{AuthMethod, Membership, Principal, Role, Tenant, UserStatus};
 pub use records::{
-    ApiTokenRecord, ApiTokenSummary, AttemptCounter, Identity, IdentityProvider, InviteRecord,
-    Member, MemberPatch, NewApiToken, NewIdentity, NewMember, NewSession, SessionRecord,
+    AcceptInvitation, ApiTokenRecord, ApiTokenSummary, AttemptCounter, Creator, Identity,
+    IdentityProvider, InviteRecord, Member, MemberPatch, NewApiToken, NewIdentity, NewMember,
+    NewSession, SessionRecord,
 };
+pub use scopes::{Grant, Scope, Scopes};
 pub use secret::{Password, TokenHash};
+pub use text::clean_label;

@@ -1,6 +1,6 @@
 //! Rows the auth ports read and write.
 
-use super::{Email, Role, TokenHash, UserStatus};
+use super::{Email, Role, Scopes, TokenHash, UserStatus};
 use crate::{AuthUserId, CompanyId, UserId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -36,6 +36,8 @@ pub struct Identity {
     pub provider: IdentityProvider,
     /// The argon2id PHC string (local accounts only).
     pub password_hash: Option<String>,
+    /// When the identity provider last said the e-mail is verified (Supabase identities).
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// An identity to create.
@@ -68,6 +70,8 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     /// Client address.
     pub ip: Option<String>,
+    /// The clinic the session acts in (`None` for an account bound to no clinic).
+    pub active_company_id: Option<CompanyId>,
 }
 
 /// A stored session.
@@ -83,30 +87,47 @@ pub struct SessionRecord {
     pub idle_expires_at: DateTime<Utc>,
     /// Absolute end.
     pub expires_at: DateTime<Utc>,
+    /// The clinic the session acts in.
+    pub active_company_id: Option<CompanyId>,
 }
 
-/// A failed-sign-in counter.
+/// A sign-in attempt counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttemptCounter {
     /// When the current window started.
     pub window_started_at: DateTime<Utc>,
-    /// Failures in the current window.
+    /// Attempts counted in the current window (this one included).
     pub failures: u32,
 }
 
-/// An API token found by its hash (revoked ones included).
+/// The member who created an API token, as they are now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Creator {
+    /// The member.
+    pub user_id: UserId,
+    /// Their current role (`None` when the member row is gone).
+    pub role: Option<Role>,
+    /// Their current status.
+    pub status: Option<UserStatus>,
+}
+
+/// An API token found by its hash (revoked and expired ones included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
     /// The token id.
     pub id: Uuid,
     /// The clinic it acts for.
     pub company_id: CompanyId,
-    /// Its role.
-    pub role: Role,
+    /// Its scopes.
+    pub scopes: Scopes,
+    /// When it stops working (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
     /// Last use (written at most once a minute).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Its creator (`None` for tokens made by the operator).
+    pub creator: Option<Creator>,
 }
 
 /// An API token to store.
@@ -116,11 +137,13 @@ pub struct NewApiToken {
     pub id: Uuid,
     /// A label.
     pub name: String,
-    /// Its role.
-    pub role: Role,
+    /// Its scopes (its stored role is `admin` with the `admin` scope, else `staff`).
+    pub scopes: Scopes,
+    /// When it stops working (`None`: never, which only an admin asks for explicitly).
+    pub expires_at: Option<DateTime<Utc>>,
     /// SHA-256 of the token.
     pub token_hash: TokenHash,
-    /// The member who created it.
+    /// The member who created it (for a token made by a token: that token's creator).
     pub created_by: Option<UserId>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
@@ -133,10 +156,16 @@ pub struct ApiTokenSummary {
     pub id: Uuid,
     /// A label.
     pub name: String,
-    /// Its role.
+    /// The role it acts with (`admin` with the `admin` scope).
     pub role: Role,
+    /// Its scopes.
+    pub scopes: Scopes,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// When it stops working (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The member who created it.
+    pub created_by: Option<UserId>,
     /// Last use.
     pub last_used_at: Option<DateTime<Utc>>,
     /// Revocation time.
@@ -158,6 +187,8 @@ pub struct Member {
     pub role: Role,
     /// Status.
     pub status: UserStatus,
+    /// When a pending invitation expires (invited members only).
+    pub invite_expires_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -203,4 +234,22 @@ pub struct InviteRecord {
     pub status: UserStatus,
     /// When the invitation stops working.
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Linking an invitation to an identity: exactly the row whose token hash matches, in its
+/// clinic, while it is still invited and unexpired at `now`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptInvitation {
+    /// The invitation's clinic.
+    pub company_id: CompanyId,
+    /// The invited row.
+    pub user_id: UserId,
+    /// The token's hash (re-checked when linking).
+    pub token_hash: TokenHash,
+    /// The time the expiry is checked against.
+    pub now: DateTime<Utc>,
+    /// The identity to link.
+    pub auth_user_id: AuthUserId,
+    /// A new identity to create first, in the same unit of work (accepting with a password).
+    pub new_identity: Option<NewIdentity>,
 }

@@ -12,25 +12,47 @@ pub struct PasswordVerdict {
     pub needs_rehash: bool,
 }
 
-/// Password hashing (argon2id). Implementations run the hashing off the async executor.
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing slot is taken and the waiting line is full: the request is refused at once
+    /// (each argon2 run holds 19 MiB, so the number running at a time is bounded).
+    #[error("password hashing is saturated")]
+    Busy {
+        /// Seconds after which a retry is sensible.
+        retry_after_secs: u64,
+    },
+    /// Anything else (password too long, malformed stored hash, no randomness).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Password hashing (argon2id). Implementations run the hashing off the async executor, at most
+/// a bounded number at a time, and refuse with [`HashError::Busy`] rather than queue without
+/// bound.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PasswordHashing: Send + Sync {
     /// A new PHC string for `password`.
     ///
     /// # Errors
-    /// When hashing fails (password too long, no randomness).
-    async fn hash(&self, password: Password) -> anyhow::Result<String>;
+    /// [`HashError::Busy`] when saturated; otherwise when hashing fails (password too long, no
+    /// randomness).
+    async fn hash(&self, password: Password) -> Result<String, HashError>;
 
     /// Checks `password` against the stored PHC string `phc`.
     ///
     /// # Errors
-    /// When `phc` is malformed or the password is too long.
-    async fn verify(&self, password: Password, phc: String) -> anyhow::Result<PasswordVerdict>;
+    /// [`HashError::Busy`] when saturated; otherwise when `phc` is malformed or the password is
+    /// too long.
+    async fn verify(&self, password: Password, phc: String) -> Result<PasswordVerdict, HashError>;
 
     /// Spends the time of a [`PasswordHashing::verify`] and always fails: used when the account
     /// does not exist, so timing does not reveal which e-mails are registered.
-    async fn verify_dummy(&self, password: Password);
+    ///
+    /// # Errors
+    /// [`HashError::Busy`] when saturated.
+    async fn verify_dummy(&self, password: Password) -> Result<(), HashError>;
 }
 
 /// Opaque 256-bit tokens and their SHA-256.

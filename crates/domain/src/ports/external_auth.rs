@@ -11,6 +11,9 @@ pub struct ExternalUser {
     pub auth_user_id: AuthUserId,
     /// The user's e-mail, when the provider tells it.
     pub email: Option<String>,
+    /// Whether the provider itself says the e-mail is verified (Supabase: `email_confirmed_at`
+    /// of its user record). A locally verified access token does not say it: `false`.
+    pub email_verified: bool,
 }
 
 /// Why the provider refused or failed.
@@ -27,7 +30,8 @@ pub enum ExternalAuthError {
     Unavailable(String),
 }
 
-/// Sign-in and token verification against an external identity provider.
+/// Sign-in and token verification against an external identity provider. Every method may
+/// call the network: callers hold no database connection while they wait.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ExternalAuthProvider: Send + Sync {
@@ -41,9 +45,16 @@ pub trait ExternalAuthProvider: Send + Sync {
         password: Password,
     ) -> Result<ExternalUser, ExternalAuthError>;
 
-    /// Verifies a provider access token.
+    /// Verifies a provider access token (locally; keys may be fetched).
     ///
     /// # Errors
     /// [`ExternalAuthError::InvalidCredentials`] for any invalid token.
     async fn verify_bearer(&self, token: String) -> Result<ExternalUser, ExternalAuthError>;
+
+    /// Asks the provider for the user behind a valid access token, with the provider's own
+    /// word on whether the e-mail is verified (Supabase: `GET /auth/v1/user`).
+    ///
+    /// # Errors
+    /// [`ExternalAuthError`].
+    async fn current_user(&self, token: String) -> Result<ExternalUser, ExternalAuthError>;
 }

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 /// Why an integration could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreIntegrationError {
-    /// Some clinic (maybe another one) already has this `(provider, account_id)`.
-    #[error("an integration with this provider and account id already exists")]
+    /// This clinic already has an integration with this `(provider, account_id)` (another
+    /// clinic's never counts: account ids are unique per clinic).
+    #[error("this clinic already has an integration with this provider and account id")]
     AccountTaken,
     /// Any other failure.
     #[error(transparent)]
@@ -26,7 +27,8 @@ pub trait IntegrationRepository: Send + Sync {
     /// SHA-256 of its verify token.
     ///
     /// # Errors
-    /// [`StoreIntegrationError::AccountTaken`] when `(provider, account_id)` exists in any clinic.
+    /// [`StoreIntegrationError::AccountTaken`] when the clinic already has `(provider,
+    /// account_id)`; whether another clinic has it is never looked at.
     async fn create(
         &self,
         tenant: Tenant,

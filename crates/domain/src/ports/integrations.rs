@@ -1,7 +1,7 @@
 //! Integration lookups used by traffic (webhooks, outbound dispatch, the analyst), and the cipher
 //! that keeps secrets encrypted at rest.
 
-use crate::integrations::{Provider, ResolvedIntegration};
+use crate::integrations::{Provider, ResolvedIntegration, RouteCandidate};
 use crate::{CompanyId, IntegrationId};
 use async_trait::async_trait;
 
@@ -54,15 +54,28 @@ pub trait SecretCipher: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait IntegrationDirectory: Send + Sync {
-    /// The integration of `provider` with `account_id` (any clinic, any status), decrypted.
+    /// In ONE unit of work (this is what an unauthenticated delivery may cost): the active
+    /// integrations of `provider` holding any of `account_ids` (at most
+    /// [`MAX_ROUTE_ACCOUNTS`](crate::integrations::MAX_ROUTE_ACCOUNTS)), in any clinic,
+    /// decrypted. Per account, in the order of `account_ids`: the verified ones (earliest proof
+    /// first), then the pending ones (newest first), at most
+    /// [`MAX_ROUTE_CANDIDATES`](crate::integrations::MAX_ROUTE_CANDIDATES). Changes nothing.
     ///
     /// # Errors
     /// When the store fails or the secrets cannot be decrypted.
-    async fn route(
+    async fn routes(
         &self,
         provider: Provider,
-        account_id: String,
-    ) -> anyhow::Result<Option<ResolvedIntegration>>;
+        account_ids: Vec<String>,
+    ) -> anyhow::Result<Vec<RouteCandidate>>;
+
+    /// An authenticated delivery reached `candidate`: in one unit of work of its clinic, marks it
+    /// verified (the first time) and re-seals its secrets under the current master key when they
+    /// were under the previous one.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn record_delivery(&self, candidate: RouteCandidate) -> anyhow::Result<()>;
 
     /// The active integration of `provider` whose Meta verify token is `token` (compared by
     /// SHA-256), if any.

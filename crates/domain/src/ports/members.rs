@@ -1,8 +1,8 @@
 //! Tenant-scoped storage of clinic members, invitations, API tokens and clinics.
 
 use crate::auth::{
-    ApiTokenSummary, InviteRecord, Member, MemberPatch, NewApiToken, NewIdentity, NewMember,
-    Tenant, TokenHash,
+    AcceptInvitation, ApiTokenSummary, InviteRecord, Member, MemberPatch, NewApiToken, NewIdentity,
+    NewMember, Tenant, TokenHash,
 };
 use crate::page::{Page, PageRequest};
 use crate::{CompanyId, UserId};
@@ -33,6 +33,41 @@ pub enum UpdateMemberError {
     /// The change would leave the clinic without an active admin.
     #[error("the clinic would have no active admin left")]
     LastAdmin,
+    /// Only a member who joined can be made active (an invitation is issued again instead).
+    #[error("the member has not joined")]
+    NotJoined,
+    /// Any other failure.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Why an invitation could not be linked to an identity.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptInvitationError {
+    /// The row is no longer invited, its token changed, or it expired (used concurrently,
+    /// revoked, re-issued).
+    #[error("the invitation is no longer valid")]
+    Gone,
+    /// The identity is already a member of that clinic.
+    #[error("already a member of this clinic")]
+    AlreadyMember,
+    /// The new identity's e-mail already has an account.
+    #[error("an account with this e-mail already exists")]
+    AccountExists,
+    /// Any other failure.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Why an invitation could not be issued again.
+#[derive(Debug, thiserror::Error)]
+pub enum ReinviteError {
+    /// No such member in this clinic.
+    #[error("member not found")]
+    NotFound,
+    /// The member already joined (has an account): enable or disable them instead.
+    #[error("the member already joined")]
+    AlreadyJoined,
     /// Any other failure.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -72,7 +107,8 @@ pub trait MemberRepository: Send + Sync {
         identity: Option<NewIdentity>,
     ) -> Result<Member, CreateMemberError>;
 
-    /// Applies `patch`. The store re-checks, atomically, that the clinic keeps an active admin.
+    /// Applies `patch`. The store re-checks, atomically, that the clinic keeps an active admin;
+    /// disabling an invited member revokes the invitation (its token is erased).
     ///
     /// # Errors
     /// [`UpdateMemberError::NotFound`], [`UpdateMemberError::LastAdmin`].
@@ -88,6 +124,27 @@ pub trait MemberRepository: Send + Sync {
     /// # Errors
     /// When the store fails.
     async fn invite(&self, token_hash: TokenHash) -> anyhow::Result<Option<InviteRecord>>;
+
+    /// Links exactly the invitation of `acceptance` (its clinic, its row, its token, still
+    /// invited and unexpired) to the identity, creating the identity first when asked, in one
+    /// unit of work pinned to the invitation's clinic; the member becomes active.
+    ///
+    /// # Errors
+    /// [`AcceptInvitationError`].
+    async fn accept(&self, acceptance: AcceptInvitation) -> Result<(), AcceptInvitationError>;
+
+    /// Issues a fresh invitation token for a member who has not joined (invited, or revoked):
+    /// the row becomes `invited` again with the new token and expiry; the old token dies.
+    ///
+    /// # Errors
+    /// [`ReinviteError`].
+    async fn reinvite(
+        &self,
+        tenant: Tenant,
+        id: UserId,
+        token_hash: TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Member, ReinviteError>;
 }
 
 /// The clinic's API tokens.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod analyzer;
 pub mod appointments;
+pub mod availability;
 pub mod catalog;
 pub mod clients;
 pub mod clock;
@@ -18,5 +19,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod members;
 pub mod outbox;
+pub mod payments;
 pub mod reads;
+pub mod reports;
 pub mod snapshots;

@@ -2,7 +2,8 @@
 
 use crate::ports::analyzer::ContextAnalyzer;
 use crate::snapshots::{
-    ClinicClock, LockedOutcome, LockedWork, Snapshot, SnapshotCursor, SnapshotMaterial,
+    ClinicClock, NewSnapshot, Reservation, ReservationRules, Snapshot, SnapshotCursor,
+    SnapshotMaterial, SnapshotRunId, Stored,
 };
 use crate::{ClientId, CompanyId, ConversationId, SnapshotId};
 use async_trait::async_trait;
@@ -46,18 +47,56 @@ pub trait SnapshotStore: Send + Sync {
         client: ClientId,
     ) -> anyhow::Result<Option<Snapshot>>;
 
-    /// Runs `work` while holding the patient's lock (one holder per clinic and patient, on any
-    /// node), giving it the newest snapshot read under the lock, and stores what it decides in
-    /// the same transaction. Concurrent callers for one patient run one after the other.
+    /// In one short transaction, serialised per clinic (on any node): checks `rules` against
+    /// the patient's newest snapshot, the patient's running analysis and the clinic's running
+    /// and quota-counted analyses (see [`crate::snapshots::decide`]), and when they allow it
+    /// stores the reservation `run` (`server_key`: the analysis uses the server's key and counts
+    /// against the quota). Expired reservations are given up first.
     ///
     /// # Errors
-    /// When the store fails or the lock is not acquired in time.
-    async fn run_locked(
+    /// When the store fails.
+    async fn reserve(
         &self,
         company: CompanyId,
         client: ClientId,
-        work: LockedWork,
-    ) -> anyhow::Result<LockedOutcome>;
+        run: SnapshotRunId,
+        server_key: bool,
+        rules: ReservationRules,
+    ) -> anyhow::Result<Reservation>;
+
+    /// In one short transaction, serialised per patient: stores `snapshot` made under the
+    /// reservation `run` and closes the reservation, unless another snapshot of the patient was
+    /// made within `min_interval` of `now` meanwhile (then that one is returned and nothing is
+    /// stored).
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn complete(
+        &self,
+        company: CompanyId,
+        run: SnapshotRunId,
+        snapshot: NewSnapshot,
+        now: DateTime<Utc>,
+        min_interval: chrono::Duration,
+    ) -> anyhow::Result<Stored>;
+
+    /// Closes the reservation `run` without a snapshot (the analyzer failed).
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn release(&self, company: CompanyId, run: SnapshotRunId) -> anyhow::Result<()>;
+
+    /// Waits, holding no connection between short looks, until the reservation `run` is no
+    /// longer running (stored, released or expired) or `max_wait` passed; true when it ended.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn wait_for(
+        &self,
+        company: CompanyId,
+        run: SnapshotRunId,
+        max_wait: std::time::Duration,
+    ) -> anyhow::Result<bool>;
 
     /// One snapshot of the clinic.
     ///

@@ -6,8 +6,10 @@
 //! never part of the input.
 
 pub mod privacy;
+mod runs;
 mod stored;
 mod types;
 
+pub use runs::*;
 pub use stored::*;
 pub use types::*;

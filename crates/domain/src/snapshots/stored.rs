@@ -135,38 +135,6 @@ pub struct SnapshotMaterial {
     pub messages: Vec<RawMessage>,
 }
 
-/// What the work run under a patient's lock decided.
-#[derive(Debug)]
-pub enum LockedDecision {
-    /// Keep the latest snapshot (the budget is spent).
-    Reuse(Snapshot),
-    /// Store this one.
-    Store(NewSnapshot),
-    /// Store nothing; the analyzer failed.
-    Abort(crate::snapshots::AnalyzerError),
-}
-
-/// What a locked generation came to.
-#[derive(Debug)]
-pub enum LockedOutcome {
-    /// The latest snapshot was kept.
-    Reused(Snapshot),
-    /// A new snapshot was stored.
-    Created(Snapshot),
-    /// Nothing was stored; the analyzer failed.
-    Aborted(crate::snapshots::AnalyzerError),
-}
-
-/// The work run while a patient's lock is held: given the latest snapshot (read under the lock),
-/// decide whether to reuse it or store a new one.
-pub type LockedWork = Box<
-    dyn FnOnce(
-            Option<Snapshot>,
-        )
-            -> std::pin::Pin<Box<dyn std::future::Future<Output = LockedDecision> + Send>>
-        + Send,
->;
-
 /// A clinic's wall clock, for the daily run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClinicClock {

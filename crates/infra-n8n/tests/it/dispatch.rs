@@ -6,12 +6,13 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::{FakeN8n, Reply, SECRET, message};
+use domain::egress::{Cidr, EgressPolicy};
 use domain::ports::dispatcher::{DispatchResult, DispatchTarget, OutboundDispatcher};
 use infra_n8n::{DEFAULT_TIMEOUT, N8nDispatcher};
 use serde_json::json;
 
 fn dispatcher() -> N8nDispatcher {
-    N8nDispatcher::new(DEFAULT_TIMEOUT).unwrap()
+    N8nDispatcher::with_egress(DEFAULT_TIMEOUT, EgressPolicy::development()).unwrap()
 }
 
 /// Dispatches the standard message to a fake answering `reply`.
@@ -177,7 +178,8 @@ async fn too_many_requests_honours_retry_after() {
 #[tokio::test]
 async fn a_slow_n8n_times_out_and_is_retryable() {
     let fake = FakeN8n::start(Reply::Sleep(Duration::from_secs(3))).await;
-    let short = N8nDispatcher::new(Duration::from_millis(300)).unwrap();
+    let short = N8nDispatcher::with_egress(Duration::from_millis(300), EgressPolicy::development())
+        .unwrap();
     let started = Instant::now();
     let result = short.dispatch(fake.target(), message()).await;
     assert!(
@@ -261,4 +263,41 @@ async fn errors_never_contain_the_secret_or_the_text() {
         assert!(!printed.contains(&msg.text), "{printed}");
         assert!(!printed.contains("127.0.0.1"), "{printed}");
     }
+}
+
+#[tokio::test]
+async fn production_refuses_a_relay_on_loopback_by_name_or_literal_and_sends_nothing() {
+    let fake = FakeN8n::start(Reply::empty(200)).await;
+    let strict = N8nDispatcher::new(DEFAULT_TIMEOUT).unwrap();
+    let port = fake.base.rsplit(':').next().unwrap().to_owned();
+    for url in [
+        fake.url(),
+        format!("http://localhost:{port}/webhook/atende-out"),
+        format!("http://[::ffff:127.0.0.1]:{port}/webhook/atende-out"),
+    ] {
+        let target = DispatchTarget {
+            url: url.clone(),
+            secret: SECRET.to_owned(),
+        };
+        let result = strict.dispatch(target, message()).await;
+        let (status, error) = rejected(&result);
+        assert_eq!(status, 0, "{url}");
+        assert!(
+            error.contains("refused") && error.contains("loopback"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("127.0.0.1"),
+            "the address is not echoed: {error}"
+        );
+    }
+    assert!(fake.seen().is_empty(), "nothing reached the relay");
+    // The operator may allow the block (a self-hosted n8n on a private network).
+    let allowing = N8nDispatcher::with_egress(
+        DEFAULT_TIMEOUT,
+        EgressPolicy::production(vec![Cidr::parse("127.0.0.0/8").unwrap()]),
+    )
+    .unwrap();
+    let result = allowing.dispatch(fake.target(), message()).await;
+    assert!(matches!(result, DispatchResult::Sent { .. }), "{result:?}");
 }

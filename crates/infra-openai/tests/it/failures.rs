@@ -9,6 +9,7 @@ use common::{
     FakeOpenAi, Reply, analysis_json, completion, completion_with, input, rate_limited,
     server_error,
 };
+use domain::egress::{Cidr, EgressPolicy};
 use domain::ports::analyzer::ContextAnalyzer;
 use domain::snapshots::AnalyzerError;
 use infra_openai::{OpenAiAnalyzer, OpenAiConfig};
@@ -25,7 +26,9 @@ fn five_hundred() -> Reply {
 #[tokio::test]
 async fn no_key_at_all_is_unavailable_without_a_request() {
     let fake = FakeOpenAi::start(vec![ok()]).await;
-    let config = OpenAiConfig::new().with_base_url(fake.base_url.clone());
+    let config = OpenAiConfig::new()
+        .with_base_url(fake.base_url.clone())
+        .with_egress(EgressPolicy::development());
     let analyzer = OpenAiAnalyzer::new(config).unwrap();
 
     let err = analyzer.analyze(input(), None).await.unwrap_err();
@@ -221,7 +224,8 @@ async fn an_unreachable_server_is_unavailable() {
     drop(listener);
     let config = OpenAiConfig::new()
         .with_base_url(format!("http://127.0.0.1:{port}/v1"))
-        .with_api_key("sk-x".to_owned().into());
+        .with_api_key("sk-x".to_owned().into())
+        .with_egress(EgressPolicy::development());
     let err = OpenAiAnalyzer::new(config)
         .unwrap()
         .analyze(input(), None)
@@ -229,4 +233,76 @@ async fn an_unreachable_server_is_unavailable() {
         .unwrap_err();
 
     assert!(matches!(err, AnalyzerError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn production_refuses_a_model_server_on_loopback_by_name_or_literal_and_sends_nothing() {
+    let fake = FakeOpenAi::start(vec![ok()]).await;
+    let port = fake
+        .base_url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    for base in [
+        fake.base_url.clone(),
+        format!("http://localhost:{port}/v1"),
+        format!("http://0x7f000001:{port}/v1"),
+    ] {
+        let config = fake
+            .config()
+            .with_base_url(base.clone())
+            .with_egress(EgressPolicy::production(Vec::new()));
+        let err = OpenAiAnalyzer::new(config)
+            .unwrap()
+            .analyze(input(), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AnalyzerError::Unavailable(ref m) if m.contains("refused") && m.contains("loopback")),
+            "{base}: {err:?}"
+        );
+    }
+    assert!(fake.seen().is_empty(), "nothing reached the server");
+    let allowed = fake.config().with_egress(EgressPolicy::production(vec![
+        Cidr::parse("127.0.0.1").unwrap(),
+    ]));
+    assert!(
+        OpenAiAnalyzer::new(allowed)
+            .unwrap()
+            .analyze(input(), None)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_oversized_answers_are_not_read() {
+    let target = FakeOpenAi::start(vec![ok()]).await;
+    let redirecting = FakeOpenAi::start(vec![
+        Reply::status(307, json!({}))
+            .header("location", &format!("{}/chat/completions", target.base_url)),
+    ])
+    .await;
+    let err = redirecting
+        .analyzer()
+        .analyze(input(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AnalyzerError::Unavailable(ref m) if m.contains("redirect")),
+        "{err:?}"
+    );
+    assert!(target.seen().is_empty(), "the redirect was not followed");
+
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let big = FakeOpenAi::start(vec![Reply::ok(completion(&huge))]).await;
+    let err = big.analyzer().analyze(input(), None).await.unwrap_err();
+    assert!(
+        matches!(err, AnalyzerError::InvalidOutput(ref m) if m.contains("larger than")),
+        "{err:?}"
+    );
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
+use domain::UserId;
 use domain::auth::{ApiTokenSummary, NewApiToken, Tenant};
 use domain::page::{Page, PageRequest};
 use domain::ports::members::ApiTokenRepository;
@@ -31,7 +32,10 @@ type Row = (
     Uuid,
     String,
     String,
+    Vec<Option<String>>,
     DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
 );
@@ -48,7 +52,13 @@ impl ApiTokenRepository for PgApiTokens {
                             t::id.eq(new.id),
                             t::company_id.eq(company),
                             t::name.eq(new.name),
-                            t::role.eq(new.role.as_str()),
+                            t::role.eq(new.scopes.role().as_str()),
+                            t::scopes.eq(new
+                                .scopes
+                                .iter()
+                                .map(|s| Some(s.as_str().to_owned()))
+                                .collect::<Vec<_>>()),
+                            t::expires_at.eq(new.expires_at),
                             t::token_hash.eq(new.token_hash.0.to_vec()),
                             t::created_by.eq(new.created_by.map(|u| u.as_uuid())),
                             t::created_at.eq(new.created_at),
@@ -76,7 +86,10 @@ impl ApiTokenRepository for PgApiTokens {
                             t::id,
                             t::name,
                             t::role,
+                            t::scopes,
                             t::created_at,
+                            t::expires_at,
+                            t::created_by,
                             t::last_used_at,
                             t::revoked_at,
                         ))
@@ -92,16 +105,32 @@ impl ApiTokenRepository for PgApiTokens {
             .await?;
         let data = rows
             .into_iter()
-            .map(|(id, name, r, created_at, last_used_at, revoked_at)| {
-                Ok(ApiTokenSummary {
+            .map(
+                |(
                     id,
                     name,
-                    role: role(&r)?,
+                    r,
+                    stored,
                     created_at,
+                    expires_at,
+                    created_by,
                     last_used_at,
                     revoked_at,
-                })
-            })
+                )| {
+                    let stored: Vec<String> = stored.into_iter().flatten().collect();
+                    Ok(ApiTokenSummary {
+                        id,
+                        name,
+                        role: role(&r)?,
+                        scopes: super::directory::scopes(&stored)?,
+                        created_at,
+                        expires_at,
+                        created_by: created_by.map(UserId),
+                        last_used_at,
+                        revoked_at,
+                    })
+                },
+            )
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page::from_rows(data, page.limit, |s| s.id))
     }

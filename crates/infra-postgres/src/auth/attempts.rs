@@ -6,13 +6,13 @@ use crate::prepared::Prepare;
 use crate::schema::auth_attempts as a;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use diesel::sql_types::{Double, Integer, Text, Timestamptz};
-use diesel::{OptionalExtension, QueryDsl, QueryableByName};
+use diesel::sql_types::{Array, Double, Integer, Text, Timestamptz};
+use diesel::{ExpressionMethods, QueryDsl, QueryableByName};
 use diesel_async::RunQueryDsl;
 use domain::auth::AttemptCounter;
 use domain::ports::accounts::AttemptRepository;
 
-/// Failed sign-in counters in PostgreSQL (shared by every node).
+/// Sign-in attempt counters in PostgreSQL (shared by every node).
 #[derive(Debug, Clone)]
 pub struct PgAttempts {
     db: Database,
@@ -28,81 +28,80 @@ impl PgAttempts {
 
 #[derive(QueryableByName)]
 struct Counter {
+    #[diesel(sql_type = Text)]
+    key: String,
     #[diesel(sql_type = Timestamptz)]
     window_started_at: DateTime<Utc>,
     #[diesel(sql_type = Integer)]
     failures: i32,
 }
 
-/// One statement, so concurrent failures on several nodes never lose a count: a window that
-/// is over restarts at `now` with one failure.
-const RECORD_FAILURE: &str = "INSERT INTO auth_attempts AS t (key, window_started_at, failures)
-     VALUES ($1, $2, 1)
+/// One statement for every key, so concurrent attempts on several nodes never lose a count
+/// (each row is updated under its lock): a window that is over restarts at `now` with one.
+const COUNT: &str = "INSERT INTO auth_attempts AS t (key, window_started_at, failures)
+     SELECT k, $2, 1 FROM unnest($1::text[]) AS k
      ON CONFLICT (key) DO UPDATE SET
        failures = CASE WHEN t.window_started_at + make_interval(secs => $3) <= $2
                        THEN 1 ELSE t.failures + 1 END,
        window_started_at = CASE WHEN t.window_started_at + make_interval(secs => $3) <= $2
                                 THEN $2 ELSE t.window_started_at END
-     RETURNING window_started_at, failures";
-
-fn counter(c: Counter) -> AttemptCounter {
-    AttemptCounter {
-        window_started_at: c.window_started_at,
-        failures: u32::try_from(c.failures).unwrap_or_default(),
-    }
-}
+     RETURNING key, window_started_at, failures";
 
 #[async_trait]
 impl AttemptRepository for PgAttempts {
-    async fn get(&self, key: String) -> anyhow::Result<Option<AttemptCounter>> {
-        let row: Option<(DateTime<Utc>, i32)> = self
-            .db
-            .system_tx(move |conn| {
-                Box::pin(async move {
-                    Ok::<_, DbError>(
-                        a::table
-                            .find(key)
-                            .select((a::window_started_at, a::failures))
-                            .first(conn)
-                            .await
-                            .optional()?,
-                    )
-                })
-            })
-            .await?;
-        Ok(row.map(|(window_started_at, failures)| {
-            counter(Counter {
-                window_started_at,
-                failures,
-            })
-        }))
-    }
-
-    async fn record_failure(
+    async fn count(
         &self,
-        key: String,
+        keys: Vec<String>,
         now: DateTime<Utc>,
         window: Duration,
-    ) -> anyhow::Result<AttemptCounter> {
+    ) -> anyhow::Result<Vec<AttemptCounter>> {
         #[allow(clippy::cast_precision_loss)]
         let secs = window.num_milliseconds() as f64 / 1000.0;
-        let row: Counter = self
+        let mut distinct = keys.clone();
+        distinct.sort();
+        distinct.dedup();
+        let rows: Vec<Counter> = self
             .db
             .system_tx(move |conn| {
                 Box::pin(async move {
                     Ok::<_, DbError>(
-                        diesel::sql_query(RECORD_FAILURE)
-                            .bind::<Text, _>(key)
+                        diesel::sql_query(COUNT)
+                            .bind::<Array<Text>, _>(distinct)
                             .bind::<Timestamptz, _>(now)
                             .bind::<Double, _>(secs)
                             .prepared()
-                            .get_result(conn)
+                            .load(conn)
                             .await?,
                     )
                 })
             })
             .await?;
-        Ok(counter(row))
+        keys.iter()
+            .map(|key| {
+                rows.iter()
+                    .find(|r| &r.key == key)
+                    .map(|r| AttemptCounter {
+                        window_started_at: r.window_started_at,
+                        failures: u32::try_from(r.failures).unwrap_or_default(),
+                    })
+                    .ok_or_else(|| anyhow::anyhow!("attempt counter missing after counting"))
+            })
+            .collect()
+    }
+
+    async fn refund(&self, key: String) -> anyhow::Result<()> {
+        self.db
+            .system_tx(move |conn| {
+                Box::pin(async move {
+                    diesel::update(a::table.find(key).filter(a::failures.gt(0)))
+                        .set(a::failures.eq(a::failures - 1))
+                        .execute(conn)
+                        .await?;
+                    Ok::<_, DbError>(())
+                })
+            })
+            .await?;
+        Ok(())
     }
 
     async fn clear(&self, key: String) -> anyhow::Result<()> {

@@ -1,21 +1,22 @@
-//! [`MemberRepository`] over `users` (and the `atende_invite_lookup` door).
+//! [`MemberRepository`] over `users` (invitations in [`super::invitations`]).
 
 use super::{role, scope, status};
 use crate::error::DbError;
 use crate::pool::Database;
-use crate::prepared::Prepare;
 use crate::schema::users as u;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, QueryableByName};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::{
-    InviteRecord, Member, MemberPatch, NewIdentity, NewMember, Tenant, TokenHash, UserStatus,
+    AcceptInvitation, InviteRecord, Member, MemberPatch, NewIdentity, NewMember, Tenant, TokenHash,
+    UserStatus,
 };
 use domain::page::{Page, PageRequest};
-use domain::ports::members::{CreateMemberError, MemberRepository, UpdateMemberError};
-use domain::{AuthUserId, CompanyId, UserId};
+use domain::ports::members::{
+    AcceptInvitationError, CreateMemberError, MemberRepository, ReinviteError, UpdateMemberError,
+};
+use domain::{AuthUserId, UserId};
 use uuid::Uuid;
 
 /// Clinic members in PostgreSQL.
@@ -32,13 +33,14 @@ impl PgMembers {
     }
 }
 
-type Row = (
+pub(super) type Row = (
     Uuid,
     Option<Uuid>,
     String,
     String,
     String,
     String,
+    Option<DateTime<Utc>>,
     DateTime<Utc>,
 );
 
@@ -51,12 +53,15 @@ macro_rules! member_columns {
             u::name,
             u::role,
             u::status,
+            u::invite_expires_at,
             u::created_at,
         )
     };
 }
 
-fn member((id, auth_user_id, email, name, r, s, created_at): Row) -> anyhow::Result<Member> {
+pub(super) fn member(
+    (id, auth_user_id, email, name, r, s, invite_expires_at, created_at): Row,
+) -> anyhow::Result<Member> {
     Ok(Member {
         id: UserId(id),
         auth_user_id: auth_user_id.map(AuthUserId),
@@ -64,11 +69,12 @@ fn member((id, auth_user_id, email, name, r, s, created_at): Row) -> anyhow::Res
         name,
         role: role(&r)?,
         status: status(&s)?,
+        invite_expires_at,
         created_at,
     })
 }
 
-async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Row>, DbError> {
+pub(super) async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Row>, DbError> {
     Ok(u::table
         .find(id)
         .select(member_columns!())
@@ -82,6 +88,7 @@ enum UpdateFailure {
     Db(DbError),
     NotFound,
     LastAdmin,
+    NotJoined,
 }
 
 impl From<DbError> for UpdateFailure {
@@ -96,26 +103,15 @@ impl From<diesel::result::Error> for UpdateFailure {
     }
 }
 
+/// `Some(None)` sets a column to NULL; `None` leaves it.
 #[derive(diesel::AsChangeset)]
 #[diesel(table_name = u)]
 struct Changes {
     name: Option<String>,
     role: Option<String>,
     status: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct InviteRow {
-    #[diesel(sql_type = SqlUuid)]
-    user_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    company_id: Uuid,
-    #[diesel(sql_type = Text)]
-    email: String,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    invite_expires_at: Option<DateTime<Utc>>,
+    invite_token_hash: Option<Option<Vec<u8>>>,
+    invite_expires_at: Option<Option<DateTime<Utc>>>,
 }
 
 #[async_trait]
@@ -247,19 +243,32 @@ impl MemberRepository for PgMembers {
                         .for_update()
                         .load(conn)
                         .await?;
+                    // Disabling revokes a pending invitation: only an invited row holds a token.
+                    let revoke = (patch.status == Some(UserStatus::Disabled)).then_some(None);
+                    let activating = patch.status == Some(UserStatus::Active);
                     let changes = Changes {
                         name: patch.name,
                         role: patch.role.map(|r| r.as_str().to_owned()),
                         status: patch.status.map(|s| s.as_str().to_owned()),
+                        invite_token_hash: revoke.clone(),
+                        invite_expires_at: revoke.map(|_| None),
                     };
                     if changes.name.is_some() || changes.role.is_some() || changes.status.is_some()
                     {
-                        let n = diesel::update(u::table.find(id.as_uuid()))
-                            .set(&changes)
-                            .execute(conn)
-                            .await?;
+                        let mut update = diesel::update(u::table.find(id.as_uuid())).into_boxed();
+                        if activating {
+                            // Only a member who joined can be active (a revoked invitation is
+                            // invited again, not activated).
+                            update = update.filter(u::auth_user_id.is_not_null());
+                        }
+                        let n = update.set(&changes).execute(conn).await?;
                         if n == 0 {
-                            return Err(UpdateFailure::NotFound);
+                            let exists = load(conn, id.as_uuid()).await?.is_some();
+                            return Err(if exists {
+                                UpdateFailure::NotJoined
+                            } else {
+                                UpdateFailure::NotFound
+                            });
                         }
                         let admins: i64 = u::table
                             .filter(u::role.eq("admin"))
@@ -281,37 +290,26 @@ impl MemberRepository for PgMembers {
             Ok(row) => Ok(member(row)?),
             Err(UpdateFailure::NotFound) => Err(UpdateMemberError::NotFound),
             Err(UpdateFailure::LastAdmin) => Err(UpdateMemberError::LastAdmin),
+            Err(UpdateFailure::NotJoined) => Err(UpdateMemberError::NotJoined),
             Err(UpdateFailure::Db(e)) => Err(UpdateMemberError::Other(e.into())),
         }
     }
 
     async fn invite(&self, token_hash: TokenHash) -> anyhow::Result<Option<InviteRecord>> {
-        let rows: Vec<InviteRow> = self
-            .db
-            .system_tx(move |conn| {
-                Box::pin(async move {
-                    Ok::<_, DbError>(
-                        diesel::sql_query(
-                            "SELECT user_id, company_id, email, status, invite_expires_at
-                               FROM public.atende_invite_lookup($1)",
-                        )
-                        .bind::<Bytea, _>(token_hash.0.to_vec())
-                        .prepared()
-                        .load(conn)
-                        .await?,
-                    )
-                })
-            })
-            .await?;
-        let Some(r) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        Ok(Some(InviteRecord {
-            user_id: UserId(r.user_id),
-            company_id: CompanyId(r.company_id),
-            email: r.email,
-            status: status(&r.status)?,
-            expires_at: r.invite_expires_at,
-        }))
+        super::invitations::lookup(&self.db, token_hash).await
+    }
+
+    async fn accept(&self, acceptance: AcceptInvitation) -> Result<(), AcceptInvitationError> {
+        super::invitations::accept(&self.db, acceptance).await
+    }
+
+    async fn reinvite(
+        &self,
+        tenant: Tenant,
+        id: UserId,
+        token_hash: TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Member, ReinviteError> {
+        super::invitations::reinvite(&self.db, tenant, id, token_hash, expires_at).await
     }
 }

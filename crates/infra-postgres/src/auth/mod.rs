@@ -9,7 +9,9 @@ mod attempts;
 mod companies;
 mod directory;
 mod identities;
+mod invitations;
 mod members;
+mod resets;
 mod sessions;
 
 pub use api_tokens::PgApiTokens;
@@ -18,6 +20,7 @@ pub use companies::PgCompanies;
 pub use directory::PgDirectory;
 pub use identities::PgIdentities;
 pub use members::PgMembers;
+pub use resets::PgPasswordResets;
 pub use sessions::PgSessions;
 
 use crate::tenant::TenantScope;

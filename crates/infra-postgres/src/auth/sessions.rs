@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
-use domain::AuthUserId;
 use domain::auth::{NewSession, SessionRecord, TokenHash};
 use domain::ports::accounts::SessionRepository;
+use domain::{AuthUserId, CompanyId};
 use uuid::Uuid;
 
 /// Sessions in PostgreSQL.
@@ -55,6 +55,7 @@ impl SessionRepository for PgSessions {
                             s::expires_at.eq(new.expires_at),
                             s::user_agent.eq(new.user_agent),
                             s::ip.eq(new.ip),
+                            s::active_company_id.eq(new.active_company_id.map(|c| c.as_uuid())),
                         ))
                         .execute(conn)
                         .await?;
@@ -66,7 +67,14 @@ impl SessionRepository for PgSessions {
     }
 
     async fn find(&self, token_hash: TokenHash) -> anyhow::Result<Option<SessionRecord>> {
-        type Row = (Uuid, Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>);
+        type Row = (
+            Uuid,
+            Uuid,
+            DateTime<Utc>,
+            DateTime<Utc>,
+            DateTime<Utc>,
+            Option<Uuid>,
+        );
         let row: Option<Row> = self
             .db
             .system_tx(move |conn| {
@@ -80,6 +88,7 @@ impl SessionRepository for PgSessions {
                                 s::last_seen_at,
                                 s::idle_expires_at,
                                 s::expires_at,
+                                s::active_company_id,
                             ))
                             .first(conn)
                             .await
@@ -89,12 +98,13 @@ impl SessionRepository for PgSessions {
             })
             .await?;
         Ok(row.map(
-            |(id, auth_user_id, last_seen_at, idle_expires_at, expires_at)| SessionRecord {
+            |(id, auth_user_id, last_seen_at, idle_expires_at, expires_at, active)| SessionRecord {
                 id,
                 auth_user_id: AuthUserId(auth_user_id),
                 last_seen_at,
                 idle_expires_at,
                 expires_at,
+                active_company_id: active.map(CompanyId),
             },
         ))
     }
@@ -145,6 +155,26 @@ impl SessionRepository for PgSessions {
                         diesel::delete(s::table.filter(s::auth_user_id.eq(id.as_uuid())))
                             .execute(conn)
                             .await?,
+                    )
+                })
+            })
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn delete_in_clinic(&self, id: AuthUserId, company: CompanyId) -> anyhow::Result<u64> {
+        let n = self
+            .db
+            .system_tx(move |conn| {
+                Box::pin(async move {
+                    Ok::<_, DbError>(
+                        diesel::delete(
+                            s::table
+                                .filter(s::auth_user_id.eq(id.as_uuid()))
+                                .filter(s::active_company_id.eq(company.as_uuid())),
+                        )
+                        .execute(conn)
+                        .await?,
                     )
                 })
             })

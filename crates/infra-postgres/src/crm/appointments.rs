@@ -170,6 +170,9 @@ impl AppointmentRepository for PgAppointments {
                 Box::pin(async move {
                     let f = appointment.fields;
                     lock_professional(conn, company.0, f.user_id.map(|u| u.0)).await?;
+                    if buffer_taken(conn, company.0, appointment.id.0, &f).await? {
+                        return Err(BookingError::BufferTaken);
+                    }
                     let row = diesel::insert_into(appointments::table)
                         .values((
                             appointments::id.eq(appointment.id.0),
@@ -186,12 +189,13 @@ impl AppointmentRepository for PgAppointments {
                         ))
                         .returning(AppointmentRow::as_returning())
                         .get_result(conn)
-                        .await?;
-                    Ok::<_, DbError>(row)
+                        .await
+                        .map_err(DbError::from)?;
+                    Ok::<_, BookingError>(row)
                 })
             })
             .await
-            .map_err(write_error)?;
+            .map_err(BookingError::into_write_error)?;
         Ok(Appointment::try_from(row)?)
     }
 
@@ -227,6 +231,23 @@ impl AppointmentRepository for PgAppointments {
                 Box::pin(async move {
                     let f = fields;
                     lock_professional(conn, company.0, f.user_id.map(|u| u.0)).await?;
+                    let current = by_id(company, id.0)
+                        .select((
+                            appointments::user_id,
+                            appointments::starts_at,
+                            appointments::ends_at,
+                        ))
+                        .first::<(Option<Uuid>, DateTime<Utc>, DateTime<Utc>)>(conn)
+                        .await
+                        .optional()
+                        .map_err(DbError::from)?;
+                    // Only a move (new time or professional) is judged: an appointment that a
+                    // later, larger buffer now crowds keeps its place through other changes.
+                    let moved = current
+                        .is_some_and(|c| c != (f.user_id.map(|u| u.0), f.starts_at, f.ends_at));
+                    if moved && buffer_taken(conn, company.0, id.0, &f).await? {
+                        return Err(BookingError::BufferTaken);
+                    }
                     let row = diesel::update(
                         appointments::table
                             .filter(appointments::company_id.eq(company.0))
@@ -246,21 +267,16 @@ impl AppointmentRepository for PgAppointments {
                     .returning(AppointmentRow::as_returning())
                     .get_result(conn)
                     .await
-                    .optional()?;
+                    .optional()
+                    .map_err(DbError::from)?;
                     if row.is_some() {
-                        return Ok::<_, DbError>((row, true));
+                        return Ok::<_, BookingError>((row, true));
                     }
-                    let exists = by_id(company, id.0)
-                        .select(appointments::id)
-                        .first::<Uuid>(conn)
-                        .await
-                        .optional()?
-                        .is_some();
-                    Ok((None, exists))
+                    Ok((None, current.is_some()))
                 })
             })
             .await
-            .map_err(write_error)?;
+            .map_err(BookingError::into_write_error)?;
         match (row, exists) {
             (Some(row), _) => Ok(Appointment::try_from(row)?),
             (None, true) => Err(AppointmentWriteError::Stale),
@@ -323,6 +339,74 @@ impl AppointmentRepository for PgAppointments {
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(KeysetPage::from_rows(data, limit, Appointment::cursor))
     }
+}
+
+/// A failed booking transaction.
+#[derive(Debug)]
+enum BookingError {
+    /// The buffer around another appointment of the professional is in the way.
+    BufferTaken,
+    /// The database refused (constraints included).
+    Db(DbError),
+}
+
+impl From<DbError> for BookingError {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl BookingError {
+    fn into_write_error(self) -> AppointmentWriteError {
+        match self {
+            Self::BufferTaken => AppointmentWriteError::SlotTaken,
+            Self::Db(e) => write_error(e),
+        }
+    }
+}
+
+/// The booking half of the buffer rule (`domain::availability::conflicts_with_buffer`, which
+/// availability applies): an open appointment `f` of a professional may not start before another
+/// non-canceled appointment of theirs ends plus the clinic's buffer, nor end later than the
+/// buffer before the other starts. Runs under the professional's advisory lock, so concurrent
+/// bookings see each other. The exclusion constraint still refuses plain overlaps; with no
+/// buffer, nothing is read here. The buffered bounds are computed once in a materialised CTE so
+/// they reach the agenda index as parameters (interval arithmetic is not leakproof).
+async fn buffer_taken(
+    conn: &mut AsyncPgConnection,
+    company: Uuid,
+    own_id: Uuid,
+    f: &AppointmentFields,
+) -> Result<bool, DbError> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        taken: bool,
+    }
+    let Some(user) = f.user_id.filter(|_| f.status.is_open()) else {
+        return Ok(false);
+    };
+    let r: Taken = diesel::sql_query(
+        "WITH b AS MATERIALIZED (
+            SELECT $4 - make_interval(mins => s.buffer_minutes) AS lo,
+                   $5 + make_interval(mins => s.buffer_minutes) AS hi
+              FROM settings s WHERE s.company_id = $1 AND s.buffer_minutes > 0
+         )
+         SELECT EXISTS (
+            SELECT 1 FROM appointments a
+             WHERE a.company_id = $1 AND a.user_id = $2 AND a.status <> 'canceled' AND a.id <> $3
+               AND a.ends_at > (SELECT lo FROM b) AND a.starts_at < (SELECT hi FROM b)
+         ) AS taken",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(company)
+    .bind::<diesel::sql_types::Uuid, _>(user.0)
+    .bind::<diesel::sql_types::Uuid, _>(own_id)
+    .bind::<diesel::sql_types::Timestamptz, _>(f.starts_at)
+    .bind::<diesel::sql_types::Timestamptz, _>(f.ends_at)
+    .prepared()
+    .get_result(conn)
+    .await?;
+    Ok(r.taken)
 }
 
 /// Serialises writes to one professional's agenda (transaction-level advisory lock). Without it

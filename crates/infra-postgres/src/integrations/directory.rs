@@ -1,9 +1,11 @@
 //! [`IntegrationDirectory`] over PostgreSQL: webhook routing and Meta's handshake go through the
 //! SECURITY DEFINER doors (the clinic is not known yet); a clinic's active integration is read in
 //! its own tenant unit of work. Secrets found under the previous master key are re-sealed under
-//! the current one on the way (best effort, compare-and-set on the old blob).
+//! the current one (best effort, compare-and-set on the old blob): on the way for a clinic's own
+//! reads, and for routing only once a delivery authenticated with them
+//! ([`IntegrationDirectory::record_delivery`]), so an unauthenticated delivery never writes.
 
-use super::rows::{provider as parse_provider, status as parse_status};
+use super::rows::provider as parse_provider;
 use super::sealing::{open, verify_token_hash};
 use crate::error::DbError;
 use crate::pool::Database;
@@ -11,10 +13,13 @@ use crate::prepared::Prepare;
 use crate::schema::integrations as i;
 use crate::tenant::TenantScope;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bytea, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bytea, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
-use domain::integrations::{IntegrationStatus, Provider, ResolvedIntegration};
+use domain::integrations::{
+    IntegrationStatus, MAX_ROUTE_ACCOUNTS, Provider, ResolvedIntegration, RouteCandidate,
+};
 use domain::ports::integrations::{IntegrationDirectory, SecretCipher};
 use domain::{CompanyId, IntegrationId};
 use std::sync::Arc;
@@ -37,16 +42,18 @@ impl std::fmt::Debug for PgIntegrationDirectory {
 /// A row of `atende_integration_route`.
 #[derive(QueryableByName)]
 struct RouteRow {
+    #[diesel(sql_type = Text)]
+    account_id: String,
     #[diesel(sql_type = SqlUuid)]
     integration_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     company_id: Uuid,
-    #[diesel(sql_type = Text)]
-    status: String,
     #[diesel(sql_type = Jsonb)]
     config: serde_json::Value,
     #[diesel(sql_type = Nullable<Bytea>)]
     secrets: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    verified_at: Option<DateTime<Utc>>,
 }
 
 /// A row of `atende_integration_by_verify_token`.
@@ -132,42 +139,112 @@ impl PgIntegrationDirectory {
 
 #[async_trait]
 impl IntegrationDirectory for PgIntegrationDirectory {
-    async fn route(
+    async fn routes(
         &self,
         provider: Provider,
-        account_id: String,
-    ) -> anyhow::Result<Option<ResolvedIntegration>> {
-        let account = account_id.clone();
-        let row: Option<RouteRow> = self
+        account_ids: Vec<String>,
+    ) -> anyhow::Result<Vec<RouteCandidate>> {
+        if account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        anyhow::ensure!(
+            account_ids.len() <= MAX_ROUTE_ACCOUNTS,
+            "at most {MAX_ROUTE_ACCOUNTS} account ids per lookup"
+        );
+        let rows: Vec<RouteRow> = self
             .db
             .system_tx(move |conn| {
                 Box::pin(async move {
                     Ok::<_, DbError>(
                         diesel::sql_query(
-                            "SELECT integration_id, company_id, status, config, secrets \
+                            "SELECT account_id, integration_id, company_id, config, secrets, verified_at \
                              FROM public.atende_integration_route($1, $2)",
                         )
                         .bind::<Text, _>(provider.as_str())
-                        .bind::<Text, _>(account)
+                        .bind::<Array<Text>, _>(account_ids)
                         .prepared()
-                        .get_result(conn)
-                        .await
-                        .optional()?,
+                        .load(conn)
+                        .await?,
                     )
                 })
             })
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let found = Found {
-            id: IntegrationId(row.integration_id),
-            company: CompanyId(row.company_id),
-            provider,
-            account_id,
-            status: parse_status(&row.status)?,
-            config: row.config,
-            blob: row.secrets,
-        };
-        Ok(Some(self.resolve(found).await?))
+        rows.into_iter()
+            .map(|row| {
+                let (id, company) = (IntegrationId(row.integration_id), CompanyId(row.company_id));
+                let (secrets, with_previous_key) =
+                    open(self.cipher.as_ref(), company, id, row.secrets)?;
+                Ok(RouteCandidate {
+                    integration: ResolvedIntegration {
+                        id,
+                        company_id: company,
+                        provider,
+                        account_id: row.account_id,
+                        status: IntegrationStatus::Active,
+                        config: row.config,
+                        secrets,
+                    },
+                    verified_at: row.verified_at,
+                    sealed_with_previous_key: with_previous_key,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_delivery(&self, candidate: RouteCandidate) -> anyhow::Result<()> {
+        if !candidate.needs_record() {
+            return Ok(());
+        }
+        let (company, id) = (candidate.integration.company_id, candidate.integration.id);
+        let (first_proof, reseal) = (
+            candidate.verified_at.is_none(),
+            candidate.sealed_with_previous_key,
+        );
+        let cipher = self.cipher.clone();
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    let row = i::table
+                        .filter(i::company_id.eq(company.0))
+                        .filter(i::id.eq(id.0));
+                    if first_proof {
+                        diesel::update(row.filter(i::verified_at.is_null()))
+                            .set(i::verified_at.eq(diesel::dsl::now))
+                            .execute(conn)
+                            .await
+                            .map_err(DbError::from)?;
+                    }
+                    if reseal {
+                        // Compare-and-set on the blob read under the row lock.
+                        let old: Option<Vec<u8>> = row
+                            .select(i::secrets)
+                            .for_update()
+                            .first(conn)
+                            .await
+                            .optional()
+                            .map_err(DbError::from)?
+                            .flatten();
+                        if let Some(old) = old {
+                            let (secrets, previous) =
+                                open(cipher.as_ref(), company, id, Some(old))?;
+                            if previous {
+                                let fresh =
+                                    super::sealing::seal(cipher.as_ref(), company, id, &secrets)?;
+                                diesel::update(row)
+                                    .set(i::secrets.eq(fresh.blob))
+                                    .execute(conn)
+                                    .await
+                                    .map_err(DbError::from)?;
+                            }
+                        }
+                    }
+                    Ok::<_, anyhow::Error>(())
+                })
+            })
+            .await?;
+        tracing::info!(company_id = %company.0, integration_id = %id.0, first_proof, resealed = reseal,
+            "authenticated delivery recorded on its integration");
+        Ok(())
     }
 
     async fn by_verify_token(

@@ -17,8 +17,8 @@ use domain::ports::integration_store::{IntegrationRepository, StoreIntegrationEr
 use domain::ports::integrations::SecretCipher;
 use std::sync::Arc;
 
-/// The unique constraint that makes an account route to exactly one clinic.
-const ACCOUNT_UNIQUE: &str = "integrations_provider_account_id_key";
+/// The unique constraint of an account id within one clinic (another clinic's never conflicts).
+const ACCOUNT_UNIQUE: &str = "integrations_company_id_provider_account_id_key";
 
 /// The PostgreSQL adapter of the integration repository; seals secrets with `cipher`.
 #[derive(Clone)]

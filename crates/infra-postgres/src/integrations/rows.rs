@@ -22,6 +22,7 @@ pub(super) struct Row {
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 /// A stored provider; anything else is a broken invariant (the column has a CHECK).
@@ -46,6 +47,7 @@ impl TryFrom<Row> for IntegrationRecord {
             config: r.config,
             secret_names: r.secret_names.into_iter().flatten().collect(),
             status: status(&r.status)?,
+            verified_at: r.verified_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })

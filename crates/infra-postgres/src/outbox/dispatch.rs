@@ -1,4 +1,5 @@
-//! What the worker reads to dispatch a reply, and re-queuing a failed one.
+//! What the worker reads to dispatch a reply, recording a reply the relay accepted, and
+//! re-queuing a failed one.
 
 use crate::conversations::rows::InteractionRow;
 use crate::jobs::enqueue_in;
@@ -6,11 +7,13 @@ use crate::prepared::Prepare;
 use crate::schema::{client_identities, interactions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::conversations::StatusChange;
 use domain::conversations::{DeliveryStatus, Direction, Interaction};
 use domain::jobs::NewJob;
-use domain::outbound::{DispatchInfo, RequeueOutcome};
+use domain::outbound::{DispatchInfo, RequeueOutcome, SentRecord, provider_id_is_valid};
 use domain::ports::dispatcher::Recipient;
 use domain::{Channel, CompanyId, InteractionId};
 
@@ -101,4 +104,95 @@ pub(super) async fn requeue(
     .await?;
     enqueue_in(conn, company, job).await?;
     Ok(RequeueOutcome::Requeued(row.try_into()?))
+}
+
+/// See [`domain::ports::outbox::OutboxStore::record_sent`]. The provider id is set in a savepoint,
+/// so a unique violation (another message of the clinic's channel has it, e.g. a relay answering
+/// a constant id) drops only the id, never the `sent` status.
+pub(super) async fn record_sent(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: InteractionId,
+    provider_id: Option<String>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<SentRecord> {
+    let current: Option<(String, Option<String>)> = interactions::table
+        .filter(interactions::company_id.eq(company.0))
+        .filter(interactions::id.eq(id.0))
+        .filter(interactions::direction.eq(Direction::Outbound.as_str()))
+        .select((interactions::status, interactions::external_id))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((status, external_id)) = current else {
+        return Ok(SentRecord::NotFound);
+    };
+    let mut issue = None;
+    if let Some(pid) = provider_id.filter(|_| external_id.is_none()) {
+        if !provider_id_is_valid(&pid) {
+            issue = Some("invalid");
+        } else {
+            let set = conn
+                .transaction::<_, DieselError, _>(async |c| {
+                    diesel::sql_query(
+                        "UPDATE interactions SET external_id = $3
+                          WHERE company_id = $1 AND id = $2 AND external_id IS NULL",
+                    )
+                    .bind::<SqlUuid, _>(company.0)
+                    .bind::<SqlUuid, _>(id.0)
+                    .bind::<Text, _>(&pid)
+                    .prepared()
+                    .execute(c)
+                    .await
+                })
+                .await;
+            match set {
+                Ok(_) => {}
+                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    issue = Some("conflict");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if let Some(issue) = issue {
+        diesel::sql_query(
+            "UPDATE interactions SET metadata = metadata || $3
+              WHERE company_id = $1 AND id = $2",
+        )
+        .bind::<SqlUuid, _>(company.0)
+        .bind::<SqlUuid, _>(id.0)
+        .bind::<Jsonb, _>(serde_json::json!({ "provider_id_issue": issue }))
+        .prepared()
+        .execute(conn)
+        .await?;
+    }
+    let current = DeliveryStatus::parse(&status)
+        .ok_or_else(|| anyhow::anyhow!("unknown stored status {status}"))?;
+    if current.transition(DeliveryStatus::Sent) != StatusChange::Ignore {
+        diesel::sql_query(
+            "UPDATE interactions SET status = 'sent', sent_at = coalesce(sent_at, $3)
+              WHERE company_id = $1 AND id = $2",
+        )
+        .bind::<SqlUuid, _>(company.0)
+        .bind::<SqlUuid, _>(id.0)
+        .bind::<Timestamptz, _>(at)
+        .prepared()
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "UPDATE conversation_threads SET last_message_status = 'sent'
+              WHERE company_id = $1 AND last_interaction_id = $2",
+        )
+        .bind::<SqlUuid, _>(company.0)
+        .bind::<SqlUuid, _>(id.0)
+        .prepared()
+        .execute(conn)
+        .await?;
+    }
+    Ok(match issue {
+        Some(issue) => SentRecord::RecordedWithoutProviderId { issue },
+        None => SentRecord::Recorded,
+    })
 }

@@ -9,7 +9,9 @@ use crate::tenant::TenantScope;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::jobs::NewJob;
-use domain::outbound::{DispatchInfo, QueueOutcome, QueuedSend, RequeueOutcome, SendContext};
+use domain::outbound::{
+    DispatchInfo, IdempotencyKey, QueueOutcome, QueuedSend, RequeueOutcome, SendContext, SentRecord,
+};
 use domain::ports::outbox::OutboxStore;
 use domain::{CompanyId, ConversationId, InteractionId};
 
@@ -33,7 +35,7 @@ impl OutboxStore for PgOutbox {
         &self,
         company: CompanyId,
         conversation: ConversationId,
-        idempotency_key: Option<String>,
+        idempotency_key: Option<IdempotencyKey>,
     ) -> anyhow::Result<Option<SendContext>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
@@ -61,6 +63,22 @@ impl OutboxStore for PgOutbox {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move { dispatch::info(conn, company, interaction).await })
+            })
+            .await
+    }
+
+    async fn record_sent(
+        &self,
+        company: CompanyId,
+        interaction: InteractionId,
+        provider_message_id: Option<String>,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<SentRecord> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    dispatch::record_sent(conn, company, interaction, provider_message_id, at).await
+                })
             })
             .await
     }

@@ -7,12 +7,13 @@ use crate::prepared::Prepare;
 use crate::schema::{client_identities, conversation_threads, interactions};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::conversations::{Conversation, Interaction};
-use domain::outbound::{QueueOutcome, QueuedSend, SendContext};
+use domain::conversations::Conversation;
+use domain::outbound::{EarlierSend, IdempotencyKey, QueueOutcome, QueuedSend, SendContext};
 use domain::ports::conversations::RecordOutcome;
 use domain::{Channel, CompanyId, ConversationId};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 #[derive(QueryableByName)]
@@ -21,23 +22,32 @@ struct KeyRow {
     interaction_id: Uuid,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    request_hash: Option<Vec<u8>>,
 }
 
-/// The interaction a stored key points at, and when the key was stored (locked with `lock`).
+/// SHA-256 of a send's canonical form: what a key is bound to.
+fn request_hash(key: &IdempotencyKey) -> Vec<u8> {
+    Sha256::digest(key.request.as_bytes()).to_vec()
+}
+
+/// The interaction a stored key points at, when the key was stored, and whether it was stored
+/// for the same request (a key stored before requests were hashed counts as the same); locked
+/// with `lock`.
 async fn earlier(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
-    key: &str,
+    key: &IdempotencyKey,
     lock: bool,
-) -> anyhow::Result<Option<(Interaction, DateTime<Utc>)>> {
+) -> anyhow::Result<Option<EarlierSend>> {
     let sql = if lock {
-        "SELECT interaction_id, created_at FROM idempotency_keys WHERE company_id = $1 AND key = $2 FOR UPDATE"
+        "SELECT interaction_id, created_at, request_hash FROM idempotency_keys WHERE company_id = $1 AND key = $2 FOR UPDATE"
     } else {
-        "SELECT interaction_id, created_at FROM idempotency_keys WHERE company_id = $1 AND key = $2"
+        "SELECT interaction_id, created_at, request_hash FROM idempotency_keys WHERE company_id = $1 AND key = $2"
     };
     let row: Option<KeyRow> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(company.0)
-        .bind::<Text, _>(key)
+        .bind::<Text, _>(&key.key)
         .prepared()
         .get_result(conn)
         .await
@@ -49,14 +59,18 @@ async fn earlier(
         .select(InteractionRow::as_select())
         .first(conn)
         .await?;
-    Ok(Some((interaction.try_into()?, row.created_at)))
+    Ok(Some(EarlierSend {
+        interaction: interaction.try_into()?,
+        at: row.created_at,
+        same_request: row.request_hash.is_none_or(|h| h == request_hash(key)),
+    }))
 }
 
 pub(super) async fn context(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
     id: ConversationId,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
 ) -> anyhow::Result<Option<SendContext>> {
     let thread: Option<ThreadRow> = conversation_threads::table
         .filter(conversation_threads::company_id.eq(company.0))
@@ -99,14 +113,18 @@ pub(super) async fn queue(
     if let Some(key) = &s.idempotency_key {
         // Sends with one key are serialised, so the second sees the first's committed key.
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<Text, _>(format!("atende:idempotency:{company}:{key}"))
+            .bind::<Text, _>(format!("atende:idempotency:{company}:{}", key.key))
             .prepared()
             .execute(conn)
             .await?;
-        if let Some((first, at)) = earlier(conn, company, key, true).await?
-            && at > s.key_cutoff
+        if let Some(first) = earlier(conn, company, key, true).await?
+            && first.at > s.key_cutoff
         {
-            return Ok(QueueOutcome::Replay(first));
+            return Ok(if first.same_request {
+                QueueOutcome::Replay(first.interaction)
+            } else {
+                QueueOutcome::KeyReused
+            });
         }
     }
     let sender = s.message.sent_by_user_id;
@@ -140,14 +158,16 @@ pub(super) async fn queue(
     enqueue_in(conn, company, s.job).await?;
     if let Some(key) = &s.idempotency_key {
         let stored = diesel::sql_query(
-            "INSERT INTO idempotency_keys (company_id, key, interaction_id) VALUES ($1, $2, $3)
-             ON CONFLICT (company_id, key) DO UPDATE SET interaction_id = EXCLUDED.interaction_id, created_at = now()
+            "INSERT INTO idempotency_keys (company_id, key, interaction_id, request_hash) VALUES ($1, $2, $3, $5)
+             ON CONFLICT (company_id, key) DO UPDATE SET interaction_id = EXCLUDED.interaction_id, created_at = now(),
+                                                         request_hash = EXCLUDED.request_hash
               WHERE idempotency_keys.created_at <= $4",
         )
         .bind::<SqlUuid, _>(company.0)
-        .bind::<Text, _>(key)
+        .bind::<Text, _>(&key.key)
         .bind::<SqlUuid, _>(interaction.id.0)
         .bind::<Timestamptz, _>(s.key_cutoff)
+        .bind::<Bytea, _>(request_hash(key))
         .prepared()
         .execute(conn)
         .await?;

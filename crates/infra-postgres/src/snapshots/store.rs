@@ -12,20 +12,22 @@ use diesel::sql_types::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ports::snapshots::SnapshotStore;
 use domain::snapshots::{
-    ClinicClock, LockedDecision, LockedOutcome, LockedWork, NewSnapshot, Snapshot, SnapshotCursor,
-    SnapshotMaterial,
+    ClinicClock, NewSnapshot, Reservation, ReservationRules, Snapshot, SnapshotCursor,
+    SnapshotMaterial, SnapshotRunId, Stored,
 };
 use domain::{ClientId, CompanyId, ConversationId, SnapshotId};
 use uuid::Uuid;
 
-use super::material;
 use super::rows::{COLUMNS, SnapshotRow, int4};
+use super::{material, runs};
 use crate::pool::Database;
 use crate::tenant::TenantScope;
 
-/// How long a generation waits for another one of the same patient (which holds the lock while
-/// its analyzer runs) before giving up.
-pub const LOCK_WAIT: Duration = Duration::from_secs(150);
+/// The first pause between looks at a running reservation ([`SnapshotStore::wait_for`]); it
+/// doubles up to [`WAIT_POLL_MAX`]. No connection is held during a pause.
+const WAIT_POLL_FIRST: Duration = Duration::from_millis(50);
+/// The longest pause between looks at a running reservation.
+const WAIT_POLL_MAX: Duration = Duration::from_secs(1);
 
 /// [`SnapshotStore`] over PostgreSQL.
 #[derive(Clone, Debug)]
@@ -61,7 +63,7 @@ struct ClockRow {
     local_now: NaiveDateTime,
 }
 
-async fn latest_in(
+pub(super) async fn latest_in(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
     client: ClientId,
@@ -78,7 +80,7 @@ async fn latest_in(
     rows.into_iter().next().map(Snapshot::try_from).transpose()
 }
 
-async fn insert_in(
+pub(super) async fn insert_in(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
     s: NewSnapshot,
@@ -114,37 +116,6 @@ async fn insert_in(
     .get_result(conn)
     .await?;
     Snapshot::try_from(row)
-}
-
-/// Takes the patient's transaction-level advisory lock, waiting at most [`LOCK_WAIT`]. The
-/// statement and idle timeouts are raised for this transaction only, since the holder keeps it
-/// open while its analyzer runs (up to the adapter's timeout and retries).
-async fn lock_client(
-    conn: &mut AsyncPgConnection,
-    company: CompanyId,
-    client: ClientId,
-) -> anyhow::Result<()> {
-    let wait = format!("{}ms", LOCK_WAIT.as_millis());
-    let hold = format!("{}ms", (LOCK_WAIT * 2).as_millis());
-    diesel::sql_query(
-        "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-                set_config('idle_in_transaction_session_timeout', $3, true)",
-    )
-    .bind::<Text, _>(&wait)
-    .bind::<Text, _>(&hold)
-    .bind::<Text, _>(&hold)
-    .prepared()
-    .execute(conn)
-    .await?;
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('snapshot:' || $1 || ':' || $2, 0))",
-    )
-    .bind::<Text, _>(company.0.to_string())
-    .bind::<Text, _>(client.0.to_string())
-    .prepared()
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 #[async_trait]
@@ -199,27 +170,73 @@ impl SnapshotStore for PgSnapshotStore {
             .await
     }
 
-    async fn run_locked(
+    async fn reserve(
         &self,
         company: CompanyId,
         client: ClientId,
-        work: LockedWork,
-    ) -> anyhow::Result<LockedOutcome> {
+        run: SnapshotRunId,
+        server_key: bool,
+        rules: ReservationRules,
+    ) -> anyhow::Result<Reservation> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
-                    lock_client(conn, company, client).await?;
-                    let latest = latest_in(conn, company, client).await?;
-                    Ok::<_, anyhow::Error>(match work(latest).await {
-                        LockedDecision::Reuse(s) => LockedOutcome::Reused(s),
-                        LockedDecision::Store(new) => {
-                            LockedOutcome::Created(insert_in(conn, company, new).await?)
-                        }
-                        LockedDecision::Abort(e) => LockedOutcome::Aborted(e),
-                    })
+                    runs::reserve(conn, company, client, run, server_key, rules).await
                 })
             })
             .await
+    }
+
+    async fn complete(
+        &self,
+        company: CompanyId,
+        run: SnapshotRunId,
+        snapshot: NewSnapshot,
+        now: DateTime<Utc>,
+        min_interval: chrono::Duration,
+    ) -> anyhow::Result<Stored> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move {
+                    runs::complete(conn, company, run, snapshot, now, min_interval).await
+                })
+            })
+            .await
+    }
+
+    async fn release(&self, company: CompanyId, run: SnapshotRunId) -> anyhow::Result<()> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move { runs::release(conn, company, run).await })
+            })
+            .await
+    }
+
+    async fn wait_for(
+        &self,
+        company: CompanyId,
+        run: SnapshotRunId,
+        max_wait: Duration,
+    ) -> anyhow::Result<bool> {
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let mut pause = WAIT_POLL_FIRST;
+        loop {
+            let running = self
+                .db
+                .tenant_tx(TenantScope::company(company), move |conn| {
+                    Box::pin(async move { runs::is_running(conn, company, run).await })
+                })
+                .await?;
+            if !running {
+                return Ok(true);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(WAIT_POLL_MAX);
+        }
     }
 
     async fn get(&self, company: CompanyId, id: SnapshotId) -> anyhow::Result<Option<Snapshot>> {

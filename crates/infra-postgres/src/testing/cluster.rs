@@ -1,7 +1,7 @@
 //! Private PostgreSQL clusters for the tests that must change a server (TLS on or off, a
-//! restart, a replica): `initdb` under a temporary directory, `pg_ctl` on a free port, listening
-//! on 127.0.0.1 only, stopped and deleted when the value is dropped. The shared server on
-//! 127.0.0.1:5432 is never touched.
+//! restart, a streaming replica made with `pg_basebackup`): `initdb` under a temporary
+//! directory, `pg_ctl` on a free port, listening on 127.0.0.1 only, stopped and deleted when the
+//! value is dropped. The shared server on 127.0.0.1:5432 is never touched.
 //!
 //! The binaries come from `pg_config --bindir`, else the newest `/usr/lib/postgresql/*/bin`,
 //! else `PATH`. PostgreSQL refuses to run as root, so as root every command runs as the
@@ -64,6 +64,36 @@ fn pg_bindir() -> PathBuf {
             .unwrap_or(0)
     });
     versions.pop().unwrap_or_default()
+}
+
+/// Whether this machine has what a streaming-replica test needs (`initdb`, `pg_ctl`,
+/// `postgres`, `pg_basebackup`, `psql`): `Err` names what is missing and where it was looked for.
+///
+/// # Errors
+/// The missing programs.
+pub fn replication_tools() -> Result<(), String> {
+    let bin = pg_bindir();
+    let found = |program: &str| {
+        if bin.as_os_str().is_empty() {
+            std::env::var_os("PATH")
+                .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).exists()))
+        } else {
+            bin.join(program).exists()
+        }
+    };
+    let missing: Vec<&str> = ["initdb", "pg_ctl", "postgres", "pg_basebackup", "psql"]
+        .into_iter()
+        .filter(|p| !found(p))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} not found (looked in `pg_config --bindir`, /usr/lib/postgresql/*/bin and PATH; install \
+             the PostgreSQL server package)",
+            missing.join(", ")
+        ))
+    }
 }
 
 /// The uid and gid of `postgres` when this process is root (PostgreSQL refuses root).
@@ -147,6 +177,42 @@ impl PrivateCluster {
             bin,
             run_as,
         };
+        cluster.configure(options);
+        cluster.pg_ctl(&["start"]);
+        cluster
+    }
+
+    /// A streaming replica of `primary`: `pg_basebackup -R` (the standby signal and
+    /// `primary_conninfo` written by it) into a data directory of its own, started on another
+    /// free port with `options` (hot standby: it answers reads). The primary needs
+    /// `wal_level = replica` and `max_wal_senders`; `initdb`'s `pg_hba.conf` already trusts
+    /// replication connections from 127.0.0.1. Blocking, as [`PrivateCluster::start`].
+    #[must_use]
+    pub fn replica_of(primary: &PrivateCluster, options: &ClusterOptions) -> Self {
+        let bin = primary.bin.clone();
+        let run_as = primary.run_as;
+        let dir = temp_dir("atende-pg-replica", run_as);
+        let data = dir.join("data");
+        checked(
+            "pg_basebackup",
+            command(run_as, &bin.join("pg_basebackup"))
+                .args(["-h", "127.0.0.1", "-p", &primary.port.to_string()])
+                .args(["-U", "postgres", "-R", "-X", "stream", "-c", "fast", "-D"])
+                .arg(&data)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .output(),
+        );
+        let port = free_port();
+        let cluster = Self {
+            dir,
+            data,
+            port,
+            bin,
+            run_as,
+        };
+        // The primary's port and socket directory came with its postgresql.conf: the lines
+        // appended here come later and win.
         cluster.configure(options);
         cluster.pg_ctl(&["start"]);
         cluster

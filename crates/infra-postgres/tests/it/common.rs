@@ -88,7 +88,13 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
          INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');
          INSERT INTO event_counters (company_id, last_id) VALUES ('{company}', 1);
          INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
-              VALUES ('{company}', 1, 'message.created', '{thread}', '{client}', '{{}}');"
+              VALUES ('{company}', 1, 'message.created', '{thread}', '{client}', '{{}}');
+         INSERT INTO snapshot_runs (id, company_id, client_id, expires_at)
+              VALUES (gen_random_uuid(), '{company}', '{client}', now() + interval '5 minutes');
+         INSERT INTO member_schedules (company_id, user_id, weekly_hours)
+              VALUES ('{company}', '{user}', '{{\"mon\": [{{\"start\": \"08:00\", \"end\": \"12:00\"}}]}}');
+         INSERT INTO time_off (company_id, user_id, starts_at, ends_at, created_by)
+              VALUES ('{company}', '{user}', now(), now() + interval '1 day', '{user}');"
     );
     conn.batch_execute(&sql)
         .await
@@ -111,9 +117,12 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "integrations",
     "interactions",
     "jobs",
+    "member_schedules",
     "payments",
     "services",
     "settings",
+    "snapshot_runs",
+    "time_off",
     "users",
 ];
 

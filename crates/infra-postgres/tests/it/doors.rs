@@ -19,11 +19,11 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     (
         "atende_api_token_lookup",
         "p_token_hash bytea",
-        "TABLE(token_id uuid, company_id uuid, name text, role text, revoked_at timestamp with time zone, last_used_at timestamp with time zone)",
+        "TABLE(token_id uuid, company_id uuid, role text, scopes text[], expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_by uuid, creator_role text, creator_status text)",
     ),
     (
         "atende_claim_jobs",
-        "p_worker text, p_kinds text[], p_limit integer, p_lease_secs integer",
+        "p_worker text, p_kinds text[], p_limit integer, p_lease_secs integer, p_per_company integer",
         "TABLE(id uuid, company_id uuid, kind text, payload jsonb, attempts integer, max_attempts integer)",
     ),
     (
@@ -43,8 +43,8 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     ),
     (
         "atende_integration_route",
-        "p_provider text, p_account_id text",
-        "TABLE(integration_id uuid, company_id uuid, status text, config jsonb, secrets bytea)",
+        "p_provider text, p_account_ids text[]",
+        "TABLE(account_id text, integration_id uuid, company_id uuid, config jsonb, secrets bytea, verified_at timestamp with time zone)",
     ),
     (
         "atende_invite_lookup",
@@ -54,9 +54,8 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
     (
         "atende_job_queue_depth",
         "",
-        "TABLE(kind text, due bigint, waiting bigint, running bigint)",
+        "TABLE(kind text, due bigint, waiting bigint, running bigint, failed_24h bigint)",
     ),
-    ("atende_link_invited_users", "", "trigger"),
     (
         "atende_principal_for",
         "p_auth_user_id uuid",
@@ -144,11 +143,11 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
             vec![],
         ),
         (
-            format!("SELECT company_id::text AS v FROM public.atende_integration_route('whatsapp', 'phone-{}')", tag(b)),
+            format!("SELECT company_id::text AS v FROM public.atende_integration_route('whatsapp', ARRAY['phone-{}'])", tag(b)),
             vec![b.to_string()],
         ),
         (
-            format!("SELECT company_id::text AS v FROM public.atende_integration_route('instagram', 'phone-{}')", tag(b)),
+            format!("SELECT company_id::text AS v FROM public.atende_integration_route('instagram', ARRAY['phone-{}'])", tag(b)),
             vec![],
         ),
         (
@@ -217,18 +216,19 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
     // Claiming hands out only jobs of the asked kinds, each to one worker.
     let claimed = as_app(
         &t,
-        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w1', ARRAY['test'], 10, 60)"
+        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w1', ARRAY['test'], 10, 60, 10)"
             .into(),
     )
     .await;
     assert_eq!(claimed.len(), 2, "one seeded job per clinic");
     let again = as_app(
         &t,
-        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w2', ARRAY['test', 'other'], 10, 60)".into(),
+        "SELECT company_id::text AS v FROM public.atende_claim_jobs('w2', ARRAY['test', 'other'], 10, 60, 10)".into(),
     )
     .await;
     assert!(again.is_empty(), "leased jobs are not handed out twice");
-    // The invite trigger links only the invited row whose e-mail signs up.
+    // No e-mail ever links an identity to an invitation (issue 16: a trigger used to link the
+    // oldest invited row with that e-mail in ANY clinic): only accepting with the token does.
     owner
         .batch_execute(
             "INSERT INTO auth_identities (email, provider, password_hash)
@@ -238,11 +238,39 @@ async fn each_door_answers_only_the_row_its_key_names_and_nothing_for_unknown_ke
         .unwrap();
     let linked = strings(
         &mut owner,
-        "SELECT company_id::text || ' ' || status AS v FROM users WHERE auth_user_id IS NOT NULL
-           AND email = 'invited@example.com'",
+        "SELECT company_id::text || ' ' || status AS v FROM users
+          WHERE email = 'invited@example.com'",
     )
     .await;
-    assert_eq!(linked, vec![format!("{a} active")]);
+    assert_eq!(linked, vec![format!("{a} invited")]);
+    let triggers = strings(
+        &mut owner,
+        "SELECT tgname::text AS v FROM pg_trigger
+          WHERE tgrelid = 'public.auth_identities'::regclass AND NOT tgisinternal
+            AND tgname <> 'auth_identities_touch'",
+    )
+    .await;
+    assert!(
+        triggers.is_empty(),
+        "triggers on auth_identities: {triggers:?}"
+    );
+    // The membership door lists every clinic of an identity (here: the admin of A joins B).
+    owner
+        .batch_execute(&format!(
+            "INSERT INTO users (company_id, auth_user_id, email, name, role, status)
+                  VALUES ('{b}', '{user_a}', 'admin-of-a@example.com', 'A in B', 'staff', 'active')"
+        ))
+        .await
+        .unwrap();
+    let mut clinics = as_app(
+        &t,
+        format!("SELECT company_id::text AS v FROM public.atende_principal_for('{user_a}')"),
+    )
+    .await;
+    clinics.sort();
+    let mut both = vec![a.to_string(), b.to_string()];
+    both.sort();
+    assert_eq!(clinics, both);
     let untouched = strings(
         &mut owner,
         &format!("SELECT status AS v FROM users WHERE id IN ('{user_a}', '{user_b}') ORDER BY id"),

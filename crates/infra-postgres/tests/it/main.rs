@@ -2,13 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod common;
 mod crm;
 mod doors;
 mod events;
+mod integration_route;
 mod isolation;
+mod jobs;
 mod metrics;
 mod prepared;
+mod replica;
 mod restart;
 mod schema_drift;
 mod schema_rules;

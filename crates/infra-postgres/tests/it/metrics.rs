@@ -1,4 +1,5 @@
-//! `infra_postgres::metrics::queue_depth`: the job queue's depth through its door, as
+//! `infra_postgres::metrics::queue_depth`: the job queue's depth and recent failures through
+//! its door, as
 //! `atende_app` with no clinic pinned, counted across clinics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -57,6 +58,12 @@ async fn queue_depth_counts_unfinished_jobs_by_kind_and_state_across_clinics() {
             Uuid::now_v7()
         ));
     }
+    // a's failure above has no finish time; one failed an hour ago counts, one two days ago not.
+    sql.push_str(&format!(
+        "INSERT INTO jobs (company_id, kind, status, finished_at) VALUES
+             ('{a}', 'outbound_dispatch', 'failed', now() - interval '1 hour'),
+             ('{b}', 'conversation_closed', 'failed', now() - interval '2 days');"
+    ));
     owner.batch_execute(&sql).await.unwrap();
 
     let depth = queue_depth(&t.db).await.unwrap();
@@ -67,13 +74,15 @@ async fn queue_depth_counts_unfinished_jobs_by_kind_and_state_across_clinics() {
                 kind: "outbound_dispatch".into(),
                 due: 3,
                 waiting: 1,
-                running: 1
+                running: 1,
+                failed_24h: 1,
             },
             QueueDepth {
                 kind: "snapshot_daily".into(),
                 due: 0,
                 waiting: 0,
-                running: 1
+                running: 1,
+                failed_24h: 0,
             },
         ]
     );

@@ -18,6 +18,8 @@ const GLOBAL_TABLES: &[&str] = &[
     "auth_attempts",
     // Sign-in identities exist before (and independently of) clinic membership.
     "auth_identities",
+    // One-time password reset tokens of identities (hashed), redeemed before any clinic is known.
+    "auth_password_resets",
     // Sessions belong to an identity; the clinic is resolved on every request.
     "auth_sessions",
 ];
@@ -223,7 +225,6 @@ async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
             "atende_integration_route",
             "atende_invite_lookup",
             "atende_job_queue_depth",
-            "atende_link_invited_users",
             "atende_principal_for",
             "atende_prune_events",
         ]

@@ -6,4 +6,5 @@ mod common;
 mod config;
 mod jwks_cache;
 mod password_grant;
+mod user;
 mod verify_token;

@@ -45,6 +45,7 @@ async fn success_returns_the_verified_user() {
         .unwrap();
     assert_eq!(user.id.to_string(), USER_ID);
     assert_eq!(user.email, "ana@clinic.test");
+    assert!(!user.email_verified, "no email_confirmed_at: not verified");
 
     let seen = fake.seen();
     assert_eq!(seen.len(), 1);
@@ -198,4 +199,30 @@ async fn connection_refused_is_unavailable() {
             "token endpoint connection failed".to_owned()
         ))
     );
+}
+
+#[tokio::test]
+async fn a_confirmed_email_is_reported_verified_from_the_user_record_only() {
+    let fake = fake().await;
+    let token = TestKey::EsA.sign(Some("es-a"), &claims(&fake.url));
+    let mut body = session(&token);
+    body["user"]["email_confirmed_at"] = json!("2026-03-01T10:00:00Z");
+    fake.set_token_reply(TokenReply::Json(200, body));
+    let auth = fake.auth(&ManualClock::new());
+    let user = auth
+        .sign_in_with_password("ana@clinic.test", PASSWORD)
+        .await
+        .unwrap();
+    assert!(user.email_verified);
+
+    // A user-editable metadata flag is not a confirmation.
+    let mut body = session(&token);
+    body["user"]["user_metadata"] = json!({ "email_verified": true });
+    body["user"]["email_confirmed_at"] = Value::Null;
+    fake.set_token_reply(TokenReply::Json(200, body));
+    let user = auth
+        .sign_in_with_password("ana@clinic.test", PASSWORD)
+        .await
+        .unwrap();
+    assert!(!user.email_verified);
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use app::snapshots::heuristic::HeuristicAnalyzer;
 use app::snapshots::triggers::{
-    ConversationClosedHandler, DailyScheduler, DailySnapshotHandler, run_daily,
+    ClientSnapshotHandler, ConversationClosedHandler, DailyScheduler, DailySnapshotHandler,
+    run_daily,
 };
 use app::snapshots::{SnapshotPorts, Snapshots};
 use domain::jobs::kinds;
@@ -48,7 +49,8 @@ impl OpenAiModels {
     pub fn new(settings: &SnapshotSettings) -> Self {
         let mut config = OpenAiConfig::new()
             .with_base_url(settings.openai_base_url.clone())
-            .with_model(settings.openai_model.clone());
+            .with_model(settings.openai_model.clone())
+            .with_egress(settings.egress.clone());
         config.api_key = settings.openai_api_key.clone();
         let default = OpenAiAnalyzer::new(config.clone())
             .ok()
@@ -137,17 +139,23 @@ pub fn keyed(
     use_cases(db, Arc::new(BoxCipher::new(keys)), settings, metrics)
 }
 
-/// `worker` with the analyst's job handlers (`conversation_closed`, `snapshot_daily`).
+/// `worker` with the analyst's job handlers (`conversation_closed`, `snapshot_client`, and the
+/// `snapshot_daily` sweep, which queues `snapshot_client` jobs on the worker's queue).
 #[must_use]
 pub fn register(worker: Worker, snapshots: &Snapshots) -> Worker {
+    let queue = worker.queue();
     worker
         .handle(
             kinds::CONVERSATION_CLOSED,
             Arc::new(ConversationClosedHandler::new(snapshots.clone())),
         )
         .handle(
+            kinds::SNAPSHOT_CLIENT,
+            Arc::new(ClientSnapshotHandler::new(snapshots.clone())),
+        )
+        .handle(
             kinds::SNAPSHOT_DAILY,
-            Arc::new(DailySnapshotHandler::new(snapshots.clone())),
+            Arc::new(DailySnapshotHandler::new(snapshots.clone(), queue)),
         )
 }
 

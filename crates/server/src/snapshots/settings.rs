@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use crate::config::{ConfigError, Source};
 
 /// `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `ATENDE_OPENAI_MODEL`,
-/// `ATENDE_SNAPSHOT_MIN_INTERVAL_HOURS`, `ATENDE_SNAPSHOT_DAILY_AT`, `ATENDE_SNAPSHOT_MESSAGES`.
+/// `ATENDE_SNAPSHOT_MIN_INTERVAL_HOURS`, `ATENDE_SNAPSHOT_DAILY_AT`, `ATENDE_SNAPSHOT_MESSAGES`,
+/// `ATENDE_SNAPSHOT_CONCURRENCY`, `ATENDE_SNAPSHOT_DAILY_QUOTA`.
 #[derive(Debug, Clone)]
 pub struct SnapshotSettings {
     /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`; any OpenAI-compatible server).
@@ -18,8 +19,11 @@ pub struct SnapshotSettings {
     pub openai_api_key: Option<SecretString>,
     /// `ATENDE_OPENAI_MODEL` (default `gpt-4o-mini`).
     pub openai_model: String,
-    /// Budget, message window and daily time.
+    /// Budget, window, daily time, concurrency and quota.
     pub policy: SnapshotPolicy,
+    /// Where model calls may connect (set from `ATENDE_ENV` and `ATENDE_OUTBOUND_ALLOW_CIDRS`
+    /// by the configuration; the default allows local servers, as in development).
+    pub egress: domain::egress::EgressPolicy,
 }
 
 impl Default for SnapshotSettings {
@@ -29,6 +33,7 @@ impl Default for SnapshotSettings {
             openai_api_key: None,
             openai_model: infra_openai::DEFAULT_MODEL.to_owned(),
             policy: SnapshotPolicy::default(),
+            egress: domain::egress::EgressPolicy::development(),
         }
     }
 }
@@ -93,6 +98,24 @@ impl SnapshotSettings {
                     reason: "must be a number from 1 to 500".into(),
                 })?,
         };
+        let bounded = |name: &'static str, default: u32, max: u32| match src.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or(ConfigError {
+                    name,
+                    reason: format!("must be a number from 1 to {max}"),
+                }),
+        };
+        let max_concurrent = bounded("ATENDE_SNAPSHOT_CONCURRENCY", d.policy.max_concurrent, 100)?;
+        let quota = bounded(
+            "ATENDE_SNAPSHOT_DAILY_QUOTA",
+            d.policy.server_key_daily_quota,
+            1_000_000,
+        )?;
         Ok(Self {
             openai_base_url,
             openai_api_key: src
@@ -103,7 +126,11 @@ impl SnapshotSettings {
                 min_interval: hours,
                 message_window: window,
                 daily_at,
+                max_concurrent,
+                server_key_daily_quota: quota,
+                ..d.policy
             },
+            egress: d.egress,
         })
     }
 }
@@ -120,6 +147,8 @@ mod tests {
         assert_eq!(s.policy.message_window, 50);
         assert_eq!(s.policy.daily_at, NaiveTime::from_hms_opt(3, 0, 0).unwrap());
         assert!(s.openai_api_key.is_none());
+        assert_eq!(s.policy.max_concurrent, 2);
+        assert_eq!(s.policy.server_key_daily_quota, 200);
         for (name, bad) in [
             ("OPENAI_BASE_URL", "ftp://x"),
             ("ATENDE_SNAPSHOT_MIN_INTERVAL_HOURS", "soon"),
@@ -127,6 +156,8 @@ mod tests {
             ("ATENDE_SNAPSHOT_DAILY_AT", "3am"),
             ("ATENDE_SNAPSHOT_MESSAGES", "0"),
             ("ATENDE_OPENAI_MODEL", " "),
+            ("ATENDE_SNAPSHOT_CONCURRENCY", "0"),
+            ("ATENDE_SNAPSHOT_DAILY_QUOTA", "lots"),
         ] {
             let src = [(name, bad)];
             match SnapshotSettings::from_source(&src) {
@@ -141,8 +172,12 @@ mod tests {
             ("ATENDE_SNAPSHOT_MESSAGES", "20"),
             ("OPENAI_API_KEY", "sk-test"),
             ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("ATENDE_SNAPSHOT_CONCURRENCY", "4"),
+            ("ATENDE_SNAPSHOT_DAILY_QUOTA", "1000"),
         ])
         .unwrap();
+        assert_eq!(s.policy.max_concurrent, 4);
+        assert_eq!(s.policy.server_key_daily_quota, 1000);
         assert_eq!(
             s.policy.daily_at,
             NaiveTime::from_hms_opt(22, 30, 0).unwrap()

@@ -118,11 +118,80 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
     )
     .await;
 
+    // Invitations: one revoked (its token dies), then issued again.
+    let paulo = rec
+        .send(
+            Req::post("/api/users", admin).json(&json!({
+                "email": "paulo.reis@clinic.test", "name": "Paulo Reis", "role": "staff"
+            })),
+            201,
+        )
+        .await;
+    let paulo = id(&paulo["user"]);
+    rec.send(
+        Req::patch(&format!("/api/users/{paulo}"), admin).json(&json!({"status": "disabled"})),
+        200,
+    )
+    .await;
+    rec.send(Req::post(&format!("/api/users/{paulo}/invite"), admin), 200)
+        .await;
+    // Passwords: a reset token handed over by hand (no e-mail), then a change by the member.
+    let reset = rec
+        .send(
+            Req::post(&format!("/api/users/{helena}/password-reset"), admin),
+            201,
+        )
+        .await;
+    let redeem =
+        json!({"token": reset["reset_token"], "new_password": "helena-reset-password-2031"});
+    rec.send(Req::post("/auth/reset-password", anon).json(&redeem), 204)
+        .await;
+    let helena_browser = app
+        .sign_in("helena.costa@clinic.test", "helena-reset-password-2031")
+        .await;
+    let helena_session = Who::Browser(&helena_browser);
+    let change = json!({"current_password": "helena-reset-password-2031",
+                        "new_password": "helena-chosen-password-2032"});
+    rec.send(
+        Req::post("/auth/password", helena_session).json(&change),
+        204,
+    )
+    .await;
+    // One person, two clinics: the neighbouring clinic invites Helena, who accepts signed in
+    // (no second password), then switches back.
+    let neighbour_admin = app.sign_in_as(&other.admin).await;
+    let second_job: Value = neighbour_admin
+        .post(
+            "/api/users",
+            json!({"email": "helena.costa@clinic.test", "name": "Dra. Helena Costa", "role": "staff"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let join = json!({"token": second_job["invite_token"]});
+    rec.send(
+        Req::post("/auth/accept-invite", helena_session).json(&join),
+        200,
+    )
+    .await;
+    let back = json!({"company_id": clinic.company_id});
+    rec.send(
+        Req::post("/auth/switch-clinic", helena_session).json(&back),
+        200,
+    )
+    .await;
+    rec.send(Req::post("/auth/signout-all", helena_session), 204)
+        .await;
+
     // API tokens: one for the n8n agent, one revoked.
     let created = rec
         .send(
-            Req::post("/api/api-tokens", admin)
-                .json(&json!({"name": "Agente n8n", "role": "staff"})),
+            Req::post("/api/api-tokens", admin).json(
+                &json!({"name": "Agente n8n", "scopes": ["read", "write", "messages:write"]}),
+            ),
             201,
         )
         .await;
@@ -383,6 +452,13 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
         Req::patch(&format!("/api/conversations/{thread}/close"), staff)
             .json(&json!({"reason": "remarcado"})),
         200,
+    )
+    .await;
+    api_doc_support::noshows::record(
+        &mut rec,
+        (admin, staff),
+        &clinic,
+        (&maria, &service, &appointment),
     )
     .await;
     rec.send(

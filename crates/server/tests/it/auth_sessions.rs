@@ -206,10 +206,10 @@ async fn the_sixth_wrong_password_within_the_window_is_429_and_success_clears_th
     for _ in 0..4 {
         assert_eq!(attempt("wrong-password").await.unwrap().status(), 401);
     }
-    // A success after four failures clears the e-mail's counter...
+    // A success after four failures clears the (e-mail, address) counter...
     assert_eq!(attempt(&clinic.staff.password).await.unwrap().status(), 200);
     assert_eq!(
-        app.scalar("SELECT count(*) FROM auth_attempts WHERE key LIKE 'email:%'")
+        app.scalar("SELECT count(*) FROM auth_attempts WHERE key LIKE 'pair:%'")
             .await
             .as_deref(),
         Some("0")
@@ -227,7 +227,7 @@ async fn the_sixth_wrong_password_within_the_window_is_429_and_success_clears_th
         .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     assert_problem(resp, 429, "too_many_attempts").await;
-    // The counter is keyed by a hash, never the address.
+    // The counter is keyed by a hash, never the e-mail.
     let keys = app
         .scalar("SELECT string_agg(key, ',') FROM auth_attempts")
         .await
@@ -350,7 +350,7 @@ async fn an_account_without_a_clinic_signs_in_with_company_null() {
 }
 
 #[tokio::test]
-async fn a_disabled_member_cannot_sign_in() {
+async fn a_member_disabled_everywhere_gets_the_wrong_password_answer_even_with_the_right_one() {
     let app = TestApp::spawn().await;
     let clinic = app.clinic("Clínica Oeste").await;
     app.sql(&format!(
@@ -358,16 +358,28 @@ async fn a_disabled_member_cannot_sign_in() {
         clinic.staff.user_id
     ))
     .await;
-    let resp = app
-        .browser()
-        .post(
-            "/auth/signin",
-            json!({ "email": clinic.staff.email, "password": clinic.staff.password }),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_problem(resp, 403, "user_disabled").await;
+    let attempt = |password: String| {
+        app.browser()
+            .post(
+                "/auth/signin",
+                json!({ "email": clinic.staff.email, "password": password }),
+            )
+            .send()
+    };
+    let right = attempt(clinic.staff.password.clone()).await.unwrap();
+    let mut right = assert_problem(right, 401, "invalid_credentials").await;
+    let wrong = attempt("not-the-password".into()).await.unwrap();
+    let mut wrong = assert_problem(wrong, 401, "invalid_credentials").await;
+    right.as_object_mut().unwrap().remove("request_id");
+    wrong.as_object_mut().unwrap().remove("request_id");
+    assert_eq!(right, wrong, "a right password is not revealed");
+    // Both attempts stay counted, as wrong ones.
+    assert_eq!(
+        app.scalar("SELECT failures FROM auth_attempts WHERE key LIKE 'pair:%'")
+            .await
+            .as_deref(),
+        Some("2")
+    );
 }
 
 #[tokio::test]

@@ -97,6 +97,7 @@ fn worker(app: &TestApp) -> server::worker::Worker {
         public_url: app.base.clone(),
         backoff: vec![0, 0, 0],
         max_attempts: 6,
+        ..Default::default()
     };
     let w = server::wiring::with_outbound_dispatch(w, &app.db.db, test_secret_box(), &settings)
         .unwrap();

@@ -1,6 +1,7 @@
 //! Master-key rotation: secrets sealed under key A survive a rotation to key B, after which a
-//! box holding only B opens everything; lazily on read, with the rotation function, and with
-//! `atende keys rotate`. Also: production refuses to serve without a master key.
+//! box holding only B opens everything; lazily (on a clinic's own read, or once a delivery
+//! authenticated with them), with the rotation function, and with `atende keys rotate`. Also:
+//! production refuses to serve without a master key.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +9,9 @@ use crate::support;
 
 use domain::auth::Tenant;
 use domain::integration_admin::NewIntegration;
-use domain::integrations::{IntegrationSecrets, IntegrationStatus, Provider};
+use domain::integrations::{
+    IntegrationSecrets, IntegrationStatus, Provider, ResolvedIntegration, RouteCandidate,
+};
 use domain::ports::integration_store::IntegrationRepository;
 use domain::ports::integrations::{IntegrationDirectory, SecretCipher};
 use domain::{CompanyId, IntegrationId};
@@ -32,6 +35,26 @@ fn cipher(current: [u8; 32], previous: Option<[u8; 32]>) -> Arc<dyn SecretCipher
 
 fn b64(key: [u8; 32]) -> String {
     MasterKey::from_bytes(key).expose_base64()
+}
+
+/// The routing candidate holding `account` (one clinic per account in these tests).
+async fn candidate(
+    dir: &PgIntegrationDirectory,
+    account: &str,
+) -> anyhow::Result<Option<RouteCandidate>> {
+    Ok(dir
+        .routes(Provider::Whatsapp, vec![account.to_owned()])
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The integration holding `account`, decrypted.
+async fn route(
+    dir: &PgIntegrationDirectory,
+    account: &str,
+) -> anyhow::Result<Option<ResolvedIntegration>> {
+    Ok(candidate(dir, account).await?.map(|c| c.integration))
 }
 
 /// Two clinics with three integrations (one without secrets) sealed under key A.
@@ -72,11 +95,7 @@ async fn assert_only_b_opens_everything(db: &Database, made: &[(CompanyId, Strin
     let only_b = PgIntegrationDirectory::new(db.clone(), cipher(KEY_B, None));
     let only_a = PgIntegrationDirectory::new(db.clone(), cipher(KEY_A, None));
     for (company, account) in made {
-        let got = only_b
-            .route(Provider::Whatsapp, account.clone())
-            .await
-            .unwrap()
-            .unwrap();
+        let got = route(&only_b, account).await.unwrap().unwrap();
         assert_eq!(got.company_id, *company);
         if account != "rot-a-2" {
             assert_eq!(
@@ -84,10 +103,7 @@ async fn assert_only_b_opens_everything(db: &Database, made: &[(CompanyId, Strin
                 Some(format!("app-secret-{account}"))
             );
             assert!(
-                only_a
-                    .route(Provider::Whatsapp, account.clone())
-                    .await
-                    .is_err(),
+                route(&only_a, account).await.is_err(),
                 "{account} still under A"
             );
         }
@@ -99,12 +115,7 @@ async fn rotation_moves_every_secret_to_the_new_key_once() {
     let app = TestApp::spawn().await;
     let made = sealed_under_a(&app).await;
     let only_b = PgIntegrationDirectory::new(app.db.db.clone(), cipher(KEY_B, None));
-    assert!(
-        only_b
-            .route(Provider::Whatsapp, "rot-a-1".into())
-            .await
-            .is_err()
-    );
+    assert!(route(&only_b, "rot-a-1").await.is_err());
 
     let report = reencrypt_all(&app.db.db, cipher(KEY_B, Some(KEY_A)))
         .await
@@ -133,11 +144,17 @@ async fn reading_under_the_previous_key_reseals_lazily() {
     let app = TestApp::spawn().await;
     let made = sealed_under_a(&app).await;
     let rotating = PgIntegrationDirectory::new(app.db.db.clone(), cipher(KEY_B, Some(KEY_A)));
-    let got = rotating
-        .route(Provider::Whatsapp, "rot-a-1".into())
-        .await
-        .unwrap()
-        .unwrap();
+    // Routing reads (before a delivery is authenticated) write nothing; the delivery that
+    // authenticated with the secrets re-seals them.
+    let routed = candidate(&rotating, "rot-a-1").await.unwrap().unwrap();
+    assert!(routed.sealed_with_previous_key);
+    let only_b = PgIntegrationDirectory::new(app.db.db.clone(), cipher(KEY_B, None));
+    assert!(
+        route(&only_b, "rot-a-1").await.is_err(),
+        "routing alone re-sealed"
+    );
+    rotating.record_delivery(routed.clone()).await.unwrap();
+    let got = routed.integration;
     assert_eq!(got.secrets.verify_token.as_deref(), Some("verify-rot-a-1"));
     let company = made[0].0;
     let active = rotating
@@ -146,13 +163,8 @@ async fn reading_under_the_previous_key_reseals_lazily() {
         .unwrap()
         .unwrap();
     assert_eq!(active.account_id, "rot-b-1");
-    let only_b = PgIntegrationDirectory::new(app.db.db.clone(), cipher(KEY_B, None));
     for account in ["rot-a-1", "rot-b-1"] {
-        let got = only_b
-            .route(Provider::Whatsapp, account.into())
-            .await
-            .unwrap()
-            .unwrap();
+        let got = route(&only_b, account).await.unwrap().unwrap();
         assert_eq!(
             got.secrets.app_secret,
             Some(format!("app-secret-{account}"))

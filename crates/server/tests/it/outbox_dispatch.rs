@@ -275,12 +275,13 @@ async fn a_job_whose_worker_died_mid_dispatch_is_picked_up_after_its_lease() {
     // A worker claims the job with a 1-second lease and dies without finishing it.
     let queue = infra_postgres::jobs::PgJobQueue::new(app.db.db.clone());
     let claimed = queue
-        .claim(
-            "dead-worker".into(),
-            vec!["outbound_dispatch".into()],
-            10,
-            1,
-        )
+        .claim(domain::jobs::ClaimRequest {
+            worker: "dead-worker".into(),
+            kinds: vec!["outbound_dispatch".into()],
+            limit: 10,
+            lease_secs: 1,
+            per_company: 4,
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -294,4 +295,61 @@ async fn a_job_whose_worker_died_mid_dispatch_is_picked_up_after_its_lease() {
         ))
         .await;
     assert_eq!(attempts.as_deref(), Some("2"));
+}
+
+#[tokio::test]
+async fn a_relay_answering_one_message_id_for_two_replies_sends_each_once() {
+    let app = TestApp::spawn().await;
+    let fake = FakeN8n::start(&[]).await;
+    // A workflow that answers a constant `message_id`.
+    fake.answer_ids(&["wamid.constant", "wamid.constant"]);
+    let s = Scene::new(&app, &fake, "Clinica Constante").await;
+    let (_, first) = s.send(&s.admin, "Primeira", None).await;
+    let (_, second) = s.send(&s.admin, "Segunda", None).await;
+    let (first, second) = (id_of(&first), id_of(&second));
+    let w = worker(&app, 30);
+    drive(&app, &w, &first, "sent").await;
+    drive(&app, &w, &second, "sent").await;
+    for _ in 0..5 {
+        w.run_once().await.unwrap();
+    }
+    assert_eq!(
+        fake.seen_for(&first).len(),
+        1,
+        "the first reply was sent once"
+    );
+    assert_eq!(
+        fake.seen_for(&second).len(),
+        1,
+        "the second reply was sent once"
+    );
+    let row = |id: &str| {
+        format!(
+            "SELECT coalesce(external_id, '-') || ' ' || coalesce(metadata->>'provider_id_issue', '-')
+               FROM interactions WHERE id = '{id}'"
+        )
+    };
+    assert_eq!(
+        app.scalar(&row(&first)).await.as_deref(),
+        Some("wamid.constant -")
+    );
+    assert_eq!(
+        app.scalar(&row(&second)).await.as_deref(),
+        Some("- conflict"),
+        "sent, with the conflict noted instead of the id"
+    );
+    let result = app
+        .scalar(&format!(
+            "SELECT status || ' ' || attempts || ' ' || (result->>'provider_id_issue')
+               FROM jobs WHERE payload->>'interaction_id' = '{second}'"
+        ))
+        .await;
+    assert_eq!(result.as_deref(), Some("done 1 conflict"));
+    // An id over the column limit is dropped the same way.
+    fake.answer_ids(&[&"x".repeat(300)]);
+    let (_, third) = s.send(&s.admin, "Terceira", None).await;
+    let third = id_of(&third);
+    drive(&app, &w, &third, "sent").await;
+    assert_eq!(fake.seen_for(&third).len(), 1);
+    assert_eq!(app.scalar(&row(&third)).await.as_deref(), Some("- invalid"));
 }

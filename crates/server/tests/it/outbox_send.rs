@@ -243,3 +243,45 @@ async fn another_clinic_gets_404_on_every_route_and_its_callbacks_match_nothing(
         .unwrap();
     assert_eq!(resp.status(), 202);
 }
+
+#[tokio::test]
+async fn the_same_idempotency_key_with_another_body_is_422_and_sends_nothing() {
+    let app = TestApp::spawn().await;
+    let fake = FakeN8n::start(&[]).await;
+    let s = Scene::new(&app, &fake, "Clinica Chave Dupla").await;
+    let (code, first) = s.send(&s.admin, "Olá", Some("reply-77")).await;
+    assert_eq!(code, 202);
+    let id = first["interaction"]["id"].as_str().unwrap().to_owned();
+    for other in [
+        json!({"conversation_id": s.conversation_id, "message": "Tchau"}),
+        json!({"conversation_id": s.conversation_id, "message": "Olá", "channel": "whatsapp"}),
+    ] {
+        let resp = s
+            .admin
+            .post("/api/chat/send", other.clone())
+            .header("Idempotency-Key", "reply-77")
+            .send()
+            .await
+            .unwrap();
+        support::assert_problem(resp, 422, "idempotency_key_reused").await;
+    }
+    // The same body still answers the first message.
+    let (code, again) = s.send(&s.admin, "Olá", Some("reply-77")).await;
+    assert_eq!(
+        (code, again["interaction"]["id"].as_str()),
+        (200, Some(id.as_str()))
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*)::text || '/' || (SELECT count(*) FROM jobs)::text FROM interactions WHERE conversation_id = '{}'",
+            s.conversation_id
+        ))
+        .await
+        .as_deref(),
+        Some("1/1")
+    );
+    // Another clinic may use the same key freely.
+    let b = Scene::new(&app, &fake, "Clinica Outra").await;
+    let (code, _) = b.send(&b.admin, "Tchau", Some("reply-77")).await;
+    assert_eq!(code, 202);
+}

@@ -16,14 +16,14 @@ use support::{Session, TestApp, assert_cross_tenant_404, assert_problem, test_se
 
 const WEBHOOK_SECRET: &str = "whsec_snapshots_0123456789";
 
-struct Clinic {
-    company: uuid::Uuid,
-    admin_id: uuid::Uuid,
-    admin: Session,
-    account: String,
+pub(crate) struct Clinic {
+    pub(crate) company: uuid::Uuid,
+    pub(crate) admin_id: uuid::Uuid,
+    pub(crate) admin: Session,
+    pub(crate) account: String,
 }
 
-async fn clinic(app: &TestApp, name: &str) -> Clinic {
+pub(crate) async fn clinic(app: &TestApp, name: &str) -> Clinic {
     let c = app.clinic(name).await;
     let admin = app.sign_in_as(&c.admin).await;
     let account = format!("pn-{}", &c.company_id.simple().to_string()[20..]);
@@ -46,7 +46,7 @@ async fn clinic(app: &TestApp, name: &str) -> Clinic {
 }
 
 /// A signed relay delivery of an inbound text; returns the client id.
-async fn inbound(app: &TestApp, clinic: &Clinic, from: &str, text: &str) -> uuid::Uuid {
+pub(crate) async fn inbound(app: &TestApp, clinic: &Clinic, from: &str, text: &str) -> uuid::Uuid {
     let now = chrono::Utc::now().timestamp();
     let body = serde_json::to_vec(&json!({
         "account_id": clinic.account, "message_id": format!("wamid.{}", uuid::Uuid::now_v7().simple()),
@@ -74,14 +74,14 @@ async fn inbound(app: &TestApp, clinic: &Clinic, from: &str, text: &str) -> uuid
     id.parse().unwrap()
 }
 
-async fn generate(s: &Session, client: uuid::Uuid) -> reqwest::Response {
+pub(crate) async fn generate(s: &Session, client: uuid::Uuid) -> reqwest::Response {
     s.post("/api/snapshots/generate", json!({ "client_id": client }))
         .send()
         .await
         .unwrap()
 }
 
-async fn json_of(resp: reqwest::Response, status: u16) -> Value {
+pub(crate) async fn json_of(resp: reqwest::Response, status: u16) -> Value {
     let got = resp.status().as_u16();
     let body: Value = resp.json().await.unwrap();
     assert_eq!(got, status, "{body}");
@@ -203,7 +203,7 @@ async fn without_a_key_the_heuristic_makes_a_snapshot_reused_within_the_budget_a
     assert_problem(bad, 422, "validation_failed").await;
 }
 
-async fn openai_integration(s: &Session, base_url: &str) {
+pub(crate) async fn openai_integration(s: &Session, base_url: &str) {
     let resp = s
         .post(
             "/api/integrations",
@@ -430,6 +430,10 @@ async fn the_daily_run_makes_scheduled_snapshots_once_per_clinic_per_day_even_wi
     let (q1, q2) = tokio::join!(sch1.tick(), sch2.tick());
     assert_eq!(q1.unwrap() + q2.unwrap(), 2, "one run per clinic");
     let (w1, w2) = (worker(&app, &s1), worker(&app, &s2));
+    // The sweeps, one per clinic: each queues one job per recently active patient…
+    let (r1, r2) = tokio::join!(w1.run_once(), w2.run_once());
+    assert_eq!(r1.unwrap() + r2.unwrap(), 2);
+    // …and those make the snapshots, as separate (fairly claimed) jobs.
     let (r1, r2) = tokio::join!(w1.run_once(), w2.run_once());
     assert_eq!(r1.unwrap() + r2.unwrap(), 2);
     assert_eq!(sch1.tick().await.unwrap(), 0, "not again today");
@@ -461,7 +465,16 @@ async fn the_daily_run_makes_scheduled_snapshots_once_per_clinic_per_day_even_wi
         .await,
         2
     );
-    assert_eq!(count(&app, "SELECT count(*) FROM jobs WHERE kind = 'snapshot_daily' AND (result->>'created')::int = 1").await, 2);
+    assert_eq!(count(&app, "SELECT count(*) FROM jobs WHERE kind = 'snapshot_daily' AND (result->>'queued')::int = 1").await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM jobs WHERE kind = 'snapshot_client' AND status = 'done'
+                AND result->>'outcome' = 'created' AND unique_key LIKE payload->>'local_date' || ':%'"
+        )
+        .await,
+        2
+    );
     let key = app
         .scalar("SELECT min(unique_key) FROM jobs WHERE kind = 'snapshot_daily'")
         .await

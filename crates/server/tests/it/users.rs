@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use support::{TestApp, assert_cross_tenant_404, assert_problem};
 
 #[tokio::test]
-async fn an_invited_user_accepts_signs_in_and_the_row_is_linked_by_the_trigger() {
+async fn an_invited_user_accepts_with_a_password_and_exactly_the_tokens_row_is_linked() {
     let app = TestApp::spawn().await;
     let clinic = app.clinic("Clínica Convite").await;
     let admin = app.sign_in_as(&clinic.admin).await;
@@ -64,7 +64,7 @@ async fn an_invited_user_accepts_signs_in_and_the_row_is_linked_by_the_trigger()
     assert_eq!(me["user"]["id"], user_id);
     assert_eq!(me["user"]["status"], "active");
     assert_eq!(me["company"]["id"], clinic.company_id.to_string());
-    // Linked and activated by the database trigger; the invitation is spent.
+    // Linked and activated by accepting (no trigger); the invitation is spent.
     let row = app
         .scalar(&format!(
             "SELECT format('%s/%s/%s', u.status, u.auth_user_id = i.id, u.invite_token_hash IS NULL)

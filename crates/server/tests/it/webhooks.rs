@@ -580,8 +580,7 @@ async fn webhooks_are_rate_limited_per_source_and_per_account() {
 }
 
 #[tokio::test]
-async fn the_legacy_environment_secret_routes_to_the_default_clinic_only_without_a_matching_integration()
- {
+async fn the_legacy_environment_secret_routes_only_to_the_default_clinic_and_cannot_be_blocked() {
     let legacy_company = uuid::Uuid::now_v7();
     let legacy_secret = "legacy-shared-secret-0123";
     let traffic = server::traffic::TrafficSettings {
@@ -611,18 +610,55 @@ async fn the_legacy_environment_secret_routes_to_the_default_clinic_only_without
         app.scalar("SELECT company_id FROM interactions").await,
         Some(legacy_company.to_string())
     );
-    // An account that has an integration never falls back to the legacy secret.
+    // Another clinic registering the legacy relay's account id blocks nothing and captures
+    // nothing: the legacy secret still reaches only the default clinic, the clinic's own secret
+    // only that clinic.
     let clinic = app.clinic("Clínica A").await;
     let admin = app.sign_in_as(&clinic.admin).await;
-    integration(&admin, "whatsapp", "pn-new", WEBHOOK_SECRET, APP_SECRET).await;
+    integration(&admin, "whatsapp", "old-n8n", WEBHOOK_SECRET, APP_SECRET).await;
     let resp = post_signed(
         &app,
         "/webhooks/whatsapp",
-        relay_body("pn-new", "w-2", "5511987654321"),
+        relay_body("old-n8n", "w-legacy-2", "5511987654321"),
         legacy_secret,
         now(),
     )
     .await;
+    assert_eq!(resp.status(), 200);
+    let resp = post_signed(
+        &app,
+        "/webhooks/whatsapp",
+        relay_body("old-n8n", "w-own", "5511987654321"),
+        WEBHOOK_SECRET,
+        now(),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT string_agg(external_id, ',' ORDER BY external_id) FROM interactions WHERE company_id = '{legacy_company}'"
+        ))
+        .await
+        .as_deref(),
+        Some("w-legacy,w-legacy-2")
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT string_agg(external_id, ',') FROM interactions WHERE company_id = '{}'",
+            clinic.company_id
+        ))
+        .await
+        .as_deref(),
+        Some("w-own")
+    );
+    // A secret that is neither is refused.
+    let resp = post_signed(
+        &app,
+        "/webhooks/whatsapp",
+        relay_body("old-n8n", "w-x", "5511987654321"),
+        "whsec_wrong_0123456789",
+        now(),
+    )
+    .await;
     assert_problem(resp, 401, "invalid_signature").await;
-    assert_eq!(count(&app, "interactions").await, 1);
 }

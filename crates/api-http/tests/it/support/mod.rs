@@ -35,6 +35,11 @@ pub fn state_with(readiness: Readiness) -> AppState {
         inbound: mock_inbound(),
         outbox: mock_outbox(),
         snapshots: mock_snapshots(),
+        agenda: mock_agenda(),
+        payments: mock_payments(),
+        reports: app::reports::Reports::new(Arc::new(
+            domain::ports::reports::MockReportRepository::new(),
+        )),
         webhook_limits: Arc::new(api_http::webhooks::limiter::WebhookLimits::default()),
         metrics: api_http::metrics::Metrics::default(),
         metrics_access: api_http::metrics::MetricsAccess::Off,
@@ -44,6 +49,26 @@ pub fn state_with(readiness: Readiness) -> AppState {
             app::events::StreamLimits::default(),
         )),
         event_timing: api_http::events::StreamTiming::default(),
+    }
+}
+
+/// Availability, schedule and time-off ports that panic when called.
+pub fn mock_agenda() -> app::availability::Agenda {
+    use domain::ports::{availability, clock};
+    app::availability::Agenda {
+        availability: Arc::new(availability::MockAvailabilityRepository::new()),
+        schedules: Arc::new(availability::MockScheduleRepository::new()),
+        time_off: Arc::new(availability::MockTimeOffRepository::new()),
+        clock: Arc::new(clock::MockClock::new()),
+    }
+}
+
+/// Payment ports that panic when called.
+pub fn mock_payments() -> app::payments::Payments {
+    use domain::ports::{clock, payments};
+    app::payments::Payments {
+        payments: Arc::new(payments::MockPaymentRepository::new()),
+        clock: Arc::new(clock::MockClock::new()),
     }
 }
 
@@ -133,6 +158,7 @@ pub fn mock_deps() -> app::Deps {
         identities: Arc::new(accounts::MockIdentityRepository::new()),
         sessions: Arc::new(accounts::MockSessionRepository::new()),
         attempts: Arc::new(accounts::MockAttemptRepository::new()),
+        resets: Arc::new(accounts::MockPasswordResetRepository::new()),
         directory: Arc::new(accounts::MockDirectory::new()),
         members: Arc::new(members::MockMemberRepository::new()),
         api_tokens: Arc::new(members::MockApiTokenRepository::new()),

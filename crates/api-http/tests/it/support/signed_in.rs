@@ -37,6 +37,7 @@ pub fn state(role: Role) -> api_http::AppState {
             last_seen_at: now,
             idle_expires_at: now + chrono::Duration::hours(1),
             expires_at: now + chrono::Duration::days(1),
+            active_company_id: Some(CompanyId(COMPANY)),
         }))
     });
     let (email, name) = match role {
@@ -44,8 +45,8 @@ pub fn state(role: Role) -> api_http::AppState {
         Role::Staff => ("s@clinic.test", "S"),
     };
     let mut directory = MockDirectory::new();
-    directory.expect_membership_of().returning(move |_| {
-        Ok(Some(Membership {
+    directory.expect_memberships_of().returning(move |_| {
+        Ok(vec![Membership {
             user_id: UserId(USER),
             company_id: CompanyId(COMPANY),
             company_name: "Clínica".into(),
@@ -53,7 +54,7 @@ pub fn state(role: Role) -> api_http::AppState {
             name: name.into(),
             role,
             status: UserStatus::Active,
-        }))
+        }])
     });
     let mut state = super::state();
     state.deps.clock = Arc::new(clock);

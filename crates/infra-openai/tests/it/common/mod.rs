@@ -111,6 +111,7 @@ impl FakeOpenAi {
     /// A config for this fake: default key, tiny retry waits.
     pub fn config(&self) -> OpenAiConfig {
         OpenAiConfig::new()
+            .with_egress(domain::egress::EgressPolicy::development())
             .with_base_url(self.base_url.clone())
             .with_api_key(SecretString::from(DEFAULT_KEY))
             .with_max_retry_wait(Duration::from_millis(20))

@@ -175,6 +175,8 @@ struct FakeState {
     jwks_hits: AtomicUsize,
     token: Mutex<TokenReply>,
     seen: Mutex<Vec<SeenRequest>>,
+    user: Mutex<TokenReply>,
+    user_auth: Mutex<Vec<Option<String>>>,
 }
 
 /// A local fake of `{url}/auth/v1/.well-known/jwks.json` and `{url}/auth/v1/token`.
@@ -192,6 +194,8 @@ impl FakeSupabase {
             jwks_hits: AtomicUsize::new(0),
             token: Mutex::new(TokenReply::Json(500, json!({}))),
             seen: Mutex::new(Vec::new()),
+            user: Mutex::new(TokenReply::Json(500, json!({}))),
+            user_auth: Mutex::new(Vec::new()),
         });
         let data = web::Data::from(Arc::clone(&state));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -204,6 +208,7 @@ impl FakeSupabase {
                     web::get().to(jwks_handler),
                 )
                 .route("/auth/v1/token", web::post().to(token_handler))
+                .route("/auth/v1/user", web::get().to(user_handler))
         })
         .workers(1)
         .listen(listener)
@@ -231,6 +236,16 @@ impl FakeSupabase {
 
     pub fn set_token_reply(&self, reply: TokenReply) {
         *self.state.token.lock().unwrap() = reply;
+    }
+
+    /// How `GET /auth/v1/user` answers.
+    pub fn set_user_reply(&self, reply: TokenReply) {
+        *self.state.user.lock().unwrap() = reply;
+    }
+
+    /// The `Authorization` headers `GET /auth/v1/user` received.
+    pub fn user_calls(&self) -> Vec<Option<String>> {
+        self.state.user_auth.lock().unwrap().clone()
     }
 
     pub fn seen(&self) -> Vec<SeenRequest> {
@@ -276,6 +291,25 @@ async fn token_handler(
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     });
     let reply = state.token.lock().unwrap().clone();
+    match reply {
+        TokenReply::Json(status, body) => {
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(body)
+        }
+        TokenReply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            HttpResponse::Ok().finish()
+        }
+    }
+}
+
+async fn user_handler(state: web::Data<FakeState>, req: HttpRequest) -> HttpResponse {
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state.user_auth.lock().unwrap().push(authorization);
+    let reply = state.user.lock().unwrap().clone();
     match reply {
         TokenReply::Json(status, body) => {
             HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(body)

@@ -3,6 +3,7 @@
 
 pub mod bless;
 pub mod normalise;
+pub mod noshows;
 pub mod operations;
 pub mod recorder;
 pub mod refusals;

@@ -58,6 +58,7 @@ impl Normaliser {
         out = self.timestamps_in(&out);
         out = redact_prefixed(&out, "atk_");
         out = redact_prefixed(&out, "inv_");
+        out = redact_prefixed(&out, "rst_");
         for (from, to) in &self.tags {
             out = out.replace(from.as_str(), to);
         }

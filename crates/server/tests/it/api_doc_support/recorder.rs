@@ -85,6 +85,10 @@ impl<'a> Req<'a> {
         Self::new(reqwest::Method::POST, path, who)
     }
 
+    pub fn put(path: &str, who: Who<'a>) -> Self {
+        Self::new(reqwest::Method::PUT, path, who)
+    }
+
     pub fn patch(path: &str, who: Who<'a>) -> Self {
         Self::new(reqwest::Method::PATCH, path, who)
     }

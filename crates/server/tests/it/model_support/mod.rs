@@ -10,13 +10,39 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 /// An OpenAI-compatible `/v1/chat/completions` on 127.0.0.1 answering real response shapes.
-#[derive(Default)]
 pub struct FakeModel {
     pub calls: AtomicUsize,
     pub fail: AtomicBool,
     pub delay_ms: AtomicUsize,
     pub bodies: Mutex<Vec<String>>,
     pub auth: Mutex<Vec<String>>,
+    /// While false, every call waits (counted first) before it is answered: a slow model.
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for FakeModel {
+    fn default() -> Self {
+        Self {
+            calls: AtomicUsize::default(),
+            fail: AtomicBool::default(),
+            delay_ms: AtomicUsize::default(),
+            bodies: Mutex::default(),
+            auth: Mutex::default(),
+            open: tokio::sync::watch::channel(true).0,
+        }
+    }
+}
+
+impl FakeModel {
+    /// Holds every call (after counting it) until [`FakeModel::release`].
+    pub fn hold(&self) {
+        self.open.send_replace(false);
+    }
+
+    /// Answers the held calls and stops holding.
+    pub fn release(&self) {
+        self.open.send_replace(true);
+    }
 }
 
 async fn completions(
@@ -36,6 +62,8 @@ async fn completions(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     state.auth.lock().unwrap().push(auth.to_owned());
+    let mut open = state.open.subscribe();
+    let _ = open.wait_for(|open| *open).await;
     let delay = state.delay_ms.load(Ordering::SeqCst) as u64;
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;

@@ -25,10 +25,24 @@ pub struct Seen {
     pub body: Value,
 }
 
-#[derive(Default)]
 struct FakeState {
     script: Mutex<VecDeque<u16>>,
     seen: Mutex<Vec<Seen>>,
+    /// While false, every request waits (recorded first) before it is answered: a tarpit.
+    open: tokio::sync::watch::Sender<bool>,
+    /// `message_id`s answered in turn instead of `wamid.<n>` (then `wamid.<n>` again).
+    ids: Mutex<VecDeque<String>>,
+}
+
+impl Default for FakeState {
+    fn default() -> Self {
+        Self {
+            script: Mutex::default(),
+            seen: Mutex::default(),
+            open: tokio::sync::watch::channel(true).0,
+            ids: Mutex::default(),
+        }
+    }
 }
 
 /// A fake n8n outbound webhook: answers the scripted statuses in order, then 200 with a
@@ -69,6 +83,26 @@ impl FakeN8n {
             .lock()
             .unwrap()
             .extend(statuses.iter().copied());
+    }
+
+    /// Holds every request (after recording it) until [`FakeN8n::release`]: a tarpit.
+    pub fn hold(&self) {
+        self.state.open.send_replace(false);
+    }
+
+    /// Answers the held requests and stops holding.
+    pub fn release(&self) {
+        self.state.open.send_replace(true);
+    }
+
+    /// Answers `message_id`s from `ids` in turn (e.g. the same id twice, as a workflow that
+    /// answers a constant id would).
+    pub fn answer_ids(&self, ids: &[&str]) {
+        self.state
+            .ids
+            .lock()
+            .unwrap()
+            .extend(ids.iter().map(|s| (*s).to_owned()));
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -118,11 +152,17 @@ async fn answer(state: web::Data<FakeState>, req: HttpRequest, body: web::Bytes)
         });
         seen.len()
     };
+    let mut open = state.open.subscribe();
+    let _ = open.wait_for(|open| *open).await;
     let next = state.script.lock().unwrap().pop_front();
     match next {
         Some(status) => HttpResponse::build(StatusCode::from_u16(status).unwrap())
             .json(json!({"message": format!("scripted {status}")})),
-        None => HttpResponse::Ok().json(json!({"message_id": format!("wamid.{n}")})),
+        None => {
+            let id = state.ids.lock().unwrap().pop_front();
+            HttpResponse::Ok()
+                .json(json!({"message_id": id.unwrap_or_else(|| format!("wamid.{n}"))}))
+        }
     }
 }
 
@@ -224,6 +264,7 @@ pub fn settings(app: &TestApp, max_attempts: u32) -> server::outbox::OutboxSetti
         public_url: app.base.clone(),
         backoff: vec![0, 0, 0],
         max_attempts,
+        ..Default::default()
     }
 }
 
