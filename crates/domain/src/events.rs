@@ -10,6 +10,7 @@
 
 use crate::clients::Client;
 use crate::conversations::{Conversation, Interaction};
+use crate::snapshots::Snapshot;
 use crate::{ClientId, ConversationId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -306,6 +307,29 @@ pub fn message_deleted(message: &Interaction) -> NewEvent {
             "conversation_id": message.conversation_id.0,
             "message_id": message.id.0,
             "deleted_at": message.deleted_at,
+        }),
+    }
+}
+
+/// `snapshot.created`: the analyst stored a snapshot of a patient (its flags and summary, enough
+/// for the inbox's side panel; the evidence and usage are read from `/api/snapshots/{id}`).
+#[must_use]
+pub fn snapshot_created(snapshot: &Snapshot) -> NewEvent {
+    let s = &snapshot.data;
+    NewEvent {
+        kind: EventKind::SnapshotCreated,
+        conversation_id: s.source_conversation_id,
+        client_id: Some(s.client_id),
+        payload: json!({
+            "snapshot_id": s.id.0,
+            "client_id": s.client_id.0,
+            "conversation_id": s.source_conversation_id.map(|c| c.0),
+            "summary": s.summary,
+            "flags": s.flags,
+            "next_best_action": s.next_best_action,
+            "trigger": s.trigger.as_str(),
+            "locale": s.locale,
+            "created_at": snapshot.created_at,
         }),
     }
 }

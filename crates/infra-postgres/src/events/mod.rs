@@ -46,6 +46,48 @@ pub fn emit(company: CompanyId, event: NewEvent) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("an event was emitted outside a unit of work"))
 }
 
+/// Emits `message.status` for message `id` as it stands now in this unit of work (after its
+/// status moved).
+///
+/// # Errors
+/// A database error, or an emit outside a unit of work.
+pub(crate) async fn emit_message_status(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: Uuid,
+) -> anyhow::Result<()> {
+    let message = read_message(conn, company, id).await?;
+    emit(company, domain::events::message_status(&message))
+}
+
+/// Emits `message.deleted` for message `id` (the patient unsent it).
+///
+/// # Errors
+/// A database error, or an emit outside a unit of work.
+pub(crate) async fn emit_message_deleted(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: Uuid,
+) -> anyhow::Result<()> {
+    let message = read_message(conn, company, id).await?;
+    emit(company, domain::events::message_deleted(&message))
+}
+
+async fn read_message(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: Uuid,
+) -> anyhow::Result<domain::conversations::Interaction> {
+    let row: crate::conversations::rows::InteractionRow =
+        diesel::sql_query("SELECT * FROM interactions WHERE company_id = $1 AND id = $2")
+            .bind::<SqlUuid, _>(company.0)
+            .bind::<SqlUuid, _>(id)
+            .prepared()
+            .get_result(conn)
+            .await?;
+    row.try_into()
+}
+
 /// Runs `work` collecting what it [`emit`]s.
 pub(crate) async fn collecting<T>(
     work: impl std::future::Future<Output = T>,

@@ -12,11 +12,26 @@
 //! lets the cookie travel with the page's credentialed requests.
 
 use crate::browser_support::{Browser, missing, serve_page};
-use crate::support::{self, TestApp};
+use crate::outbox_support::{FakeN8n, OUTBOUND_SECRET, WEBHOOK_SECRET as N8N_CALLBACK_SECRET};
+use crate::support::{self, TestApp, test_secret_box};
 use serde_json::json;
 
 const SECRET: &str = "whsec_browser_0123456789abcdef";
 const ACCOUNT: &str = "5511900002222";
+const N8N_ACCOUNT: &str = "n8n-browser";
+
+/// A worker that dispatches outbound messages to the clinic's n8n.
+fn outbound_worker(app: &TestApp) -> server::worker::Worker {
+    let w = server::wiring::worker(&app.db.db, &server::traffic::JobSettings::default());
+    let settings = server::outbox::OutboxSettings {
+        fallback: None,
+        public_url: app.base.clone(),
+        backoff: vec![0, 0, 0],
+        max_attempts: 6,
+        ..Default::default()
+    };
+    server::wiring::with_outbound_dispatch(w, &app.db.db, test_secret_box(), &settings).unwrap()
+}
 
 /// The frontend under test: sign in, subscribe, record what arrives, reply on demand.
 const PAGE: &str = r#"<!doctype html>
@@ -100,6 +115,20 @@ async fn a_browser_on_another_origin_sees_a_message_arrive_its_unread_count_and_
         .await
         .unwrap();
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let n8n = FakeN8n::start(&[]).await;
+    let resp = app
+        .client
+        .post(app.url("/api/integrations"))
+        .header("cookie", &cookie)
+        .header("origin", &app.base)
+        .json(&json!({"provider": "n8n", "account_id": N8N_ACCOUNT,
+                      "config": {"outbound_url": n8n.url},
+                      "secrets": {"outbound_secret": OUTBOUND_SECRET,
+                                  "webhook_secret": N8N_CALLBACK_SECRET}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
 
     let browser = Browser::start().await;
     let url = reqwest::Url::parse_with_params(
@@ -177,6 +206,44 @@ async fn a_browser_on_another_origin_sees_a_message_arrive_its_unread_count_and_
         .await;
     assert_eq!(queued, "queued");
     assert_eq!(browser.eval("return window.state.reply.status").await, 202);
+    // The worker hands the reply to n8n (`sent`), and n8n calls back `delivered`: both arrive on
+    // the page as `message.status`, in order.
+    let reply_id = browser
+        .eval("return window.state.reply.body.interaction.id")
+        .await;
+    let reply_id = reply_id.as_str().unwrap().to_owned();
+    let worker = outbound_worker(&app);
+    while worker.run_once().await.unwrap() > 0 {}
+    assert_eq!(n8n.seen().len(), 1, "n8n is called once");
+    let t = chrono::Utc::now().timestamp();
+    let raw = json!({"account_id": N8N_ACCOUNT, "interaction_id": reply_id,
+                     "status": "delivered", "timestamp": t})
+    .to_string()
+    .into_bytes();
+    let resp = app
+        .client
+        .post(app.url("/webhooks/n8n/status"))
+        .header("content-type", "application/json")
+        .header(
+            "X-Atende-Signature",
+            infra_crypto::webhook::sign(N8N_CALLBACK_SECRET.as_bytes(), t, &raw),
+        )
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let statuses = browser
+        .wait_for(
+            &format!(
+                "const s = window.state.log.filter(e => e.type === 'message.status' && \
+                 e.data.message_id === '{reply_id}').map(e => e.data.status); \
+                 return s.includes('delivered') ? s : null"
+            ),
+            15,
+        )
+        .await;
+    assert_eq!(statuses, json!(["sent", "delivered"]));
     assert_eq!(browser.eval("return window.state.errors").await, 0);
     browser.quit().await;
 }

@@ -25,6 +25,11 @@ pub struct Browser {
 pub fn missing() -> Option<String> {
     for bin in [CHROMIUM, CHROMEDRIVER] {
         if !std::path::Path::new(bin).exists() {
+            // CI (`.ci/run`) installs the browser: there, its absence is a failure, not a skip.
+            assert!(
+                std::env::var_os("ATENDE_REQUIRE_BROWSER").is_none(),
+                "{bin} is missing and ATENDE_REQUIRE_BROWSER is set"
+            );
             return Some(format!(
                 "SKIPPED: {bin} is not installed (apt-get install chromium chromium-driver; \
                  .ci/run installs them)"

@@ -363,3 +363,117 @@ async fn a_stream_ends_soon_after_its_member_is_disabled() {
     assert_eq!(end.data["reason"], "unauthorized");
     assert!(stream.next(Duration::from_secs(2)).await.is_none());
 }
+
+#[tokio::test]
+async fn delivery_statuses_unsent_messages_and_snapshots_are_events() {
+    use crate::outbox_support::{OUTBOUND_SECRET, WEBHOOK_SECRET as N8N_SECRET};
+    const APP_SECRET: &str = "meta-app-secret-events-0123456789";
+    let app = TestApp::spawn().await;
+    let clinic = app.clinic("Clínica Estados").await;
+    let admin = app.sign_in_as(&clinic.admin).await;
+    for body in [
+        json!({"provider": "instagram", "account_id": "IG-EV", "config": {},
+               "secrets": {"webhook_secret": SECRET, "app_secret": APP_SECRET}}),
+        json!({"provider": "n8n", "account_id": "n8n-ev",
+               "config": {"outbound_url": "http://127.0.0.1:9/webhook/atende-out"},
+               "secrets": {"outbound_secret": OUTBOUND_SECRET, "webhook_secret": N8N_SECRET}}),
+    ] {
+        let resp = admin.post("/api/integrations", body).send().await.unwrap();
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    }
+    let mut stream = Sse::open(
+        &admin,
+        "?types=message.status,message.deleted,snapshot.created",
+        None,
+    )
+    .await;
+    assert_eq!(stream.expect().await.event, "ready");
+    // The patient writes on Instagram, then unsends it.
+    let t = chrono::Utc::now().timestamp() * 1000;
+    let meta = |message: Value| {
+        let body = serde_json::to_vec(&json!({"object": "instagram", "entry": [{"id": "IG-EV",
+            "messaging": [{"sender": {"id": "IGSID-EV"}, "recipient": {"id": "IG-EV"},
+                           "timestamp": t, "message": message}]}]}))
+        .unwrap();
+        let sig = infra_crypto::meta::sign_hub(APP_SECRET.as_bytes(), &body);
+        app.client
+            .post(app.url("/webhooks/instagram"))
+            .header("X-Hub-Signature-256", sig)
+            .body(body)
+            .send()
+    };
+    let resp = meta(json!({"mid": "mid.ev1", "text": "Oi, tudo bem?"})).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let thread: Value = admin
+        .get("/api/conversations")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversation = thread["data"][0]["id"].as_str().unwrap().to_owned();
+    let client = thread["data"][0]["client_id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        // A redelivered unsend announces nothing new.
+        let resp = meta(json!({"mid": "mid.ev1", "is_deleted": true})).await.unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let deleted = stream.expect().await;
+    assert_eq!(deleted.event, "message.deleted");
+    assert_eq!(deleted.data["conversation_id"], conversation.as_str());
+    assert!(deleted.data["deleted_at"].is_string(), "{:?}", deleted.data);
+
+    // A reply is queued; n8n reports it delivered, then a late `sent` changes nothing.
+    let sent: Value = admin
+        .post(
+            "/api/chat/send",
+            json!({"conversation_id": conversation, "message": "Tudo sim!"}),
+        )
+        .header("Idempotency-Key", "events-status-1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reply = sent["interaction"]["id"].as_str().unwrap().to_owned();
+    for status in ["delivered", "sent"] {
+        let at = chrono::Utc::now().timestamp();
+        let raw = json!({"account_id": "n8n-ev", "interaction_id": reply, "status": status,
+                         "timestamp": at})
+        .to_string()
+        .into_bytes();
+        let resp = app
+            .client
+            .post(app.url("/webhooks/n8n/status"))
+            .header("content-type", "application/json")
+            .header(
+                "X-Atende-Signature",
+                infra_crypto::webhook::sign(N8N_SECRET.as_bytes(), at, &raw),
+            )
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let status = stream.expect().await;
+    assert_eq!(status.event, "message.status");
+    assert_eq!(status.data["message_id"], reply.as_str());
+    assert_eq!(status.data["status"], "delivered");
+
+    // The analyst's snapshot of the patient.
+    let resp = admin
+        .post("/api/snapshots/generate", json!({"client_id": client}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+    let snapshot = stream.expect().await;
+    assert_eq!(snapshot.event, "snapshot.created");
+    assert_eq!(snapshot.data["client_id"], client.as_str());
+    assert!(snapshot.data["flags"]["no_show_risk"].is_string(), "{:?}", snapshot.data);
+    // Nothing else: no second deletion, no backwards status.
+    assert!(stream.next(Duration::from_millis(500)).await.is_none());
+}
