@@ -6,7 +6,8 @@
 #
 # Tuning (environment): BENCH_SCALE_FACTOR (1), BENCH_INGEST_SECS (25), BENCH_READ_SECS (20),
 # BENCH_CONCURRENCY (16: ingest connections, pgbench clients and the server's pool),
-# BENCH_READ_CONCURRENCY (64), BENCH_PORT (18181), BENCH_KEEP_DB=1 keeps the scratch database.
+# BENCH_READ_CONCURRENCY (64), BENCH_STREAMS (1000 live event streams during a second ingest; 0
+# skips it), BENCH_PORT (18181), BENCH_KEEP_DB=1 keeps the scratch database.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -18,6 +19,9 @@ read_secs="${BENCH_READ_SECS:-20}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 read_concurrency="${BENCH_READ_CONCURRENCY:-64}"
 port="${BENCH_PORT:-18181}"
+streams="${BENCH_STREAMS:-1000}"
+# A thousand streams are a thousand sockets on each side (server and load generator).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 pgbench="$(command -v pgbench || ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n 1 || true)"
 [ -n "$pgbench" ] || { echo "bench: pgbench not found (install postgresql-contrib or the server package)" >&2; exit 1; }
 
@@ -60,6 +64,8 @@ ATENDE_BIND="127.0.0.1:$port" \
 ATENDE_WEBHOOK_RATE_PER_ACCOUNT="1000000/s,1000000" \
 ATENDE_WEBHOOK_RATE_PER_IP="1000000/s,1000000" \
 ATENDE_DB_POOL_SIZE="$concurrency" \
+ATENDE_EVENT_STREAMS_PER_MEMBER=100 \
+ATENDE_EVENT_STREAMS_PER_CLINIC=2000 \
 ATENDE_WORKER=off \
 ATENDE_LOG_FORMAT=json RUST_LOG=info \
   target/release/atende serve >"$work/server.log" 2>&1 &
@@ -86,6 +92,7 @@ target/release/atende-bench \
   --pgbench "$pgbench" \
   --pgbench-script scripts/bench/ingest.sql \
   --server-pid "$server_pid" \
+  --streams "$streams" \
   --commit "$commit" \
   --note "CPU: ${cpu:-unknown}; PostgreSQL ${pgv:-?} (default settings); $(free -m | awk '/Mem:/ {print $2 " MB RAM"}'); seed: $(jq -r '"bulk SQL \(.bulk_secs|floor) s + VACUUM (ANALYZE) \(.analyze_secs|floor) s"' "$work/creds.json" 2>/dev/null || echo '?')." \
   --out "$out"

@@ -37,6 +37,7 @@ pub mod clients;
 pub mod conversations;
 pub mod crm;
 pub mod docs_ui;
+pub mod events;
 pub mod extractors;
 pub mod health;
 pub mod integrations;
@@ -119,6 +120,7 @@ pub fn app_with_routes(
             web::scope("/api")
                 .configure(users::configure)
                 .configure(conversations::configure)
+                .configure(events::configure)
                 .configure(reads::configure)
                 .configure(clients::configure)
                 .configure(services::configure)

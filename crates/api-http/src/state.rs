@@ -58,4 +58,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Whether and how `GET /metrics` is served on this listener.
     pub metrics_access: crate::metrics::MetricsAccess,
+    /// The live event streams of `GET /api/events` (one per node).
+    pub events: Arc<app::events::EventStreams>,
+    /// Heartbeat, credential re-check and retry advice of event streams.
+    pub event_timing: crate::events::StreamTiming,
 }

@@ -11,6 +11,7 @@ pub mod companies;
 pub mod conversations;
 pub mod crm;
 mod deps;
+pub mod events;
 pub mod inbound;
 pub mod integrations;
 pub mod jobs;

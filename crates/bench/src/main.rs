@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod streams;
+
 /// Load generator of `just bench` (issue 11).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "atende-bench", about)]
@@ -75,6 +77,9 @@ struct Args {
     /// Free text about the machine and the run, printed in the report.
     #[arg(long, default_value = "")]
     note: String,
+    /// Live event streams held open across the clinics during a second ingest (0: skip).
+    #[arg(long, default_value_t = 1000)]
+    streams: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -271,6 +276,8 @@ struct IngestResult {
     /// Successful answers to requests sent in the measured window.
     measured_ok: u64,
     accepted: Vec<(usize, String, String)>,
+    /// New messages accepted in the measured window: clinic, message id, when the 2xx arrived.
+    answered: Vec<(usize, String, Instant)>,
     duplicates_ok: u64,
     duplicates_wrong: u64,
     unexpected_duplicate: u64,
@@ -369,6 +376,9 @@ async fn ingest(
             (Some(first), Some(true)) if first == interaction => out.duplicates_ok += 1,
             (Some(_), _) => out.duplicates_wrong += 1,
             (None, Some(false)) => {
+                if measured {
+                    out.answered.push((ci, msg_id.clone(), Instant::now()));
+                }
                 out.accepted.push((ci, msg_id.clone(), interaction.clone()));
                 if recent.len() < 64 {
                     recent.push((ci, body, msg_id, interaction));
@@ -661,6 +671,137 @@ fn rate(n: usize, secs: f64) -> f64 {
 }
 
 #[allow(clippy::too_many_lines)]
+/// The stream rows' measurements.
+struct LivePhase {
+    opened: usize,
+    failed_to_open: Vec<String>,
+    ingest: IngestResult,
+    ingest_rate: f64,
+    delivery: streams::Delivery,
+    repeated: u64,
+    rss_with_streams_kb: Option<u64>,
+    check: Check,
+}
+
+/// Opens `args.streams` event streams (spread over the clinics with their API tokens; one per
+/// clinic parses and times every event, the rest only drain them), runs the ingest again with
+/// them open, and matches every accepted message against its clinic's measuring stream.
+async fn stream_phase(
+    args: &Args,
+    http: &reqwest::Client,
+    base: &Arc<str>,
+    clinics: &Arc<Vec<Clinic>>,
+    run_id: &Arc<str>,
+    database: &tokio_postgres::Client,
+) -> anyhow::Result<LivePhase> {
+    eprintln!("streams: opening {} event streams…", args.streams);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stream_http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let mut open = Vec::new();
+    let mut failed_to_open = Vec::new();
+    for batch in (0..args.streams).collect::<Vec<_>>().chunks(50) {
+        let mut pending = Vec::new();
+        for &i in batch {
+            let clinic = i % clinics.len();
+            pending.push(streams::open(
+                &stream_http,
+                base,
+                &clinics[clinic].token,
+                clinic,
+                i < clinics.len(),
+                stopped.clone(),
+            ));
+        }
+        for r in futures_util::future::join_all(pending).await {
+            match r {
+                Ok(s) => open.push(s),
+                Err(e) => failed_to_open.push(format!("{e:#}")),
+            }
+        }
+    }
+    eprintln!(
+        "streams: {} open ({} failed); ingest again for {} s…",
+        open.len(),
+        failed_to_open.len(),
+        args.ingest_secs
+    );
+    let live_run: Arc<str> = Arc::from(format!("{run_id}s").as_str());
+    let (ingest, ingest_rate) = ingest_phase(args, http, base, clinics, &live_run).await?;
+    // Events of the last deliveries are still on their way.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_with_streams_kb = args.server_pid.and_then(streams::rss_kb);
+    let _ = stop.send(true);
+    let opened = open.len();
+    let mut measuring = HashMap::new();
+    let mut repeated = 0;
+    for s in open {
+        let (clinic, is_measuring) = (s.clinic, s.measuring);
+        let seen = s.finish().await?;
+        repeated += seen.repeated;
+        if is_measuring {
+            measuring.insert(clinic, Arc::new(seen));
+        }
+    }
+    let delivery = streams::delivery(&ingest.answered, &measuring);
+    let check = exactly_once(database, clinics, &live_run, &ingest.accepted).await?;
+    Ok(LivePhase {
+        opened,
+        failed_to_open,
+        ingest,
+        ingest_rate,
+        delivery,
+        repeated,
+        rss_with_streams_kb,
+        check,
+    })
+}
+
+/// Runs the signed ingest for `args.ingest_secs` (after the warm-up); returns what it saw and the
+/// measured rate of accepted deliveries.
+async fn ingest_phase(
+    args: &Args,
+    http: &reqwest::Client,
+    base: &Arc<str>,
+    clinics: &Arc<Vec<Clinic>>,
+    run_id: &Arc<str>,
+) -> anyhow::Result<(IngestResult, f64)> {
+    let measure_from = Instant::now() + Duration::from_secs(args.warmup_secs);
+    let until = measure_from + Duration::from_secs(args.ingest_secs);
+    let mut tasks = Vec::new();
+    for w in 0..args.concurrency {
+        tasks.push(tokio::spawn(ingest(
+            http.clone(),
+            base.clone(),
+            clinics.clone(),
+            run_id.clone(),
+            u32::try_from(w).unwrap_or(0),
+            measure_from,
+            until,
+        )));
+    }
+    let mut ing = IngestResult::default();
+    for t in tasks {
+        let r = t.await?;
+        ing.latencies.merge(r.latencies);
+        ing.sent += r.sent;
+        ing.measured_ok += r.measured_ok;
+        ing.accepted.extend(r.accepted);
+        ing.answered.extend(r.answered);
+        ing.duplicates_ok += r.duplicates_ok;
+        ing.duplicates_wrong += r.duplicates_wrong;
+        ing.unexpected_duplicate += r.unexpected_duplicate;
+        for (k, v) in r.errors {
+            *ing.errors.entry(k).or_default() += v;
+        }
+    }
+    // Requests still in flight at the end finish after `until`; the window is what was measured.
+    let ingest_secs = Instant::now().duration_since(measure_from).as_secs_f64();
+    let ingest_rate = rate(usize::try_from(ing.measured_ok).unwrap_or(0), ingest_secs);
+    Ok((ing, ingest_rate))
+}
+
 async fn run(args: Args) -> anyhow::Result<bool> {
     let clinics = Arc::new(load_clinics(&args.creds)?);
     let base: Arc<str> = Arc::from(args.base_url.trim_end_matches('/'));
@@ -687,37 +828,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         "ingest: {} connections for {} s (after {} s of warm-up)…",
         args.concurrency, args.ingest_secs, args.warmup_secs
     );
-    let measure_from = Instant::now() + Duration::from_secs(args.warmup_secs);
-    let until = measure_from + Duration::from_secs(args.ingest_secs);
-    let mut tasks = Vec::new();
-    for w in 0..args.concurrency {
-        tasks.push(tokio::spawn(ingest(
-            http.clone(),
-            base.clone(),
-            clinics.clone(),
-            run_id.clone(),
-            u32::try_from(w).unwrap_or(0),
-            measure_from,
-            until,
-        )));
-    }
-    let mut ing = IngestResult::default();
-    for t in tasks {
-        let r = t.await?;
-        ing.latencies.merge(r.latencies);
-        ing.sent += r.sent;
-        ing.measured_ok += r.measured_ok;
-        ing.accepted.extend(r.accepted);
-        ing.duplicates_ok += r.duplicates_ok;
-        ing.duplicates_wrong += r.duplicates_wrong;
-        ing.unexpected_duplicate += r.unexpected_duplicate;
-        for (k, v) in r.errors {
-            *ing.errors.entry(k).or_default() += v;
-        }
-    }
-    // Requests still in flight at the end finish after `until`; the window is what was measured.
-    let ingest_secs = Instant::now().duration_since(measure_from).as_secs_f64();
-    let ingest_rate = rate(usize::try_from(ing.measured_ok).unwrap_or(0), ingest_secs);
+    let (mut ing, ingest_rate) = ingest_phase(&args, &http, &base, &clinics, &run_id).await?;
     let ingest_summary = ing.latencies.summary();
 
     eprintln!("exactly-once check…");
@@ -758,6 +869,12 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let pace = Duration::from_secs_f64(1.0 / per_client_rps);
     let paced = read_pass(&args, &http, &base, &clinics, &all_samples, Some(pace)).await?;
 
+    // --- live streams during a second ingest
+    let live = if args.streams > 0 {
+        Some(stream_phase(&args, &http, &base, &clinics, &run_id, &database).await?)
+    } else {
+        None
+    };
     // --- the clinic's numbers (issue 21)
     let report_row = reports::measure(
         &http,
@@ -840,6 +957,28 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             });
         }
     }
+    if let Some(l) = &live {
+        let mut ingest_live = l.ingest.latencies.clone();
+        rows.push(Row {
+            name: format!(
+                "ingest with {} event streams open ({} connections)",
+                l.opened, args.concurrency
+            ),
+            rate: l.ingest_rate,
+            summary: ingest_live.summary(),
+            target: "≥ 90 % of ingest without streams".into(),
+            met: Some(l.ingest_rate >= 0.9 * ingest_rate),
+        });
+        let mut latency = l.delivery.latencies.clone();
+        let s = latency.summary();
+        rows.push(Row {
+            name: "event latency: webhook 2xx → `message.created` on a stream of the clinic".into(),
+            rate: 0.0,
+            summary: s,
+            target: "p95 ≤ 100 ms".into(),
+            met: Some(s.p95 <= 100.0),
+        });
+    }
     rows.push(report_row);
     let mut report = String::new();
     let _ = writeln!(
@@ -919,6 +1058,50 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         ),
         None => writeln!(report, "- Server peak RSS: not measured (no --server-pid)."),
     };
+    if let Some(l) = &live {
+        let _ = match l.rss_with_streams_kb {
+            Some(kb) => writeln!(
+                report,
+                "- **Server RSS with {} streams open: {:.1} MB** (target ≤ 150 MB: {}).",
+                l.opened,
+                kb as f64 / 1024.0,
+                if kb as f64 / 1024.0 <= 150.0 {
+                    "met"
+                } else {
+                    "**missed**"
+                }
+            ),
+            None => writeln!(
+                report,
+                "- Server RSS with streams: not measured (no --server-pid)."
+            ),
+        };
+        let ratio = if ingest_rate > 0.0 {
+            l.ingest_rate / ingest_rate
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            report,
+            "- **Ingest with streams / without: {:.0} %** ({:.0} against {ingest_rate:.0} msg/s; target ≥ 90 %). \
+             Streams: {} opened, {} failed to open{}; every accepted message on its clinic's measuring stream: \
+             {} missing, {} delivered twice, {} arrived before their 2xx (counted as 0 ms); exactly once in \
+             storage: {} lost, {} duplicated.",
+            ratio * 100.0,
+            l.ingest_rate,
+            l.opened,
+            l.failed_to_open.len(),
+            l.failed_to_open
+                .first()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default(),
+            l.delivery.missing,
+            l.repeated,
+            l.delivery.before_answer,
+            l.check.lost,
+            l.check.duplicated
+        );
+    }
     let sent_errors: u64 = ing.errors.values().sum();
     let _ = writeln!(
         report,

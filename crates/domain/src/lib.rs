@@ -12,6 +12,7 @@ pub mod channel;
 pub mod clients;
 pub mod conversations;
 pub mod egress;
+pub mod events;
 pub mod ids;
 pub mod inbound;
 pub mod integration_admin;

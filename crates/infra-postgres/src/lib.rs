@@ -19,6 +19,7 @@ pub mod connect;
 pub mod conversations;
 pub mod crm;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod inbound;
 pub mod integrations;

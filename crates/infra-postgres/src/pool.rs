@@ -85,6 +85,8 @@ pub struct Database {
     /// Session settings that cannot live in the connection because a pooler would carry them
     /// to other clients: added, transaction-local, to every unit of work's first round trip.
     pub(crate) tx_settings: Option<String>,
+    /// For connections outside the pool (LISTEN).
+    url: std::sync::Arc<str>,
     /// The streaming replica of [`Database::replica_tx`], when one is configured.
     pub(crate) replica: Option<std::sync::Arc<crate::replica::Replica>>,
 }
@@ -148,8 +150,20 @@ impl Database {
         Ok(Self {
             pool,
             tx_settings,
+            url: url.into(),
             replica: None,
         })
+    }
+
+    /// A connection of its own, outside the pool, to the same database with the same connection
+    /// settings (for `LISTEN`, which must outlive any unit of work).
+    ///
+    /// # Errors
+    /// [`DbError`] when the connection cannot be made.
+    pub async fn dedicated(&self) -> Result<AsyncPgConnection, DbError> {
+        crate::connect::establish(&self.url)
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))
     }
 
     /// Connections currently open and idle, for metrics and debugging.

@@ -171,6 +171,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_counters (company_id) {
+        company_id -> Uuid,
+        last_id -> Int8,
+    }
+}
+
+diesel::table! {
+    events (company_id, id) {
+        company_id -> Uuid,
+        id -> Int8,
+        kind -> Text,
+        conversation_id -> Nullable<Uuid>,
+        client_id -> Nullable<Uuid>,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (company_id, key) {
         company_id -> Uuid,
         key -> Text,
@@ -358,6 +377,8 @@ diesel::joinable!(auth_sessions -> companies (active_company_id));
 diesel::joinable!(client_identities -> companies (company_id));
 diesel::joinable!(clients -> companies (company_id));
 diesel::joinable!(conversation_threads -> companies (company_id));
+diesel::joinable!(event_counters -> companies (company_id));
+diesel::joinable!(events -> companies (company_id));
 diesel::joinable!(idempotency_keys -> companies (company_id));
 diesel::joinable!(integrations -> companies (company_id));
 diesel::joinable!(interactions -> companies (company_id));
@@ -382,6 +403,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     companies,
     conversation_threads,
+    event_counters,
+    events,
     idempotency_keys,
     integrations,
     interactions,

@@ -112,7 +112,21 @@ impl Database {
     {
         let mut conn = self.begin(tenant).await.map_err(E::from)?;
         let conn: &mut AsyncPgConnection = &mut conn;
-        match work(conn).await {
+        let (result, events) = crate::events::collecting(work(conn)).await;
+        let result = match result {
+            // What the work emitted is appended last, just before COMMIT (see `events`).
+            Ok(value) if !events.is_empty() => {
+                match crate::events::append_pending(conn, events).await {
+                    Ok(()) => Ok(value),
+                    Err(e) => {
+                        let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+                        return Err(DbError::from(e).into());
+                    }
+                }
+            }
+            other => other,
+        };
+        match result {
             Ok(value) => match AnsiTransactionManager::commit_transaction(conn).await {
                 Ok(()) => Ok(value),
                 Err(e) if connection_lost(&e) => {

@@ -104,10 +104,21 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
     state.snapshots = snapshots.clone();
     state.outbox = wiring::outbox(&db, &config.outbox);
+    let (events, hub) = wiring::event_streams(&db, config.events.limits);
+    state.events = events;
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
         .with_context(|| format!("binding {}", config.bind))?
-        .shutdown_timeout(20);
+        .shutdown_timeout(20)
+        .disable_signals()
+        .run();
+    // On SIGTERM/SIGINT: end every event stream with a final event, then stop gracefully.
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        hub.close();
+        handle.stop(true).await;
+    });
     let metrics_listener = metrics_listener(config, &metrics)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = if config.jobs.in_process {
@@ -116,13 +127,18 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
         let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
         let scheduler = crate::snapshots::scheduler(&db, &snapshots);
         tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+        tokio::spawn(crate::events::run_retention(
+            infra_postgres::events::PgEventLog::new(db.clone()),
+            config.events.retention,
+            stopped.clone(),
+        ));
         let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
         Some(tokio::spawn(w.run(listener, stopped)))
     } else {
         None
     };
     tracing::info!(bind = %config.bind, env = ?config.env, worker = config.jobs.in_process, "atende serving");
-    let served = server.run().await.context("http server");
+    let served = server.await.context("http server");
     if let Some(handle) = metrics_listener {
         handle.stop(true).await;
     }
@@ -153,6 +169,11 @@ pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let w = wiring::with_outbound_dispatch(w, &db, keys, &config.outbox)?;
     let scheduler = crate::snapshots::scheduler(&db, &snapshots);
     tokio::spawn(crate::snapshots::run_scheduler(scheduler, stopped.clone()));
+    tokio::spawn(crate::events::run_retention(
+        infra_postgres::events::PgEventLog::new(db.clone()),
+        config.events.retention,
+        stopped.clone(),
+    ));
     let listener = infra_postgres::jobs::JobListener::new(config.database_url.expose_secret());
     let running = tokio::spawn(w.run(listener, stopped));
     shutdown_signal().await;

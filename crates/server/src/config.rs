@@ -72,6 +72,8 @@ pub struct Config {
     pub snapshots: crate::snapshots::SnapshotSettings,
     /// `GET /metrics`: its bearer token and its separate listener.
     pub metrics: MetricsSettings,
+    /// The live event stream: retention and caps.
+    pub events: crate::events::EventSettings,
 }
 
 /// A streaming replica of the primary for heavy reads (`docs/operations.md`, "Read replica").
@@ -576,6 +578,7 @@ impl Config {
         outbox.egress = crate::outbox::egress_from_source(src, env)?;
         snapshots.egress = outbox.egress.clone();
         let metrics = MetricsSettings::from_source(src, bind)?;
+        let events = crate::events::EventSettings::from_source(src)?;
         Ok(Self {
             database_url: SecretString::from(database_url),
             migration_database_url: SecretString::from(migration_database_url),
@@ -594,6 +597,7 @@ impl Config {
             outbox,
             snapshots,
             metrics,
+            events,
         })
     }
 }

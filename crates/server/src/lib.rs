@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod keys;
 pub mod master_key;
 pub mod metrics;

@@ -6,6 +6,7 @@ use anyhow::Context;
 use api_http::webhooks::limiter::WebhookLimits;
 use api_http::{AppState, HttpSettings};
 use app::crm::Crm;
+use app::events::{EventStreams, StreamLimits};
 use app::inbound::{Inbound, LegacyWebhook};
 use app::integrations::Integrations;
 use app::{AuthPolicy, Deps};
@@ -24,6 +25,7 @@ use infra_postgres::auth::{
 use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::conversations::PgConversations;
 use infra_postgres::crm::{PgAppointments, PgClients, PgPhoneRegion, PgServices};
+use infra_postgres::events::{EventHub, HubSettings, PgEventLog};
 use infra_postgres::health::PgHealthProbe;
 use infra_postgres::inbound::PgInbound;
 use infra_postgres::integrations::{PgIntegrationDirectory, PgIntegrations};
@@ -153,7 +155,22 @@ pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
         // Not served until the configuration says how (see `MetricsSettings::access`).
         metrics_access: api_http::metrics::MetricsAccess::Off,
         metrics,
+        events: event_streams(db, StreamLimits::default()).0,
+        event_timing: api_http::events::StreamTiming::default(),
     }
+}
+
+/// The node's live event streams over the event log, and the hub feeding them (close it at
+/// shutdown so every stream ends with a final event).
+#[must_use]
+pub fn event_streams(db: &Database, limits: StreamLimits) -> (Arc<EventStreams>, EventHub) {
+    let hub = EventHub::new(db.clone(), HubSettings::default());
+    let streams = EventStreams::new(
+        Arc::new(PgEventLog::new(db.clone())),
+        Arc::new(hub.clone()),
+        limits,
+    );
+    (Arc::new(streams), hub)
 }
 
 /// The frontend's read use cases over `db`.

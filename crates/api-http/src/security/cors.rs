@@ -23,6 +23,11 @@ pub fn cors(allowed_origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::ACCEPT,
             REQUEST_ID,
+            // Replies are sent with an idempotency key (`POST /api/chat/send`).
+            header::HeaderName::from_static("idempotency-key"),
+            // EventSource sends it when it reconnects to `GET /api/events`; it is not
+            // CORS-safelisted, so a cross-origin reconnect is preflighted.
+            header::HeaderName::from_static("last-event-id"),
         ])
         .expose_headers([REQUEST_ID, header::RETRY_AFTER])
         .max_age(600);

@@ -84,3 +84,26 @@ async fn cors_preflights_are_answered_before_the_gate() {
         "true"
     );
 }
+
+#[tokio::test]
+async fn cross_origin_frontends_may_send_idempotency_keys_and_resume_event_streams() {
+    let app = test::init_service(api_http::app(signed_in::state(Role::Staff))).await;
+    for (method, path, header) in [
+        ("POST", "/api/chat/send", "idempotency-key,content-type"),
+        ("GET", "/api/events", "last-event-id"),
+    ] {
+        let req = TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri(path)
+            .insert_header(("origin", "https://app.clinic.test"))
+            .insert_header(("access-control-request-method", method))
+            .insert_header(("access-control-request-headers", header))
+            .to_request();
+        let res = test::call_service(&app, req).await;
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        let allowed = support::header(&res, "access-control-allow-headers").to_lowercase();
+        for h in header.split(',') {
+            assert!(allowed.contains(h), "{path}: {h} not in {allowed}");
+        }
+    }
+}

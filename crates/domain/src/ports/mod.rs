@@ -10,6 +10,7 @@ pub mod clock;
 pub mod conversations;
 pub mod crypto;
 pub mod dispatcher;
+pub mod events;
 pub mod external_auth;
 pub mod health;
 pub mod inbound;

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::conversations::Conversation;
+use domain::events;
 use domain::{Channel, ClientId, CompanyId, ConversationId, UserId};
 
 /// Opens an active thread unless the patient has one (then `None`: the partial unique index
@@ -17,8 +19,8 @@ pub(crate) async fn open_thread(
     client: ClientId,
     channel: Channel,
     at: DateTime<Utc>,
-) -> diesel::QueryResult<Option<ThreadRow>> {
-    diesel::sql_query(
+) -> anyhow::Result<Option<ThreadRow>> {
+    let opened: Option<ThreadRow> = diesel::sql_query(
         "INSERT INTO conversation_threads (id, company_id, client_id, channel, started_at, sort_at)
          VALUES ($1, $2, $3, $4, $5, $5)
          ON CONFLICT (company_id, client_id) WHERE status = 'active' DO NOTHING
@@ -32,7 +34,12 @@ pub(crate) async fn open_thread(
     .prepared()
     .get_result(conn)
     .await
-    .optional()
+    .optional()?;
+    if let Some(row) = &opened {
+        let conversation = Conversation::try_from(row.clone())?;
+        crate::events::emit(company, events::conversation_opened(&conversation))?;
+    }
+    Ok(opened)
 }
 
 /// Closes an active thread and queues the durable `conversation_closed` event with it; `None`
@@ -44,7 +51,7 @@ pub(crate) async fn close_thread(
     reason: Option<String>,
     by: Option<UserId>,
     at: DateTime<Utc>,
-) -> diesel::QueryResult<Option<ThreadRow>> {
+) -> anyhow::Result<Option<ThreadRow>> {
     let closed: Option<ThreadRow> = diesel::sql_query(
         "UPDATE conversation_threads
             SET status = 'closed', ended_at = $3, close_reason = $4, closed_by = $5
@@ -79,6 +86,8 @@ pub(crate) async fn close_thread(
             },
         )
         .await?;
+        let conversation = Conversation::try_from(row.clone())?;
+        crate::events::emit(company, events::conversation_closed(&conversation))?;
     }
     Ok(closed)
 }

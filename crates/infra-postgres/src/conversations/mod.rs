@@ -331,7 +331,11 @@ impl ConversationRepository for PgConversations {
                     .get_result(conn)
                     .await
                     .optional()?;
-                    row.map(Conversation::try_from).transpose()
+                    let conversation = row.map(Conversation::try_from).transpose()?;
+                    if let (Some(c), Some(by)) = (&conversation, by) {
+                        crate::events::emit(company, domain::events::conversation_read(c, by, at))?;
+                    }
+                    Ok(conversation)
                 })
             })
             .await

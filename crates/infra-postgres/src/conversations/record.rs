@@ -119,9 +119,14 @@ pub(crate) async fn record(
         .prepared()
         .get_result(conn)
         .await?;
+    let interaction: domain::conversations::Interaction = interaction.try_into()?;
+    let conversation: domain::conversations::Conversation = thread.try_into()?;
+    for event in domain::events::message_stored(&interaction, &conversation) {
+        crate::events::emit(company, event)?;
+    }
     Ok(RecordOutcome::Inserted {
-        interaction: interaction.try_into()?,
-        conversation: thread.try_into()?,
+        interaction,
+        conversation,
     })
 }
 

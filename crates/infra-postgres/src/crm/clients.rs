@@ -15,6 +15,7 @@ use domain::auth::Tenant;
 use domain::clients::{
     Client, ClientCursor, ClientFields, ClientFilter, ClientUpdate, NewClient, NewClientIdentity,
 };
+use domain::events;
 use domain::listing::KeysetPage;
 use domain::phone::Phone;
 use domain::ports::clients::{ClientRepository, ClientWriteError};
@@ -176,6 +177,40 @@ fn finish(written: Written) -> Result<Client, ClientWriteError> {
     }
 }
 
+/// Emits `client.created` for a client created inside this unit of work by another adapter (a
+/// lead arriving by webhook), read back with its identities.
+///
+/// # Errors
+/// When the read fails.
+pub(crate) async fn emit_created(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: ClientId,
+) -> anyhow::Result<()> {
+    if let Some((row, identities)) = load_one(conn, company, id.0).await? {
+        crate::events::emit(
+            company,
+            events::client_created(&row.into_client(identities)?),
+        )?;
+    }
+    Ok(())
+}
+
+/// Emits `client.created`/`client.updated` for the row as written (a row that cannot be read
+/// back fails the whole request afterwards anyway).
+fn emit_client(
+    company: CompanyId,
+    row: &ClientRow,
+    identities: &[IdentityRow],
+    event: fn(&Client) -> domain::events::NewEvent,
+) {
+    if let Ok(client) = row.clone().into_client(identities.to_vec())
+        && let Err(e) = crate::events::emit(company, event(&client))
+    {
+        tracing::error!(error = %e, "client event not recorded");
+    }
+}
+
 fn is_phone_conflict(err: &DbError) -> bool {
     matches!(
         violation(err),
@@ -222,6 +257,7 @@ impl ClientRepository for PgClients {
                         .await?;
                     insert_identities(conn, company, row.id, client.identities).await?;
                     let identities = identities_of(conn, company, vec![row.id]).await?;
+                    emit_client(company, &row, &identities, events::client_created);
                     Ok::<_, DbError>(Written::Done(Box::new((row, identities))))
                 })
             })
@@ -314,6 +350,7 @@ impl ClientRepository for PgClients {
                         insert_identities(conn, company, id.0, new).await?;
                     }
                     let identities = identities_of(conn, company, vec![id.0]).await?;
+                    emit_client(company, &row, &identities, events::client_updated);
                     Ok::<_, DbError>(Written::Done(Box::new((row, identities))))
                 })
             })

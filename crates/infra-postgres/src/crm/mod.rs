@@ -10,6 +10,7 @@ mod regions;
 pub use appointments::PgAppointments;
 pub use catalog::PgServices;
 pub use clients::PgClients;
+pub(crate) use clients::emit_created;
 pub use regions::PgPhoneRegion;
 
 use crate::error::DbError;

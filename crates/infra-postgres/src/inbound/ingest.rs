@@ -108,6 +108,7 @@ async fn resolve_client(
 ) -> anyhow::Result<ClientId> {
     let mut ids = vec![m.sender.external_id.clone()];
     ids.extend(m.sender.other_ids.iter().cloned());
+    let mut created = false;
     let by_identity: Option<Uuid> = client_identities::table
         .filter(client_identities::company_id.eq(company.0))
         .filter(client_identities::channel.eq(m.channel.as_str()))
@@ -131,7 +132,10 @@ async fn resolve_client(
             };
             match by_phone {
                 Some(id) => id,
-                None => create_lead(conn, company, m).await?,
+                None => {
+                    created = true;
+                    create_lead(conn, company, m).await?
+                }
             }
         }
     };
@@ -154,6 +158,9 @@ async fn resolve_client(
         .prepared()
         .execute(conn)
         .await?;
+    }
+    if created {
+        crate::crm::emit_created(conn, company, ClientId(client)).await?;
     }
     Ok(ClientId(client))
 }

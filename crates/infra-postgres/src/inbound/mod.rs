@@ -52,18 +52,37 @@ impl InboundStore for PgInbound {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
-                    let n = diesel::sql_query(
-                        "UPDATE interactions SET deleted_at = coalesce(deleted_at, $4), text = NULL, media = NULL
-                          WHERE company_id = $1 AND channel = $2 AND external_id = $3",
+                    #[derive(diesel::QueryableByName)]
+                    struct Unsent {
+                        #[diesel(sql_type = SqlUuid)]
+                        id: uuid::Uuid,
+                        #[diesel(sql_type = diesel::sql_types::Bool)]
+                        newly: bool,
+                    }
+                    // `newly`: whether this delivery is the one that deleted it (a redelivered
+                    // unsend announces nothing new).
+                    let rows: Vec<Unsent> = diesel::sql_query(
+                        "WITH old AS (
+                             SELECT id, deleted_at IS NULL AS newly FROM interactions
+                              WHERE company_id = $1 AND channel = $2 AND external_id = $3
+                                FOR UPDATE)
+                         UPDATE interactions i
+                            SET deleted_at = coalesce(i.deleted_at, $4), text = NULL, media = NULL
+                           FROM old
+                          WHERE i.company_id = $1 AND i.id = old.id
+                      RETURNING i.id, old.newly",
                     )
                     .bind::<SqlUuid, _>(company.0)
                     .bind::<Text, _>(channel.as_str())
                     .bind::<Text, _>(provider_message_id)
                     .bind::<Timestamptz, _>(at)
                     .prepared()
-                    .execute(conn)
+                    .load(conn)
                     .await?;
-                    Ok::<_, anyhow::Error>(n > 0)
+                    for row in rows.iter().filter(|r| r.newly) {
+                        crate::events::emit_message_deleted(conn, company, row.id).await?;
+                    }
+                    Ok::<_, anyhow::Error>(!rows.is_empty())
                 })
             })
             .await

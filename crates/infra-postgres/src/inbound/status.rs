@@ -90,5 +90,6 @@ pub(super) async fn apply(
     .prepared()
     .execute(conn)
     .await?;
+    crate::events::emit_message_status(conn, company, id).await?;
     Ok(StatusApplied::Advanced(InteractionId(id)))
 }

@@ -103,7 +103,9 @@ pub(super) async fn requeue(
     .execute(conn)
     .await?;
     enqueue_in(conn, company, job).await?;
-    Ok(RequeueOutcome::Requeued(row.try_into()?))
+    let message: domain::conversations::Interaction = row.try_into()?;
+    crate::events::emit(company, domain::events::message_status(&message))?;
+    Ok(RequeueOutcome::Requeued(message))
 }
 
 /// See [`domain::ports::outbox::OutboxStore::record_sent`]. The provider id is set in a savepoint,
@@ -190,6 +192,7 @@ pub(super) async fn record_sent(
         .prepared()
         .execute(conn)
         .await?;
+        crate::events::emit_message_status(conn, company, id.0).await?;
     }
     Ok(match issue {
         Some(issue) => SentRecord::RecordedWithoutProviderId { issue },

@@ -115,7 +115,9 @@ pub(super) async fn insert_in(
     .prepared()
     .get_result(conn)
     .await?;
-    Snapshot::try_from(row)
+    let snapshot = Snapshot::try_from(row)?;
+    crate::events::emit(company, domain::events::snapshot_created(&snapshot))?;
+    Ok(snapshot)
 }
 
 #[async_trait]

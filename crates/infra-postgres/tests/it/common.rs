@@ -86,6 +86,9 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
          INSERT INTO integrations (company_id, provider, account_id) VALUES ('{company}', 'whatsapp', 'phone-{tag}');
          INSERT INTO jobs (company_id, kind) VALUES ('{company}', 'test');
+         INSERT INTO event_counters (company_id, last_id) VALUES ('{company}', 1);
+         INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
+              VALUES ('{company}', 1, 'message.created', '{thread}', '{client}', '{{}}');
          INSERT INTO snapshot_runs (id, company_id, client_id, expires_at)
               VALUES (gen_random_uuid(), '{company}', '{client}', now() + interval '5 minutes');
          INSERT INTO member_schedules (company_id, user_id, weekly_hours)
@@ -108,6 +111,8 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "clients",
     "companies",
     "conversation_threads",
+    "event_counters",
+    "events",
     "idempotency_keys",
     "integrations",
     "interactions",

@@ -61,6 +61,11 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
         "p_auth_user_id uuid",
         "TABLE(user_id uuid, company_id uuid, company_name text, email text, name text, role text, status text)",
     ),
+    (
+        "atende_prune_events",
+        "p_keep interval, p_limit integer",
+        "integer",
+    ),
 ];
 
 #[tokio::test]

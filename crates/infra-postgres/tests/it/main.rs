@@ -6,6 +6,7 @@ mod accounts;
 mod common;
 mod crm;
 mod doors;
+mod events;
 mod integration_route;
 mod isolation;
 mod jobs;

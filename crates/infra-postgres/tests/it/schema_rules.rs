@@ -222,6 +222,7 @@ async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
             "atende_invite_lookup",
             "atende_job_queue_depth",
             "atende_principal_for",
+            "atende_prune_events",
         ]
     );
 }

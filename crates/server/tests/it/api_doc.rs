@@ -378,6 +378,18 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
         200,
     )
     .await;
+    // The live stream, resumed from the start of the log and filtered to read receipts: the
+    // receipt just made arrives first (the stream goes on; the example stops there).
+    rec.send(
+        Req::get(
+            &format!("/api/events?types=conversation.read&conversation_id={thread}"),
+            staff,
+        )
+        .header("Last-Event-ID", "0")
+        .stream_until("event: conversation.read"),
+        200,
+    )
+    .await;
     let reply = json!({"conversation_id": thread,
                        "message": "Claro, Maria! Temos sexta às 9h. Pode ser?"});
     let sent = rec

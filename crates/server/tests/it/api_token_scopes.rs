@@ -68,6 +68,14 @@ async fn call(app: &TestApp, token: &str, method: &Method, path: &str) -> (u16, 
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
+    // The event stream never ends: its status is the answer.
+    let streaming = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        return (status, String::new());
+    }
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     (status, body["code"].as_str().unwrap_or_default().to_owned())
 }

@@ -43,6 +43,12 @@ pub fn state_with(readiness: Readiness) -> AppState {
         webhook_limits: Arc::new(api_http::webhooks::limiter::WebhookLimits::default()),
         metrics: api_http::metrics::Metrics::default(),
         metrics_access: api_http::metrics::MetricsAccess::Off,
+        events: Arc::new(app::events::EventStreams::new(
+            Arc::new(domain::ports::events::MockEventLog::new()),
+            Arc::new(domain::ports::events::MockEventFeed::new()),
+            app::events::StreamLimits::default(),
+        )),
+        event_timing: api_http::events::StreamTiming::default(),
     }
 }
 

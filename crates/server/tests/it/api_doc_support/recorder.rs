@@ -59,6 +59,9 @@ pub struct Req<'a> {
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     purpose: Purpose,
+    /// For a never-ending answer (an event stream): read until this text and the end of its
+    /// event, then hang up.
+    until: Option<String>,
 }
 
 impl<'a> Req<'a> {
@@ -70,6 +73,7 @@ impl<'a> Req<'a> {
             headers: Vec::new(),
             body: None,
             purpose: Purpose::Example,
+            until: None,
         }
     }
 
@@ -108,6 +112,13 @@ impl<'a> Req<'a> {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Reads the answer only until `marker` and the blank line ending its event (for
+    /// `text/event-stream`).
+    pub fn stream_until(mut self, marker: &str) -> Self {
+        self.until = Some(marker.to_owned());
         self
     }
 
@@ -186,7 +197,10 @@ impl Recorder {
         let is_json = response_headers
             .iter()
             .any(|(n, v)| n == "Content-Type" && v.contains("json"));
-        let raw = resp.bytes().await.unwrap();
+        let raw = match &req.until {
+            None => resp.bytes().await.unwrap().to_vec(),
+            Some(marker) => read_until(resp, marker).await,
+        };
         let response = match (raw.is_empty(), is_json) {
             (true, _) => None,
             (false, true) => Some(parse(&raw)),
@@ -209,6 +223,25 @@ impl Recorder {
             response,
         });
         value
+    }
+}
+
+/// The body of a streamed answer up to the end of the event that contains `marker`.
+async fn read_until(mut resp: reqwest::Response, marker: &str) -> Vec<u8> {
+    let mut text = String::new();
+    loop {
+        if let Some(at) = text.find(marker)
+            && let Some(end) = text[at..].find("\n\n")
+        {
+            text.truncate(at + end + 2);
+            return text.into_bytes();
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), resp.chunk())
+            .await
+            .expect("the stream sent the expected event within 10 s")
+            .unwrap()
+            .expect("the stream ended early");
+        text.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
 

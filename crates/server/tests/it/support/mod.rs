@@ -29,6 +29,12 @@ pub struct TestApp {
     pub pooler: Option<infra_postgres::testing::pgbouncer::PgBouncer>,
 }
 
+/// Another node serving a [`TestApp`]'s database ([`TestApp::second_node`]).
+pub struct Node {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
 /// A member of a test clinic and the password to sign in with.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -183,6 +189,13 @@ impl TestApp {
         Self::spawn_state(auth, traffic, api_http::metrics::MetricsAccess::Off).await
     }
 
+    /// [`TestApp::spawn`] with event streams re-checking credentials and sending heartbeats as
+    /// `timing` says.
+    pub async fn spawn_with_event_timing(timing: api_http::events::StreamTiming) -> Self {
+        let db = TestDb::new().await;
+        Self::serve_with(db, |state| state.event_timing = timing)
+    }
+
     async fn spawn_state(
         auth: server::config::AuthSettings,
         traffic: server::traffic::TrafficSettings,
@@ -200,6 +213,38 @@ impl TestApp {
         let mut state =
             server::wiring::app_state_serving(&db.db, &auth, test_secret_box(), &traffic);
         state.metrics_access = metrics_access;
+        Self::serve_state(db, state)
+    }
+
+    /// Another node serving this app's database: its own pool, event hub and listener.
+    pub fn second_node(&self) -> Node {
+        let pool = infra_postgres::Database::connect(
+            &self.db.url,
+            &infra_postgres::PoolSettings::default(),
+        )
+        .unwrap();
+        let state = server::wiring::app_state_serving(
+            &pool,
+            &server::config::AuthSettings::default(),
+            test_secret_box(),
+            &server::traffic::TrafficSettings::default(),
+        );
+        let (base, _) = Self::listen(state);
+        Node { base }
+    }
+
+    fn serve_with(db: TestDb, adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
+        let mut state = server::wiring::app_state_serving(
+            &db.db,
+            &server::config::AuthSettings::default(),
+            test_secret_box(),
+            &server::traffic::TrafficSettings::default(),
+        );
+        adjust(&mut state);
+        Self::serve_state(db, state)
+    }
+
+    fn listen(state: api_http::AppState) -> (String, api_http::metrics::Metrics) {
         let metrics = state.metrics.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().unwrap().port();
@@ -210,13 +255,18 @@ impl TestApp {
             .disable_signals()
             .run();
         tokio::spawn(server);
+        (format!("http://127.0.0.1:{port}"), metrics)
+    }
+
+    fn serve_state(db: TestDb, state: api_http::AppState) -> Self {
+        let (base, metrics) = Self::listen(state);
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .build()
             .unwrap();
         Self {
             db,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             client,
             metrics,
             pooler: None,
