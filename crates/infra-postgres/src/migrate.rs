@@ -15,11 +15,11 @@ type SyncConn = AsyncConnectionWrapper<AsyncPgConnection>;
 /// A blocking connection (inside `spawn_blocking`) with the URL's TLS settings.
 fn establish(url: &str) -> Result<SyncConn, DbError> {
     let handle =
-        tokio::runtime::Handle::try_current().map_err(|e| DbError::Unavailable(e.to_string()))?;
+        tokio::runtime::Handle::try_current().map_err(|e| DbError::unavailable(e.to_string()))?;
     handle
         .block_on(crate::connect::establish(url))
         .map(SyncConn::from)
-        .map_err(|e| DbError::Unavailable(e.to_string()))
+        .map_err(|e| DbError::unavailable(e.to_string()))
 }
 
 /// Database-level privileges the schema cannot carry (a database made from a template, or

@@ -111,10 +111,10 @@ impl Database {
     /// [`DbError::Unavailable`] when the pool cannot be built (invalid settings, an unusable
     /// URL, unreadable root certificates).
     pub fn connect(url: &str, settings: &PoolSettings) -> Result<Self, DbError> {
-        let spec = ConnectSpec::parse(url).map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let spec = ConnectSpec::parse(url).map_err(|e| DbError::unavailable(e.to_string()))?;
         let tls = spec
             .tls()
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            .map_err(|e| DbError::unavailable(e.to_string()))?;
         let prepared = settings.prepared.resolve(&spec);
         // Recycling checks the connection without a round trip: no open transaction and the
         // socket not closed (a `SELECT 1` per checkout was one extra round trip in every unit of
@@ -146,7 +146,7 @@ impl Database {
                 })
             }))
             .build()
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            .map_err(|e| DbError::unavailable(e.to_string()))?;
         Ok(Self {
             pool,
             tx_settings,
@@ -163,7 +163,7 @@ impl Database {
     pub async fn dedicated(&self) -> Result<AsyncPgConnection, DbError> {
         crate::connect::establish(&self.url)
             .await
-            .map_err(|e| DbError::Unavailable(e.to_string()))
+            .map_err(|e| DbError::unavailable(e.to_string()))
     }
 
     /// Connections currently open and idle, for metrics and debugging.

@@ -274,7 +274,7 @@ where
     let lost = |e: &diesel::result::Error| {
         db.drop_idle_connections();
         if let Some(r) = replica {
-            r.failed(&DbError::Unavailable(e.to_string()));
+            r.failed(&DbError::unavailable(e.to_string()));
         }
     };
     match work(conn).await {
@@ -282,7 +282,7 @@ where
             Ok(()) => Ok(value),
             Err(e) if connection_lost(&e) => {
                 lost(&e);
-                Err(DbError::Unavailable(e.to_string()).into())
+                Err(DbError::unavailable(e.to_string()).into())
             }
             Err(e) => Err(DbError::from(e).into()),
         },
@@ -349,8 +349,8 @@ impl Database {
                     tokio::time::timeout(replica.settings.timeout, replica.db.begin_with(&sql))
                         .await
                         .unwrap_or_else(|_| {
-                            Err(DbError::Unavailable(
-                                "the replica did not begin the transaction in time".into(),
+                            Err(DbError::unavailable(
+                                "the replica did not begin the transaction in time",
                             ))
                         });
                 match begun {

@@ -133,7 +133,7 @@ impl Database {
                     // The outcome of a COMMIT that got no answer is unknown: report the
                     // database unavailable (503) and never run the work again here.
                     self.drop_idle_connections();
-                    Err(DbError::Unavailable(e.to_string()).into())
+                    Err(DbError::unavailable(e.to_string()).into())
                 }
                 Err(e) => Err(DbError::from(e).into()),
             },
@@ -186,7 +186,7 @@ impl Database {
                     retried = true;
                     continue;
                 }
-                return Err(DbError::Unavailable(e.to_string()));
+                return Err(DbError::unavailable(e.to_string()));
             }
             // A pin that fails after BEGIN leaves an aborted transaction the transaction
             // manager does not know about: roll it back before the pool sees it.

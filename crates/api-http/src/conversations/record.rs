@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::dto::InteractionDto;
 use super::handlers::channel;
 use crate::problem::{FieldError, Problem, ProblemDoc};
-use crate::security::principal::Caller;
+use crate::security::principal::{Caller, Recorder};
 use crate::state::AppState;
 
 /// Largest `metadata` accepted, serialised (422 above).
@@ -190,13 +190,11 @@ fn to_command(body: RecordRequest, caller: &Caller) -> Result<RecordInteraction,
         (status = 422, description = "Invalid body", body = ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub async fn record(
-    caller: Caller,
+    Recorder(caller): Recorder,
     state: web::Data<AppState>,
     body: web::Json<RecordRequest>,
 ) -> Result<HttpResponse, Problem> {
-    if !(caller.0.is_admin() || caller.0.method == AuthMethod::ApiToken) {
-        return Err(Problem::forbidden("forbidden"));
-    }
+    let caller = Caller(caller);
     body.validate()?;
     let cmd = to_command(body.into_inner(), &caller)?;
     match state.conversations.record(caller.0.company_id, cmd).await {

@@ -5,9 +5,47 @@ use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::http::StatusCode;
+use domain::ports::StoreUnavailable;
 
 use super::{FieldError, Problem};
 use crate::request_id::RequestId;
+
+/// `Retry-After` of a 503 `database_unavailable`: about the pool's wait, so a retry usually
+/// finds a connection.
+const UNAVAILABLE_RETRY_SECS: u64 = 2;
+
+/// What [`Problem::from_internal`] accepts: anything printable, and for error chains, whether
+/// the chain says the store is unavailable.
+pub trait InternalError: fmt::Display {
+    /// Whether [`StoreUnavailable`] is in the chain.
+    fn store_unavailable(&self) -> bool {
+        false
+    }
+}
+
+impl InternalError for anyhow::Error {
+    fn store_unavailable(&self) -> bool {
+        self.chain().any(|e| e.is::<StoreUnavailable>())
+    }
+}
+
+impl InternalError for dyn std::error::Error {
+    fn store_unavailable(&self) -> bool {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = source {
+            if e.is::<StoreUnavailable>() {
+                return true;
+            }
+            source = e.source();
+        }
+        false
+    }
+}
+
+impl InternalError for str {}
+impl InternalError for String {}
+impl InternalError for fmt::Error {}
+impl InternalError for actix_web::error::JsonPayloadError {}
 
 impl Problem {
     /// 422 `validation_failed`: the body or query is well-formed but its values are not.
@@ -153,8 +191,24 @@ impl Problem {
 
     /// Logs `err` once at ERROR (with the request id) and returns [`Problem::internal`], so the
     /// text reaches operators but never the client. Call it where the error becomes a response.
-    pub fn from_internal<E: fmt::Display + ?Sized>(err: &E) -> Self {
+    ///
+    /// When the chain holds [`StoreUnavailable`] (the pool exhausted past its wait, the database
+    /// down or restarting), the answer is 503 `database_unavailable` with `Retry-After` instead,
+    /// logged at WARN: nothing was done and the client may simply retry.
+    pub fn from_internal<E: InternalError + ?Sized>(err: &E) -> Self {
         let request_id = RequestId::current();
+        if err.store_unavailable() {
+            tracing::warn!(
+                request_id = request_id.as_ref().map(RequestId::as_str),
+                error = %format_args!("{err:#}"),
+                "database unavailable"
+            );
+            return Self::service_unavailable(
+                "database_unavailable",
+                "the database is busy or unreachable; retry shortly",
+            )
+            .with_retry_after(UNAVAILABLE_RETRY_SECS);
+        }
         tracing::error!(
             request_id = request_id.as_ref().map(RequestId::as_str),
             error = %format_args!("{err:#}"),

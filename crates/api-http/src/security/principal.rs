@@ -6,7 +6,7 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use domain::auth::{Grant, Principal};
+use domain::auth::{AuthMethod, Grant, Principal};
 
 use crate::problem::Problem;
 
@@ -17,6 +17,12 @@ pub struct Caller(pub Principal);
 /// An authenticated admin (403 `forbidden` for staff), with the route's scope.
 #[derive(Debug, Clone, Copy)]
 pub struct Admin(pub Principal);
+
+/// An admin or an API token (403 `forbidden` for a staff member), with the route's scope: the
+/// callers that may record messages on the clinic's behalf (`POST /api/interactions`). Being an
+/// extractor, it answers before the body is read, so a staff member gets 403, never a 422.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorder(pub Principal);
 
 /// The grant of the request's credential (its scopes, expiry and creator).
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +66,20 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authorized(req).and_then(|(p, g)| {
             if !p.is_admin() {
+                return Err(Problem::forbidden("forbidden"));
+            }
+            scoped(req, &g).map(|()| Self(p))
+        }))
+    }
+}
+
+impl FromRequest for Recorder {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authorized(req).and_then(|(p, g)| {
+            if !(p.is_admin() || p.method == AuthMethod::ApiToken) {
                 return Err(Problem::forbidden("forbidden"));
             }
             scoped(req, &g).map(|()| Self(p))

@@ -23,3 +23,10 @@ pub mod payments;
 pub mod reads;
 pub mod reports;
 pub mod snapshots;
+
+/// A port's store could not be reached right now (a database pool exhausted past its wait, the
+/// database down or restarting): nothing was done and the same request may be retried shortly.
+/// Adapters put it in the error chain; the HTTP layer answers it 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the store is unavailable (retry shortly)")]
+pub struct StoreUnavailable;

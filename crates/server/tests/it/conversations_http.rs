@@ -273,6 +273,13 @@ async fn staff_sessions_cannot_record_and_bad_input_is_named() {
     let client = new_client(&app, clinic.company_id, "Eva").await;
     let resp = staff.post("/api/interactions", json!({"client_id": client, "channel": "whatsapp", "direction": "inbound", "text": "x"})).send().await.unwrap();
     assert_problem(resp, 403, "forbidden").await;
+    // Authorization comes before the body: a staff member's bad body is still a 403, not a 422.
+    let resp = staff
+        .post("/api/interactions", json!({"channel": "fax", "text": 42}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 403, "forbidden").await;
     for (body, field) in [
         (
             json!({"client_id": client, "channel": "fax", "direction": "inbound", "text": "x"}),

@@ -53,6 +53,7 @@ mod snapshots;
 mod supabase_mode;
 mod support;
 mod tenant_scope;
+mod unavailable;
 mod users;
 mod webhook_abuse;
 mod webhooks;

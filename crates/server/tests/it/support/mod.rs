@@ -218,11 +218,16 @@ impl TestApp {
 
     /// Another node serving this app's database: its own pool, event hub and listener.
     pub fn second_node(&self) -> Node {
-        let pool = infra_postgres::Database::connect(
-            &self.db.url,
-            &infra_postgres::PoolSettings::default(),
-        )
-        .unwrap();
+        self.node_with_pool(&infra_postgres::PoolSettings::default())
+            .0
+    }
+
+    /// Another node serving this app's database with a pool built from `settings`, and that pool.
+    pub fn node_with_pool(
+        &self,
+        settings: &infra_postgres::PoolSettings,
+    ) -> (Node, infra_postgres::Database) {
+        let pool = infra_postgres::Database::connect(&self.db.url, settings).unwrap();
         let state = server::wiring::app_state_serving(
             &pool,
             &server::config::AuthSettings::default(),
@@ -230,7 +235,7 @@ impl TestApp {
             &server::traffic::TrafficSettings::default(),
         );
         let (base, _) = Self::listen(state);
-        Node { base }
+        (Node { base }, pool)
     }
 
     fn serve_with(db: TestDb, adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
