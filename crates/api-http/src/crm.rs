@@ -2,7 +2,6 @@
 //! its field, opaque keyset cursors, query parameters parsed one by one, and use-case field
 //! issues as problems.
 
-use app::crm::FieldIssue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -77,17 +76,6 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// The problem of use-case field issues.
-#[must_use]
-pub fn invalid(issues: Vec<FieldIssue>) -> Problem {
-    Problem::validation(
-        issues
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
 }
 
 /// An opaque cursor: base64url of the JSON of the sort key.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateTimeOffRequest, TimeOffDto, TimeOffList, UpdateTimeOffRequest};
 use crate::clients::update::edit_conflict;
-use crate::crm::{QueryParser, body, encode_cursor, from_micros, invalid};
+use crate::crm::{QueryParser, body, encode_cursor, from_micros};
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::{Admin, Caller};
 use crate::state::AppState;
@@ -128,7 +128,7 @@ pub async fn create(
         .await
     {
         Ok(t) => Ok(HttpResponse::Created().json(TimeOffDto::from(t))),
-        Err(CreateTimeOffError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateTimeOffError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateTimeOffError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }
@@ -208,7 +208,7 @@ pub async fn update(
     {
         Ok(t) => Ok(HttpResponse::Ok().json(TimeOffDto::from(t))),
         Err(UpdateTimeOffError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateTimeOffError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateTimeOffError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateTimeOffError::Conflict) => Err(edit_conflict()),
         Err(UpdateTimeOffError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
