@@ -245,8 +245,9 @@ impl Inbound {
     ) -> anyhow::Result<Ingested> {
         let started = Instant::now();
         let channel = m.channel;
-        let m = m.sanitized(self.clock.now());
-        let result = self.store.ingest(company, m).await;
+        let now = self.clock.now();
+        let m = m.sanitized(now);
+        let result = self.store.ingest(company, m, now).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match &result {
             Ok(i) => tracing::info!(

@@ -122,13 +122,13 @@ async fn a_signed_delivery_is_verified_with_the_accounts_secret_and_stored() {
     let mut store = MockInboundStore::new();
     store
         .expect_ingest()
-        .withf(move |c, m| {
+        .withf(move |c, m, _| {
             *c == company
                 && m.sender.external_id == "5511987654321"
                 && m.provider_message_id == "wamid.1"
         })
         .times(1)
-        .returning(|_, _| Ok(ingested()));
+        .returning(|_, _, _| Ok(ingested()));
     let (c, results) = inbound(dir, ver, store, None)
         .receive_relay(Provider::Whatsapp, Some("sig".into()), body())
         .await
@@ -229,9 +229,9 @@ async fn two_clinics_holding_one_account_id_each_get_only_what_their_own_secret_
         let mut store = MockInboundStore::new();
         store
             .expect_ingest()
-            .withf(move |c, _| *c == lands_in)
+            .withf(move |c, _, _| *c == lands_in)
             .times(1)
-            .returning(|_, _| Ok(ingested()));
+            .returning(|_, _, _| Ok(ingested()));
         let ver = verifier_accepting(signed_with);
         let (c, _) = inbound(dir, ver, store, None)
             .receive_relay(Provider::Whatsapp, Some("sig".into()), body())
@@ -255,7 +255,7 @@ async fn the_first_authenticated_delivery_is_recorded_on_a_pending_integration()
         .times(1)
         .returning(|_| Ok(()));
     let mut store = MockInboundStore::new();
-    store.expect_ingest().returning(|_, _| Ok(ingested()));
+    store.expect_ingest().returning(|_, _, _| Ok(ingested()));
     inbound(dir, verifier_accepting("whsec_clinic"), store, None)
         .receive_relay(Provider::Whatsapp, Some("sig".into()), body())
         .await
@@ -276,9 +276,9 @@ async fn the_legacy_secret_claims_for_the_default_clinic_only_what_no_integratio
         let mut store = MockInboundStore::new();
         store
             .expect_ingest()
-            .withf(move |c, _| *c == legacy_company)
+            .withf(move |c, _, _| *c == legacy_company)
             .times(1)
-            .returning(|_, _| Ok(ingested()));
+            .returning(|_, _, _| Ok(ingested()));
         let (c, _) = inbound(
             dir,
             verifier_accepting("legacy-secret"),
@@ -297,8 +297,8 @@ async fn the_legacy_secret_claims_for_the_default_clinic_only_what_no_integratio
     let mut store = MockInboundStore::new();
     store
         .expect_ingest()
-        .withf(move |c, _| *c == other)
-        .returning(|_, _| Ok(ingested()));
+        .withf(move |c, _, _| *c == other)
+        .returning(|_, _, _| Ok(ingested()));
     let (c, _) = inbound(
         dir,
         verifier_accepting("legacy-secret"),
@@ -369,7 +369,7 @@ async fn nul_characters_are_removed_and_future_timestamps_clamped_before_storing
     let mut store = MockInboundStore::new();
     store
         .expect_ingest()
-        .withf(|_, m| {
+        .withf(|_, m, _| {
             m.text.as_deref() == Some("Oi tudo bem")
                 && m.sender.name.as_deref() == Some("Ana")
                 && m.occurred_at == now() + domain::inbound::max_clock_skew()
@@ -378,7 +378,7 @@ async fn nul_characters_are_removed_and_future_timestamps_clamped_before_storing
                 && m.metadata["sanitized"]["occurred_at_received"] == "2099-01-01T00:00:00+00:00"
         })
         .times(1)
-        .returning(|_, _| Ok(ingested()));
+        .returning(|_, _, _| Ok(ingested()));
     let body = serde_json::to_vec(&serde_json::json!({
         "account_id": "acc-1", "message_id": "wamid.1", "from": {"id": "5511987654321", "name": "A\u{0}na"},
         "type": "text", "text": "Oi\u{0} tudo bem", "timestamp": "2099-01-01T00:00:00Z"
@@ -419,9 +419,9 @@ async fn meta_entries_signed_with_another_accounts_secret_are_skipped() {
     let mut store = MockInboundStore::new();
     store
         .expect_ingest()
-        .withf(move |c, _| *c == a)
+        .withf(move |c, _, _| *c == a)
         .times(1)
-        .returning(|_, _| Ok(ingested()));
+        .returning(|_, _, _| Ok(ingested()));
     let body = meta_body(vec![
         meta_change("PNID1", "wamid.a"),
         meta_change("PNID2", "wamid.b"),
@@ -514,9 +514,9 @@ async fn a_meta_delivery_whose_first_account_is_unknown_is_still_routed_with_one
     let mut store = MockInboundStore::new();
     store
         .expect_ingest()
-        .withf(move |c, m| *c == company && m.provider_message_id == "wamid.mine")
+        .withf(move |c, m, _| *c == company && m.provider_message_id == "wamid.mine")
         .times(1)
-        .returning(|_, _| Ok(ingested()));
+        .returning(|_, _, _| Ok(ingested()));
     let body = meta_body(vec![
         meta_change("PN-NOT-IN-ATENDE", "wamid.other"),
         meta_change("PN-MINE", "wamid.mine"),

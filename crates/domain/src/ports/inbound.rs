@@ -14,10 +14,16 @@ pub trait InboundStore: Send + Sync {
     /// reopen rule; stores the message once per `(clinic, channel, provider id)`; updates the
     /// thread's unread count and timestamps. Concurrent deliveries of one sender are serialised.
     ///
+    /// `now` is the use case's clock: when the thread is touched and the reopen rule applies.
+    ///
     /// # Errors
     /// When the store fails.
-    async fn ingest(&self, company: CompanyId, message: InboundMessage)
-    -> anyhow::Result<Ingested>;
+    async fn ingest(
+        &self,
+        company: CompanyId,
+        message: InboundMessage,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Ingested>;
 
     /// The patient unsent a message: sets `deleted_at` and removes its text. Returns whether the
     /// message was found.

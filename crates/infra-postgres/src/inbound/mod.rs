@@ -34,10 +34,11 @@ impl InboundStore for PgInbound {
         &self,
         company: CompanyId,
         message: InboundMessage,
+        now: DateTime<Utc>,
     ) -> anyhow::Result<Ingested> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
-                Box::pin(async move { ingest::ingest(conn, company, message, Utc::now()).await })
+                Box::pin(async move { ingest::ingest(conn, company, message, now).await })
             })
             .await
     }
