@@ -5,7 +5,7 @@
 
 use super::Ctx;
 use bench::faults::FaultRow;
-use bench::parse_vm_hwm_kb;
+use bench::{Latencies, parse_vm_hwm_kb};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -52,6 +52,7 @@ async fn legitimate(
     (None, attempts, statuses)
 }
 
+/// A numeric field of `/proc/<pid>/status` (kB for the memory ones).
 fn rss_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     if field == "VmHWM:" {
@@ -64,34 +65,55 @@ fn rss_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// Runs the burst; its rows.
-pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
-    let pid = ctx.args.server_pid;
-    let before_kb = rss_kb(pid, "VmRSS:").unwrap_or(0);
-    // Its own client: thousands of connections at once.
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .pool_max_idle_per_host(0)
-        .build()?;
-    let emails = ctx.admin_emails.clone();
-    let started = Instant::now();
-    let mut bogus = Vec::with_capacity(ctx.args.burst);
-    for i in 0..ctx.args.burst {
+/// The answers of one burst: by status, and the latencies of the 401s (a hash ran).
+struct Fired {
+    tasks: Vec<tokio::task::JoinHandle<(String, Duration)>>,
+}
+
+impl Fired {
+    async fn answers(self) -> anyhow::Result<(BTreeMap<String, u64>, Latencies, Duration)> {
+        let mut answers: BTreeMap<String, u64> = BTreeMap::new();
+        let mut hashed = Latencies::default();
+        let mut slowest = Duration::ZERO;
+        for t in self.tasks {
+            let (code, took) = t.await?;
+            if code == "401" {
+                hashed.push(took);
+            }
+            *answers.entry(code).or_default() += 1;
+            slowest = slowest.max(took);
+        }
+        Ok((answers, hashed, slowest))
+    }
+}
+
+/// Sends `n` sign-ins at once, each from its own address; `valid` false sends a malformed body
+/// (refused before any hashing: the control measuring what the connections alone cost).
+fn fire(ctx: &Ctx, http: &reqwest::Client, n: usize, valid: bool) -> Fired {
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
         let http = http.clone();
         let url = format!("{}/auth/signin", ctx.base);
-        let email = emails[i % emails.len()].clone();
+        let email = ctx.admin_emails[i % ctx.admin_emails.len()].clone();
         let address = format!(
             "10.{}.{}.{}",
             (i >> 16) & 255,
             (i >> 8) & 255,
             (i & 255).max(1)
         );
-        bogus.push(tokio::spawn(async move {
+        let body = if valid {
+            serde_json::json!({"email": email, "password": format!("wrong-password-{i:08}")})
+                .to_string()
+        } else {
+            "{\"email\":".to_owned()
+        };
+        tasks.push(tokio::spawn(async move {
             let t = Instant::now();
             let r = http
                 .post(url)
                 .header("x-forwarded-for", address)
-                .json(&serde_json::json!({"email": email, "password": format!("wrong-password-{i:08}")}))
+                .header("content-type", "application/json")
+                .body(body)
                 .send()
                 .await;
             let code = match r {
@@ -107,6 +129,24 @@ pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
             (code, t.elapsed())
         }));
     }
+    Fired { tasks }
+}
+
+/// Runs the bursts (the control, then the bogus sign-ins); their rows.
+pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
+    let pid = ctx.args.server_pid;
+    let before_kb = rss_kb(pid, "VmRSS:").unwrap_or(0);
+    let threads_before = rss_kb(pid, "Threads:").unwrap_or(0);
+    // Its own client: thousands of connections at once.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let (control, _, control_slowest) = fire(ctx, &http, ctx.args.burst, false).answers().await?;
+    let control_kb = rss_kb(pid, "VmHWM:").unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let bogus = fire(ctx, &http, ctx.args.burst, true);
     // Legitimate members sign in during the burst, from their own addresses.
     let legit = [50_u64, 250, 500, 1000, 2000]
         .into_iter()
@@ -119,15 +159,13 @@ pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
             )
         });
     let legit = futures_util::future::join_all(legit).await;
-    let mut answers: BTreeMap<String, u64> = BTreeMap::new();
-    let mut slowest = Duration::ZERO;
-    for t in bogus {
-        let (code, took) = t.await?;
-        *answers.entry(code).or_default() += 1;
-        slowest = slowest.max(took);
-    }
+    let (answers, mut hashed, slowest) = bogus.answers().await?;
     let burst_secs = started.elapsed().as_secs_f64();
     let hwm_kb = rss_kb(pid, "VmHWM:").unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after_kb = rss_kb(pid, "VmRSS:").unwrap_or(0);
+    let threads_after = rss_kb(pid, "Threads:").unwrap_or(0);
+    let h = hashed.summary();
     #[allow(clippy::cast_precision_loss)]
     let mb = |kb: u64| kb as f64 / 1024.0;
     let worst = legit.iter().map(|(d, _, _)| *d).collect::<Vec<_>>();
@@ -150,7 +188,15 @@ pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
     Ok(vec![
         FaultRow::new(
             SCENARIO,
-            &format!("server peak RSS (VmHWM; {:.0} MB before)", mb(before_kb)),
+            &format!(
+                "server peak RSS (VmHWM; {:.0} MB before, {:.0} MB after a control burst of {} malformed sign-ins refused before hashing ({control:?}, all answered within {:.1} s); VmRSS 3 s after the burst {:.0} MB; server threads {threads_before} before, {threads_after} after)",
+                mb(before_kb),
+                mb(control_kb),
+                ctx.args.burst,
+                control_slowest.as_secs_f64(),
+                mb(after_kb)
+            )
+            .replace('"', ""),
             format!("{:.1} MB", mb(hwm_kb)),
             "≤ 150 MB",
             mb(hwm_kb) <= 150.0,
@@ -171,8 +217,11 @@ pub async fn burst(ctx: &Ctx) -> anyhow::Result<Vec<FaultRow>> {
         FaultRow::info(
             SCENARIO,
             &format!(
-                "answers to the bogus sign-ins (all answered within {:.1} s; burst {burst_secs:.1} s)",
-                slowest.as_secs_f64()
+                "answers to the bogus sign-ins (all answered within {:.1} s; burst {burst_secs:.1} s; the {} hashed ones (401) took p50 {:.0} ms, max {:.0} ms)",
+                slowest.as_secs_f64(),
+                h.count,
+                h.p50,
+                h.max
             ),
             format!("{answers:?}").replace('"', ""),
         ),
