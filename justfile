@@ -74,6 +74,11 @@ bench:
     cargo build --release --bin atende --bin atende-bench; \
     scripts/bench/run.sh
 
+# The fault and abuse suite (issue 26, docs/operations.md): the release build of `just bench` against a private PostgreSQL cluster it starts (and restarts) and local fakes; one table in bench/results/chaos-<date>-<commit>.md (~4 min; not part of `just test`).
+chaos:
+    cargo build --release --bin atende --bin atende-bench; \
+    scripts/chaos/run.sh
+
 # Send one signed WhatsApp message to the demo clinic of a running `just run` (through the relay made by `seed --demo`).
 demo-message text="Olá, quero marcar uma avaliação":
     eval "$(scripts/dev-db.sh)"; \

@@ -3,6 +3,8 @@
 //! percentiles, parsers of pgbench and `/proc` output, and the markdown table. `main.rs` does the
 //! I/O.
 
+pub mod faults;
+
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::fmt::Write as _;

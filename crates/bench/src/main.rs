@@ -3,7 +3,10 @@
 //! stored exactly once), runs the same database work as a plain SQL transaction under pgbench,
 //! measures five frontend reads at 64 concurrent clients and reads the server's peak RSS, then
 //! prints one markdown table (and writes the whole report to `--out`).
+//!
+//! `atende-bench chaos …` is the fault and abuse suite of `just chaos` (issue 26; `chaos/`).
 
+mod chaos;
 mod reports;
 
 use anyhow::{Context, bail};
@@ -101,8 +104,13 @@ struct Samples {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    match run(args).await {
+    let result = if std::env::args().nth(1).as_deref() == Some("chaos") {
+        // `atende-bench chaos --…`: the suite's own arguments ("chaos" stands as the name).
+        chaos::run(chaos::ChaosArgs::parse_from(std::env::args().skip(1))).await
+    } else {
+        run(Args::parse()).await
+    };
+    match result {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::from(3),
         Err(e) => {
