@@ -138,16 +138,23 @@ impl Database {
                 Err(e) => Err(DbError::from(e).into()),
             },
             Err(err) => {
-                // The work's error is the one worth reporting; a failed rollback marks the
-                // connection broken and the pool discards it.
-                if AnsiTransactionManager::rollback_transaction(conn)
-                    .await
-                    .is_err_and(|e| connection_lost(&e))
-                {
-                    // The server went away under the work: its idle siblings are as stale.
-                    self.drop_idle_connections();
+                // The work's error is the one worth reporting, unless the connection was lost
+                // under it (the server restarted, failed over or terminated the backend): then
+                // the failure is the database's, the transaction died with the connection (the
+                // server commits nothing of it), and the caller is told the database is
+                // unavailable (503 over HTTP) rather than given the query error it caused. A
+                // failed rollback marks the connection broken and the pool discards it.
+                match AnsiTransactionManager::rollback_transaction(conn).await {
+                    Err(e) if connection_lost(&e) => {
+                        // Its idle siblings are as stale.
+                        self.drop_idle_connections();
+                        Err(DbError::unavailable(format!(
+                            "the connection was lost during the unit of work: {e}"
+                        ))
+                        .into())
+                    }
+                    _ => Err(err),
                 }
-                Err(err)
             }
         }
     }

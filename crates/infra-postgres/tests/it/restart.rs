@@ -140,3 +140,64 @@ async fn readiness_reports_the_outage_and_recovers_by_itself() {
     let after = concurrent_work(&db, 4).await;
     assert!(after.iter().all(Result::is_ok), "{after:?}");
 }
+
+/// A backend terminated under a running unit of work (a restart's shutdown, a failover, an
+/// operator's `pg_terminate_backend`) makes the unit of work unavailable (503 over HTTP, with the
+/// marker the HTTP layer looks for), not a query error (500): the server committed nothing of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backend_terminated_under_the_work_is_unavailable_not_a_query_error() {
+    use diesel_async::AsyncConnection;
+    let t = infra_postgres::testing::TestDb::new().await;
+    let marker = format!("atende_terminated_{}", uuid::Uuid::now_v7().simple());
+    let sql = format!("SELECT count(*) AS n FROM pg_sleep(20), (SELECT '{marker}') m");
+    let work = {
+        let db = t.db.clone();
+        tokio::spawn(async move {
+            db.system_tx(move |conn| {
+                Box::pin(async move {
+                    let n: N = diesel::sql_query(sql).get_result(conn).await?;
+                    Ok::<_, DbError>(n.n)
+                })
+            })
+            .await
+        })
+    };
+    let mut admin = diesel_async::AsyncPgConnection::establish(&t.url)
+        .await
+        .unwrap();
+    let find = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%{marker}%' \
+           AND pid <> pg_backend_pid() AND state = 'active'"
+    );
+    let terminate = format!(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+          WHERE query LIKE '%{marker}%' AND pid <> pg_backend_pid()"
+    );
+    assert!(
+        eventually(Duration::from_secs(10), async || {
+            diesel::sql_query(&find)
+                .get_result::<N>(&mut admin)
+                .await
+                .is_ok_and(|r| r.n == 1)
+        })
+        .await,
+        "the work never started"
+    );
+    let killed: N = diesel::sql_query(&terminate)
+        .get_result(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(killed.n, 1);
+    let r = work.await.unwrap();
+    let Err(e) = r else {
+        panic!("the work succeeded: {r:?}")
+    };
+    assert!(matches!(e, DbError::Unavailable(..)), "{e:?}");
+    let chain = anyhow::Error::from(e);
+    assert!(
+        chain
+            .chain()
+            .any(|c| c.is::<domain::ports::StoreUnavailable>()),
+        "{chain:#}"
+    );
+}
