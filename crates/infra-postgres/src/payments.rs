@@ -1,6 +1,7 @@
 //! [`PaymentRepository`] over PostgreSQL, and the payment rows the profile reads.
 
 use crate::error::DbError;
+use crate::keyset::{self, Order};
 use crate::pool::Database;
 use crate::schema::{appointments, clients, payments};
 use crate::tenant::TenantScope;
@@ -13,7 +14,7 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel_async::RunQueryDsl;
 use domain::auth::Tenant;
 use domain::catalog::Currency;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::payments::{
     NewPayment, Payment, PaymentCursor, PaymentFields, PaymentFilter, PaymentId, PaymentReferences,
 };
@@ -278,7 +279,7 @@ impl PaymentRepository for PgPayments {
         filter: PaymentFilter,
         after: Option<PaymentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Payment, PaymentCursor>> {
+    ) -> anyhow::Result<Page<Payment, PaymentCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -310,20 +311,21 @@ impl PaymentRepository for PgPayments {
                         query = query.filter(payments::paid_at.lt(to));
                     }
                     if let Some(c) = after {
-                        // A row comparison, so the index serves deep pages as it serves the first.
-                        query = query.filter(
-                            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                                "(payments.created_at, payments.id) < (",
-                            )
-                            .bind::<diesel::sql_types::Timestamptz, _>(c.created_at)
-                            .sql(", ")
-                            .bind::<diesel::sql_types::Uuid, _>(c.id.0)
-                            .sql(")"),
-                        );
+                        query = query.filter(keyset::after::<
+                            diesel::sql_types::Timestamptz,
+                            diesel::sql_types::Uuid,
+                            _,
+                            _,
+                        >(
+                            Order::Desc,
+                            ["payments.created_at", "payments.id"],
+                            c.created_at,
+                            c.id.0,
+                        ));
                     }
                     let rows: Vec<PaymentRow> = query
                         .order((payments::created_at.desc(), payments::id.desc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .load(conn)
                         .await?;
                     Ok::<_, DbError>(rows)
@@ -334,6 +336,6 @@ impl PaymentRepository for PgPayments {
             .into_iter()
             .map(Payment::try_from)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(KeysetPage::from_rows(data, limit, Payment::cursor))
+        Ok(Page::from_rows(data, limit, Payment::cursor))
     }
 }

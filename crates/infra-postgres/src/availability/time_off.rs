@@ -2,6 +2,7 @@
 
 use super::write_error;
 use crate::error::DbError;
+use crate::keyset::{self, Order};
 use crate::payments::scope;
 use crate::pool::Database;
 use crate::schema::time_off;
@@ -14,7 +15,7 @@ use domain::auth::Tenant;
 use domain::availability::{
     NewTimeOff, TimeOff, TimeOffCursor, TimeOffFields, TimeOffFilter, TimeOffId,
 };
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::ports::availability::{AgendaWriteError, TimeOffRepository};
 use domain::{CompanyId, UserId};
 use uuid::Uuid;
@@ -194,7 +195,7 @@ impl TimeOffRepository for PgTimeOff {
         filter: TimeOffFilter,
         after: Option<TimeOffCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<TimeOff, TimeOffCursor>> {
+    ) -> anyhow::Result<Page<TimeOff, TimeOffCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -214,19 +215,21 @@ impl TimeOffRepository for PgTimeOff {
                         query = query.filter(time_off::starts_at.lt(to));
                     }
                     if let Some(c) = after {
-                        query = query.filter(
-                            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                                "(time_off.starts_at, time_off.id) > (",
-                            )
-                            .bind::<diesel::sql_types::Timestamptz, _>(c.starts_at)
-                            .sql(", ")
-                            .bind::<diesel::sql_types::Uuid, _>(c.id.0)
-                            .sql(")"),
-                        );
+                        query = query.filter(keyset::after::<
+                            diesel::sql_types::Timestamptz,
+                            diesel::sql_types::Uuid,
+                            _,
+                            _,
+                        >(
+                            Order::Asc,
+                            ["time_off.starts_at", "time_off.id"],
+                            c.starts_at,
+                            c.id.0,
+                        ));
                     }
                     let rows: Vec<TimeOffRow> = query
                         .order((time_off::starts_at.asc(), time_off::id.asc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .load(conn)
                         .await?;
                     Ok::<_, DbError>(rows)
@@ -234,6 +237,6 @@ impl TimeOffRepository for PgTimeOff {
             })
             .await?;
         let data: Vec<TimeOff> = rows.into_iter().map(TimeOff::from).collect();
-        Ok(KeysetPage::from_rows(data, limit, TimeOff::cursor))
+        Ok(Page::from_rows(data, limit, TimeOff::cursor))
     }
 }

@@ -4,6 +4,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod record;
 pub(crate) mod rows;
 
+use crate::keyset::{self, Order};
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{clients, conversation_threads, interactions, settings};
@@ -16,6 +17,7 @@ use diesel_async::RunQueryDsl;
 use domain::conversations::{
     ClientSummary, Conversation, ConversationFilter, Interaction, NewInteraction, SortCursor,
 };
+use domain::page::Page;
 use domain::ports::conversations::{
     CloseOutcome, CloseRequest, ConversationRepository, Keyset, OpenOutcome, RecordOutcome,
 };
@@ -36,40 +38,24 @@ impl PgConversations {
     }
 }
 
-/// `(time, id) < (cursor.at, cursor.id)` as a row comparison, which PostgreSQL turns into one index
-/// range on `(…, time DESC, id DESC)` (an `OR` of two comparisons would not be).
+/// `(time, id) < (cursor.at, cursor.id)`: the rows after `c` in a newest-first list.
 fn keyset_before(
     time: &'static str,
     id: &'static str,
     c: SortCursor,
 ) -> diesel::expression::SqlLiteral<
     diesel::sql_types::Bool,
-    impl diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+    impl diesel::query_builder::QueryFragment<diesel::pg::Pg> + Send + 'static,
 > {
-    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("({time}, {id}) < ("))
-        .bind::<Timestamptz, _>(c.at)
-        .sql(", ")
-        .bind::<SqlUuid, _>(c.id)
-        .sql(")")
+    keyset::after::<Timestamptz, SqlUuid, _, _>(Order::Desc, [time, id], c.at, c.id)
 }
 
+/// The page cut from `rows` (up to `limit + 1`), each row converted.
 fn page<T, R>(rows: Vec<R>, limit: u32, key: impl Fn(&R) -> SortCursor) -> anyhow::Result<Keyset<T>>
 where
     T: TryFrom<R, Error = anyhow::Error>,
 {
-    let limit = limit as usize;
-    let more = rows.len() > limit;
-    let next = if more {
-        rows.get(limit - 1).map(&key)
-    } else {
-        None
-    };
-    let data = rows
-        .into_iter()
-        .take(limit)
-        .map(T::try_from)
-        .collect::<anyhow::Result<Vec<T>>>()?;
-    Ok((data, next))
+    Page::from_rows(rows, limit, key).try_map(T::try_from)
 }
 
 #[async_trait]
@@ -236,7 +222,7 @@ impl ConversationRepository for PgConversations {
                         .filter(t::company_id.eq(company.0))
                         .select(ThreadRow::as_select())
                         .order((t::sort_at.desc(), t::id.desc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .into_boxed();
                     if let Some(client) = filter.client_id {
                         q = q.filter(t::client_id.eq(client.0));
@@ -277,7 +263,7 @@ impl ConversationRepository for PgConversations {
                         .filter(i::conversation_id.eq(id.0))
                         .select(InteractionRow::as_select())
                         .order((i::occurred_at.desc(), i::id.desc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .into_boxed();
                     if let Some(c) = after {
                         q = q.filter(keyset_before(

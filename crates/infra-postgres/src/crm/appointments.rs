@@ -3,6 +3,7 @@
 
 use super::{scope, violation};
 use crate::error::DbError;
+use crate::keyset::{self, Order};
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{appointments, clients, services, users};
@@ -12,13 +13,14 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
+use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::appointments::{
     Appointment, AppointmentCursor, AppointmentFields, AppointmentFilter, NewAppointment,
     ReferenceCheck,
 };
 use domain::auth::Tenant;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::ports::appointments::{AppointmentRef, AppointmentRepository, AppointmentWriteError};
 use domain::{AppointmentId, ClientId, CompanyId, ServiceId, UserId};
 use uuid::Uuid;
@@ -290,7 +292,7 @@ impl AppointmentRepository for PgAppointments {
         filter: AppointmentFilter,
         after: Option<AppointmentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Appointment, AppointmentCursor>> {
+    ) -> anyhow::Result<Page<Appointment, AppointmentCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -316,17 +318,16 @@ impl AppointmentRepository for PgAppointments {
                         query = query.filter(appointments::status.eq(status.as_str()));
                     }
                     if let Some(c) = after {
-                        query = query.filter(
-                            appointments::starts_at
-                                .gt(c.starts_at)
-                                .or(appointments::starts_at
-                                    .eq(c.starts_at)
-                                    .and(appointments::id.gt(c.id.0))),
-                        );
+                        query = query.filter(keyset::after::<Timestamptz, SqlUuid, _, _>(
+                            Order::Asc,
+                            ["appointments.starts_at", "appointments.id"],
+                            c.starts_at,
+                            c.id.0,
+                        ));
                     }
                     let rows: Vec<AppointmentRow> = query
                         .order((appointments::starts_at.asc(), appointments::id.asc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .load(conn)
                         .await?;
                     Ok::<_, DbError>(rows)
@@ -337,7 +338,7 @@ impl AppointmentRepository for PgAppointments {
             .into_iter()
             .map(Appointment::try_from)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(KeysetPage::from_rows(data, limit, Appointment::cursor))
+        Ok(Page::from_rows(data, limit, Appointment::cursor))
     }
 }
 

@@ -3,20 +3,21 @@
 use super::client_rows::{ClientRow, IdentityRow, assemble};
 use super::{contains_pattern, scope, violation};
 use crate::error::DbError;
+use crate::keyset::{self, Order};
 use crate::pool::Database;
 use crate::schema::{client_identities, clients};
 use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::Tenant;
 use domain::clients::{
     Client, ClientCursor, ClientFields, ClientFilter, ClientUpdate, NewClient, NewClientIdentity,
 };
 use domain::events;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::phone::Phone;
 use domain::ports::clients::{ClientRepository, ClientWriteError};
 use domain::{ClientId, CompanyId};
@@ -371,7 +372,7 @@ impl ClientRepository for PgClients {
         filter: ClientFilter,
         after: Option<ClientCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Client, ClientCursor>> {
+    ) -> anyhow::Result<Page<Client, ClientCursor>> {
         let company = tenant.company_id;
         let (rows, identities) = self
             .db
@@ -413,15 +414,16 @@ impl ClientRepository for PgClients {
                         );
                     }
                     if let Some(c) = after {
-                        query = query.filter(
-                            clients::created_at.lt(c.created_at).or(clients::created_at
-                                .eq(c.created_at)
-                                .and(clients::id.lt(c.id.0))),
-                        );
+                        query = query.filter(keyset::after::<Timestamptz, SqlUuid, _, _>(
+                            Order::Desc,
+                            ["clients.created_at", "clients.id"],
+                            c.created_at,
+                            c.id.0,
+                        ));
                     }
                     let rows: Vec<ClientRow> = query
                         .order((clients::created_at.desc(), clients::id.desc()))
-                        .limit(i64::from(limit) + 1)
+                        .limit(keyset::fetch(limit))
                         .load(conn)
                         .await?;
                     let ids = rows.iter().map(|r| r.id).collect();
@@ -431,6 +433,6 @@ impl ClientRepository for PgClients {
             })
             .await?;
         let clients = assemble(rows, identities)?;
-        Ok(KeysetPage::from_rows(clients, limit, Client::cursor))
+        Ok(Page::from_rows(clients, limit, Client::cursor))
     }
 }
