@@ -7,10 +7,12 @@
 //! direction, so deep pages cost what the first one costs. The equivalent
 //! `a < $1 OR (a = $1 AND b < $2)` is not a range the planner can use.
 
+use chrono::{DateTime, Utc};
 use diesel::expression::{AsExpression, SqlLiteral, TypedExpressionType};
 use diesel::pg::Pg;
 use diesel::query_builder::QueryFragment;
-use diesel::sql_types::{Bool, SqlType};
+use diesel::sql_types::{Bool, SqlType, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
 
 /// The direction of a list's `ORDER BY (a, b)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,17 @@ where
         .sql(")")
 }
 
+/// [`after`] for the most common key: a time and an id (`(created_at, id)`, `(starts_at, id)`,
+/// `(sort_at, id)`, …).
+pub fn after_time_id(
+    order: Order,
+    columns: [&'static str; 2],
+    at: DateTime<Utc>,
+    id: Uuid,
+) -> SqlLiteral<Bool, impl QueryFragment<Pg> + Send + 'static> {
+    after::<Timestamptz, SqlUuid, _, _>(order, columns, at, id)
+}
+
 /// The same comparison for statements written as text (`diesel::sql_query`): `(a, b) < ($n,
 /// $n+1)` with `n` = `first_param`; bind the key's two values there, in order.
 #[must_use]
@@ -83,18 +96,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use diesel::debug_query;
-    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
 
     #[test]
     fn descending_lists_compare_rows_with_less_than() {
         let at = chrono::DateTime::from_timestamp(1_767_268_800, 0).unwrap();
         let id = uuid::Uuid::nil();
-        let expr = after::<Timestamptz, SqlUuid, _, _>(
-            Order::Desc,
-            ["clients.created_at", "clients.id"],
-            at,
-            id,
-        );
+        let expr = after_time_id(Order::Desc, ["clients.created_at", "clients.id"], at, id);
         let sql = debug_query::<Pg, _>(&expr).to_string();
         assert!(
             sql.starts_with("(clients.created_at, clients.id) < ($1, $2)"),

@@ -311,12 +311,7 @@ impl PaymentRepository for PgPayments {
                         query = query.filter(payments::paid_at.lt(to));
                     }
                     if let Some(c) = after {
-                        query = query.filter(keyset::after::<
-                            diesel::sql_types::Timestamptz,
-                            diesel::sql_types::Uuid,
-                            _,
-                            _,
-                        >(
+                        query = query.filter(keyset::after_time_id(
                             Order::Desc,
                             ["payments.created_at", "payments.id"],
                             c.created_at,

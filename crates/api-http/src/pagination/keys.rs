@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::appointments::AppointmentCursor;
-use domain::availability::TimeOffCursor;
+use domain::availability::{TimeOffCursor, TimeOffId};
 use domain::catalog::ServiceCursor;
 use domain::clients::ClientCursor;
 use domain::conversations::SortCursor;
-use domain::payments::PaymentCursor;
+use domain::payments::{PaymentCursor, PaymentId};
 use domain::snapshots::SnapshotCursor;
 use domain::{AppointmentId, ClientId, ServiceId, SnapshotId};
 use serde::Serialize;
@@ -34,65 +34,36 @@ impl CursorKey for Uuid {
     }
 }
 
-/// Implements [`CursorKey`] for a `{ <time field>, <id field> }` key as `[micros, uuid]`.
+/// Implements [`CursorKey`] for a `{ <time field>, id }` key as `[micros, "<uuid>"]` (ids are
+/// transparent uuids in serde).
 macro_rules! time_and_id {
-    ($key:ty, $time:ident, $id:ident, $wrap:expr, $unwrap:expr) => {
+    ($key:ty, $time:ident, $id:ty) => {
         impl CursorKey for $key {
-            type Wire = (i64, Uuid);
-            fn to_wire(&self) -> (i64, Uuid) {
-                (self.$time.timestamp_micros(), $unwrap(self.$id))
+            type Wire = (i64, $id);
+            fn to_wire(&self) -> Self::Wire {
+                (self.$time.timestamp_micros(), self.id)
             }
-            fn from_wire((micros, id): (i64, Uuid)) -> Option<Self> {
+            fn from_wire((micros, id): Self::Wire) -> Option<Self> {
                 let $time: DateTime<Utc> = DateTime::from_timestamp_micros(micros)?;
-                Some(Self {
-                    $time,
-                    $id: $wrap(id),
-                })
+                Some(Self { $time, id })
             }
         }
     };
 }
 
-time_and_id!(SortCursor, at, id, |id| id, |id| id);
-time_and_id!(ClientCursor, created_at, id, ClientId, |id: ClientId| id.0);
-time_and_id!(
-    PaymentCursor,
-    created_at,
-    id,
-    domain::payments::PaymentId,
-    |id: domain::payments::PaymentId| id.0
-);
-time_and_id!(
-    SnapshotCursor,
-    created_at,
-    id,
-    SnapshotId,
-    |id: SnapshotId| id.0
-);
-time_and_id!(
-    AppointmentCursor,
-    starts_at,
-    id,
-    AppointmentId,
-    |id: AppointmentId| id.0
-);
-time_and_id!(
-    TimeOffCursor,
-    starts_at,
-    id,
-    domain::availability::TimeOffId,
-    |id: domain::availability::TimeOffId| id.0
-);
+time_and_id!(SortCursor, at, Uuid);
+time_and_id!(ClientCursor, created_at, ClientId);
+time_and_id!(PaymentCursor, created_at, PaymentId);
+time_and_id!(SnapshotCursor, created_at, SnapshotId);
+time_and_id!(AppointmentCursor, starts_at, AppointmentId);
+time_and_id!(TimeOffCursor, starts_at, TimeOffId);
 
 impl CursorKey for ServiceCursor {
-    type Wire = (String, Uuid);
-    fn to_wire(&self) -> (String, Uuid) {
-        (self.name.clone(), self.id.0)
+    type Wire = (String, ServiceId);
+    fn to_wire(&self) -> Self::Wire {
+        (self.name.clone(), self.id)
     }
-    fn from_wire((name, id): (String, Uuid)) -> Option<Self> {
-        Some(Self {
-            name,
-            id: ServiceId(id),
-        })
+    fn from_wire((name, id): Self::Wire) -> Option<Self> {
+        Some(Self { name, id })
     }
 }

@@ -215,12 +215,7 @@ impl TimeOffRepository for PgTimeOff {
                         query = query.filter(time_off::starts_at.lt(to));
                     }
                     if let Some(c) = after {
-                        query = query.filter(keyset::after::<
-                            diesel::sql_types::Timestamptz,
-                            diesel::sql_types::Uuid,
-                            _,
-                            _,
-                        >(
+                        query = query.filter(keyset::after_time_id(
                             Order::Asc,
                             ["time_off.starts_at", "time_off.id"],
                             c.starts_at,

@@ -38,18 +38,6 @@ impl PgConversations {
     }
 }
 
-/// `(time, id) < (cursor.at, cursor.id)`: the rows after `c` in a newest-first list.
-fn keyset_before(
-    time: &'static str,
-    id: &'static str,
-    c: SortCursor,
-) -> diesel::expression::SqlLiteral<
-    diesel::sql_types::Bool,
-    impl diesel::query_builder::QueryFragment<diesel::pg::Pg> + Send + 'static,
-> {
-    keyset::after::<Timestamptz, SqlUuid, _, _>(Order::Desc, [time, id], c.at, c.id)
-}
-
 /// The page cut from `rows` (up to `limit + 1`), each row converted.
 fn page<T, R>(rows: Vec<R>, limit: u32, key: impl Fn(&R) -> SortCursor) -> anyhow::Result<Keyset<T>>
 where
@@ -231,10 +219,11 @@ impl ConversationRepository for PgConversations {
                         q = q.filter(t::status.eq(status.as_str()));
                     }
                     if let Some(c) = after {
-                        q = q.filter(keyset_before(
-                            "conversation_threads.sort_at",
-                            "conversation_threads.id",
-                            c,
+                        q = q.filter(keyset::after_time_id(
+                            Order::Desc,
+                            ["conversation_threads.sort_at", "conversation_threads.id"],
+                            c.at,
+                            c.id,
                         ));
                     }
                     let rows: Vec<ThreadRow> = q.load(conn).await?;
@@ -266,10 +255,11 @@ impl ConversationRepository for PgConversations {
                         .limit(keyset::fetch(limit))
                         .into_boxed();
                     if let Some(c) = after {
-                        q = q.filter(keyset_before(
-                            "interactions.occurred_at",
-                            "interactions.id",
-                            c,
+                        q = q.filter(keyset::after_time_id(
+                            Order::Desc,
+                            ["interactions.occurred_at", "interactions.id"],
+                            c.at,
+                            c.id,
                         ));
                     }
                     let rows: Vec<InteractionRow> = q.load(conn).await?;

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::appointments::{
     Appointment, AppointmentCursor, AppointmentFields, AppointmentFilter, NewAppointment,
@@ -318,7 +317,7 @@ impl AppointmentRepository for PgAppointments {
                         query = query.filter(appointments::status.eq(status.as_str()));
                     }
                     if let Some(c) = after {
-                        query = query.filter(keyset::after::<Timestamptz, SqlUuid, _, _>(
+                        query = query.filter(keyset::after_time_id(
                             Order::Asc,
                             ["appointments.starts_at", "appointments.id"],
                             c.starts_at,

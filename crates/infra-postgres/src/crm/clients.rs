@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
-use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::auth::Tenant;
 use domain::clients::{
@@ -414,7 +414,7 @@ impl ClientRepository for PgClients {
                         );
                     }
                     if let Some(c) = after {
-                        query = query.filter(keyset::after::<Timestamptz, SqlUuid, _, _>(
+                        query = query.filter(keyset::after_time_id(
                             Order::Desc,
                             ["clients.created_at", "clients.id"],
                             c.created_at,
