@@ -1,7 +1,6 @@
 //! Helpers shared by the client, service and appointment routes: bodies whose every error names
-//! its field, query parameters parsed one by one, and use-case field issues as problems.
+//! its field, and query parameters parsed one by one.
 
-use app::crm::FieldIssue;
 use chrono::{DateTime, Utc};
 use garde::Validate;
 use serde::de::DeserializeOwned;
@@ -22,46 +21,13 @@ where
 {
     let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        Problem::validation(vec![field_error(&path, &e.into_inner().to_string())])
+        Problem::validation(vec![crate::extractors::serde_message::field_error(
+            &path,
+            &e.into_inner().to_string(),
+        )])
     })?;
     parsed.validate()?;
     Ok(parsed)
-}
-
-/// A client-safe field error out of serde's message (values echoed by serde are cut out: they
-/// are request data, and problems end up in logs).
-fn field_error(path: &str, message: &str) -> FieldError {
-    let path = if path == "." { "" } else { path };
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        // The path already ends at the unknown field.
-        let name = rest.split('`').next().unwrap_or_default();
-        let field = if path.is_empty() { name } else { path };
-        return FieldError::new(field, "unknown field");
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        // The path ends at the object that lacks the field.
-        let name = rest.split('`').next().unwrap_or_default();
-        let field = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        };
-        return FieldError::new(field, "missing field");
-    }
-    for kind in [
-        "invalid type",
-        "invalid value",
-        "unknown variant",
-        "invalid length",
-    ] {
-        if message.starts_with(kind) {
-            let expected = message.find(", expected ").map(|i| &message[i + 2..]);
-            let text = expected.map_or_else(|| kind.to_owned(), |e| format!("{kind}, {e}"));
-            return FieldError::new(path, text);
-        }
-    }
-    // `FromStr` failures (uuid, chrono) may quote pieces of the input: say no more than this.
-    FieldError::new(path, "invalid value")
 }
 
 /// For `Option<Option<T>>` PATCH fields: absent is `None`, `null` is `Some(None)`.
@@ -74,17 +40,6 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// The problem of use-case field issues.
-#[must_use]
-pub fn invalid(issues: Vec<FieldIssue>) -> Problem {
-    Problem::validation(
-        issues
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
 }
 
 /// Query parameters parsed one by one, collecting one error per bad parameter.

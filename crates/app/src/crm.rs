@@ -10,25 +10,8 @@ use domain::ports::clients::{ClientRepository, PhoneRegion};
 use domain::ports::clock::Clock;
 use std::sync::Arc;
 
-/// One invalid input of a command, named as the API names it (`phone`, `ends_at`, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldIssue {
-    /// The field.
-    pub field: &'static str,
-    /// Why, safe to show to the user.
-    pub message: String,
-}
-
-impl FieldIssue {
-    /// An issue with `field`.
-    #[must_use]
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
-    }
-}
+/// One invalid input of a command (the one shape, in `domain`).
+pub use domain::validation::FieldIssue;
 
 /// The ports behind clients, services and appointments, built once by the composition root.
 #[derive(Clone)]

@@ -26,6 +26,7 @@ pub mod ports;
 pub mod reads;
 pub mod reports;
 pub mod snapshots;
+pub mod validation;
 
 pub use channel::Channel;
 pub use ids::*;

@@ -213,7 +213,7 @@ impl ReportRepository for PgReports {
     async fn overview(&self, company: CompanyId, period: ReportPeriod) -> anyhow::Result<Overview> {
         let row: OverviewRow = self
             .db
-            .tenant_tx(TenantScope::company(company), move |conn| {
+            .replica_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
                     let row: OverviewRow = diesel::sql_query(OVERVIEW)
                         .bind::<SqlUuid, _>(company.0)

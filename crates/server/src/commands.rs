@@ -81,31 +81,23 @@ const DEMO_STAFF_PASSWORD: &str = "demo-staff-pass";
 /// When the address cannot be bound or the server fails.
 pub async fn serve(config: &Config) -> anyhow::Result<()> {
     let db = wiring::database(config)?;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let (keys, source) =
-        crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
-            .context("resolving the master key of integration secrets")?;
-    match &source {
-        crate::master_key::KeySource::Environment => {}
-        crate::master_key::KeySource::DevFile { path, created } => tracing::warn!(
-            path = %path.display(),
-            created,
-            "ATENDE_MASTER_KEY is not set: using the development master key kept outside the \
-             repository at this path (set ATENDE_MASTER_KEY in production)"
-        ),
-        crate::master_key::KeySource::Ephemeral => tracing::warn!(
-            "ATENDE_MASTER_KEY is not set and there is no HOME: using a random master key for \
-             this process only; integration secrets saved now will be unreadable after a restart"
-        ),
-    }
-    let mut state = wiring::app_state_serving(&db, &config.auth, keys.clone(), &config.traffic);
-    let metrics = state.metrics.clone();
-    state.metrics_access = config.metrics.access();
+    let (keys, _) = crate::master_key::for_process(config)?;
+    let metrics = crate::metrics::registry(&db);
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);
-    state.snapshots = snapshots.clone();
-    state.outbox = wiring::outbox(&db, &config.outbox);
     let (events, hub) = wiring::event_streams(&db, config.events.limits);
-    state.events = events;
+    let state = wiring::build_state(
+        &db,
+        wiring::StateParts {
+            auth: &config.auth,
+            keys: Some(keys.clone()),
+            traffic: &config.traffic,
+            outbox: &config.outbox,
+            metrics: metrics.clone(),
+            metrics_access: config.metrics.access(),
+            snapshots: Some(snapshots.clone()),
+            events: Some(events),
+        },
+    );
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
         .bind(config.bind)
         .with_context(|| format!("binding {}", config.bind))?
@@ -157,9 +149,7 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
 /// When the master key cannot be resolved or the database pool cannot be built.
 pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let db = wiring::database(config)?;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
-        .context("resolving the master key of integration secrets")?;
+    let (keys, _) = crate::master_key::for_process(config)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let metrics = crate::metrics::registry(&db);
     let snapshots = crate::snapshots::keyed(&db, keys.clone(), &config.snapshots, &metrics);

@@ -95,10 +95,7 @@ async fn create_relay(integrations: &Integrations) -> anyhow::Result<DemoRelay> 
 
 /// The integrations of the database in `config`, sealed with the master key `serve` uses.
 fn keyed_integrations(config: &Config) -> anyhow::Result<Integrations> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let (keys, source) =
-        crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
-            .context("resolving the master key of integration secrets")?;
+    let (keys, source) = crate::master_key::for_process(config)?;
     if source == crate::master_key::KeySource::Ephemeral {
         eprintln!(
             "warning: ATENDE_MASTER_KEY is not set and there is no HOME: the demo relay's secret \

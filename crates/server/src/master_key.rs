@@ -35,6 +35,32 @@ pub enum KeySource {
     Ephemeral,
 }
 
+/// The process's secret box for `config`: the one resolver every command uses (`serve`,
+/// `worker`, `seed --demo`, `seed --scale`, `snapshots run-daily`). It logs where the key came
+/// from when that is not the environment (a development file, or a throwaway key).
+///
+/// # Errors
+/// As [`resolve`].
+pub fn for_process(config: &crate::config::Config) -> anyhow::Result<(SecretBox, KeySource)> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let (keys, source) = resolve(&config.master_keys, config.env, home.as_deref())
+        .context("resolving the master key of integration secrets")?;
+    match &source {
+        KeySource::Environment => {}
+        KeySource::DevFile { path, created } => tracing::warn!(
+            path = %path.display(),
+            created,
+            "ATENDE_MASTER_KEY is not set: using the development master key kept outside the \
+             repository at this path (set ATENDE_MASTER_KEY in production)"
+        ),
+        KeySource::Ephemeral => tracing::warn!(
+            "ATENDE_MASTER_KEY is not set and there is no HOME: using a random master key for \
+             this process only; integration secrets saved now will be unreadable after a restart"
+        ),
+    }
+    Ok((keys, source))
+}
+
 /// The secret box for `settings` in `env`, with `home` as the place of the development key.
 ///
 /// # Errors

@@ -164,9 +164,7 @@ pub async fn command(config: &Config, factor: f64, force: bool) -> anyhow::Resul
         );
     }
     let size = ScaleSize::from_factor(factor)?;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
-        .context("resolving the master key of integration secrets")?;
+    let (keys, _) = crate::master_key::for_process(config)?;
     let db = wiring::database(config)?;
     let started = Instant::now();
     let seeded = run(

@@ -113,49 +113,111 @@ fn chrono_duration(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-/// Every port the HTTP layer needs, wired to its adapter, with default auth settings.
+/// An [`AppState`] with default settings and no master key (integrations can be neither created
+/// nor resolved).
 #[must_use]
 pub fn app_state(db: &Database) -> AppState {
     app_state_with(db, &AuthSettings::default())
 }
 
-/// [`app_state`] with the given auth settings (the server passes its configuration; tests pass
-/// theirs).
+/// [`app_state`] with the given auth settings.
 #[must_use]
 pub fn app_state_with(db: &Database, auth: &AuthSettings) -> AppState {
-    let metrics = crate::metrics::registry(db);
+    build_state(db, StateParts::defaults(db, auth, None))
+}
+
+/// What an [`AppState`] is made of besides the database: the settings and the parts a process
+/// shares between its HTTP server and its worker. Each part is built once, in [`build_state`].
+pub struct StateParts<'a> {
+    /// Sign-in, cookies, origins, proxies.
+    pub auth: &'a AuthSettings,
+    /// The resolved master key(s) of integration secrets (`None`: integrations can be neither
+    /// created nor resolved).
+    pub keys: Option<SecretBox>,
+    /// Webhook rate limits and the legacy secret.
+    pub traffic: &'a TrafficSettings,
+    /// How replies are queued.
+    pub outbox: &'a crate::outbox::OutboxSettings,
+    /// The process's metrics registry.
+    pub metrics: api_http::metrics::Metrics,
+    /// Who may read `GET /metrics`.
+    pub metrics_access: api_http::metrics::MetricsAccess,
+    /// The analyst's use cases when the process shares them with its worker (built from `keys`
+    /// with default settings otherwise).
+    pub snapshots: Option<app::snapshots::Snapshots>,
+    /// The node's event streams when the process keeps their hub (built with default limits
+    /// otherwise).
+    pub events: Option<Arc<EventStreams>>,
+}
+
+impl<'a> StateParts<'a> {
+    /// Default settings for `auth`, sealed with `keys`, with a registry of its own.
+    #[must_use]
+    pub fn defaults(db: &Database, auth: &'a AuthSettings, keys: Option<SecretBox>) -> Self {
+        static TRAFFIC: std::sync::LazyLock<TrafficSettings> =
+            std::sync::LazyLock::new(TrafficSettings::default);
+        static OUTBOX: std::sync::LazyLock<crate::outbox::OutboxSettings> =
+            std::sync::LazyLock::new(crate::outbox::OutboxSettings::default);
+        Self {
+            auth,
+            keys,
+            traffic: &TRAFFIC,
+            outbox: &OUTBOX,
+            metrics: crate::metrics::registry(db),
+            // Not served until the configuration says how (see `MetricsSettings::access`).
+            metrics_access: api_http::metrics::MetricsAccess::Off,
+            snapshots: None,
+            events: None,
+        }
+    }
+}
+
+/// The composition of an [`AppState`]: every use case and adapter built exactly once.
+#[must_use]
+pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
+    let cipher: Arc<dyn SecretCipher> = match &parts.keys {
+        Some(keys) => Arc::new(BoxCipher::new(keys.clone())),
+        None => Arc::new(NoKeyCipher),
+    };
+    let snapshots = parts.snapshots.unwrap_or_else(|| {
+        crate::snapshots::use_cases(
+            db,
+            cipher.clone(),
+            &crate::snapshots::SnapshotSettings::default(),
+            &parts.metrics,
+        )
+    });
+    let events = parts
+        .events
+        .unwrap_or_else(|| event_streams(db, StreamLimits::default()).0);
+    let traffic = parts.traffic;
     AppState {
         health: Arc::new(PgHealthProbe::new(db.clone(), Duration::from_secs(2))),
-        deps: deps(db, auth),
+        deps: deps(db, parts.auth),
         crm: crm(db),
         http: HttpSettings {
-            cookie_secure: auth.cookie_secure,
-            allowed_origins: auth.allowed_origins.clone(),
-            trusted_proxies: auth.trusted_proxies.clone(),
-            forwarded_header: auth.forwarded_header,
+            cookie_secure: parts.auth.cookie_secure,
+            allowed_origins: parts.auth.allowed_origins.clone(),
+            trusted_proxies: parts.auth.trusted_proxies.clone(),
+            forwarded_header: parts.auth.forwarded_header,
         },
-        // No master key here: integrations can be neither created nor resolved (see
-        // `app_state_keyed`, which `atende serve` and the HTTP tests use).
-        integrations: integrations(db, Arc::new(NoKeyCipher)),
+        integrations: integrations(db, cipher.clone()),
         conversations: conversations(db),
         reads: reads(db),
         profiles: profiles(db),
-        inbound: inbound(db, Arc::new(NoKeyCipher), None),
-        webhook_limits: Arc::new(WebhookLimits::default()),
-        outbox: outbox(db, &crate::outbox::OutboxSettings::default()),
+        inbound: inbound(db, cipher, traffic.legacy.clone()),
+        webhook_limits: Arc::new(
+            WebhookLimits::new(traffic.per_account, traffic.per_ip)
+                .with_handshake(traffic.handshake),
+        ),
+        outbox: outbox(db, parts.outbox),
         agenda: agenda(db),
         payments: payments(db),
         reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
-        snapshots: crate::snapshots::use_cases(
-            db,
-            Arc::new(NoKeyCipher),
-            &crate::snapshots::SnapshotSettings::default(),
-            &metrics,
-        ),
-        // Not served until the configuration says how (see `MetricsSettings::access`).
-        metrics_access: api_http::metrics::MetricsAccess::Off,
-        metrics,
-        events: event_streams(db, StreamLimits::default()).0,
+        snapshots,
+        metrics_access: parts.metrics_access,
+        metrics: parts.metrics,
+        events,
         event_timing: api_http::events::StreamTiming::default(),
     }
 }
@@ -225,28 +287,16 @@ pub fn app_state_serving(
     keys: SecretBox,
     traffic: &TrafficSettings,
 ) -> AppState {
-    let mut state = app_state_keyed(db, auth, keys.clone());
-    state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), traffic.legacy.clone());
-    state.webhook_limits = Arc::new(
-        WebhookLimits::new(traffic.per_account, traffic.per_ip).with_handshake(traffic.handshake),
-    );
-    state
+    let mut parts = StateParts::defaults(db, auth, Some(keys));
+    parts.traffic = traffic;
+    build_state(db, parts)
 }
 
 /// [`app_state_with`] whose integration secrets are sealed and opened with `keys` (the resolved
 /// master key(s): see [`crate::master_key`]; tests pass a fixed key).
 #[must_use]
 pub fn app_state_keyed(db: &Database, auth: &AuthSettings, keys: SecretBox) -> AppState {
-    let mut state = app_state_with(db, auth);
-    state.integrations = integrations(db, Arc::new(BoxCipher::new(keys.clone())));
-    state.snapshots = crate::snapshots::keyed(
-        db,
-        keys.clone(),
-        &crate::snapshots::SnapshotSettings::default(),
-        &state.metrics,
-    );
-    state.inbound = inbound(db, Arc::new(BoxCipher::new(keys)), None);
-    state
+    build_state(db, StateParts::defaults(db, auth, Some(keys)))
 }
 
 /// The ports of clients, services and appointments over `db`.

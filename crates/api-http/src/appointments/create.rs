@@ -6,7 +6,7 @@ use domain::{ClientId, ServiceId, UserId};
 
 use super::dto::{AppointmentDto, CreateAppointmentRequest};
 use super::slot_taken;
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub async fn create(
         .await
     {
         Ok(a) => Ok(HttpResponse::Created().json(AppointmentDto::from(a))),
-        Err(CreateAppointmentError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateAppointmentError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateAppointmentError::SlotTaken) => Err(slot_taken()),
         Err(CreateAppointmentError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

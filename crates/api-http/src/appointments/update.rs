@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::dto::{AppointmentDto, UpdateAppointmentRequest};
 use super::slot_taken;
 use crate::clients::update::edit_conflict;
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -56,7 +56,7 @@ pub async fn update(
     {
         Ok(a) => Ok(HttpResponse::Ok().json(AppointmentDto::from(a))),
         Err(UpdateAppointmentError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateAppointmentError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateAppointmentError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateAppointmentError::SlotTaken) => Err(slot_taken()),
         Err(UpdateAppointmentError::Conflict) => Err(edit_conflict()),
         Err(UpdateAppointmentError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::{PutScheduleRequest, ScheduleDto, ScheduleList};
 use crate::crm::body;
-use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::{Admin, Caller};
 use crate::state::AppState;
 
@@ -105,12 +105,7 @@ pub async fn put(
     {
         Ok(s) => Ok(HttpResponse::Ok().json(ScheduleDto::from(s))),
         Err(PutScheduleError::NotFound) => Err(Problem::not_found()),
-        Err(PutScheduleError::Invalid(issues)) => Err(Problem::validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.field, i.message))
-                .collect(),
-        )),
+        Err(PutScheduleError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(PutScheduleError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::{AvailabilityDto, SlotDto};
-use crate::crm::{QueryParser, invalid};
+use crate::crm::QueryParser;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -92,7 +92,7 @@ pub async fn availability(
             slots: free.slots.into_iter().map(SlotDto::from).collect(),
             truncated: free.truncated,
         })),
-        Err(FindSlotsError::Invalid(issues)) => Err(invalid(issues)),
+        Err(FindSlotsError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(FindSlotsError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateTimeOffRequest, TimeOffDto, TimeOffList, UpdateTimeOffRequest};
 use crate::clients::update::edit_conflict;
-use crate::crm::{QueryParser, body, invalid};
+use crate::crm::{QueryParser, body};
 use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::{Admin, Caller};
@@ -125,7 +125,7 @@ pub async fn create(
         .await
     {
         Ok(t) => Ok(HttpResponse::Created().json(TimeOffDto::from(t))),
-        Err(CreateTimeOffError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateTimeOffError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateTimeOffError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }
@@ -205,7 +205,7 @@ pub async fn update(
     {
         Ok(t) => Ok(HttpResponse::Ok().json(TimeOffDto::from(t))),
         Err(UpdateTimeOffError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateTimeOffError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateTimeOffError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateTimeOffError::Conflict) => Err(edit_conflict()),
         Err(UpdateTimeOffError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use app::clients::{CreateClientError, CreateClientInput};
 
 use super::dto::{ClientDto, CreateClientRequest};
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -42,7 +42,7 @@ pub async fn create(
     };
     match state.crm.create_client().run(caller.tenant(), input).await {
         Ok(client) => Ok(HttpResponse::Created().json(ClientDto::from(client))),
-        Err(CreateClientError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateClientError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateClientError::PhoneTaken { existing }) => Err(client_exists(existing)),
         Err(CreateClientError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

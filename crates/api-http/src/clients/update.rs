@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::create::client_exists;
 use super::dto::{ClientDto, UpdateClientRequest};
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -55,7 +55,7 @@ pub async fn update(
     {
         Ok(client) => Ok(HttpResponse::Ok().json(ClientDto::from(client))),
         Err(UpdateClientError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateClientError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateClientError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateClientError::PhoneTaken { existing }) => Err(client_exists(existing)),
         Err(UpdateClientError::Conflict) => Err(edit_conflict()),
         Err(UpdateClientError::Unknown(e)) => Err(Problem::from_internal(&e)),

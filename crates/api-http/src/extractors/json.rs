@@ -41,7 +41,9 @@ fn json_problem(err: JsonPayloadError) -> Problem {
 /// Syntax and EOF errors mean "not JSON" (400); data errors mean "JSON of the wrong shape" (422).
 fn deserialize_problem(err: &serde_json::Error) -> Problem {
     match err.classify() {
-        Category::Data => Problem::validation(vec![serde_message::field_error(&err.to_string())]),
+        Category::Data => {
+            Problem::validation(vec![serde_message::field_error("", &err.to_string())])
+        }
         Category::Syntax | Category::Eof | Category::Io => Problem::malformed_json(format!(
             "{} (line {}, column {})",
             serde_message::strip_position(&err.to_string()),

@@ -4,7 +4,7 @@
 mod json;
 pub mod nul;
 mod params;
-mod serde_message;
+pub(crate) mod serde_message;
 
 pub use json::{JSON_LIMIT, json_config};
 pub use params::{path_config, query_config};

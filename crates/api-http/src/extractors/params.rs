@@ -21,7 +21,7 @@ pub fn query_config() -> web::QueryConfig {
         let actix_web::error::QueryPayloadError::Deserialize(inner) = &err else {
             return Problem::validation(Vec::new()).into();
         };
-        Problem::validation(vec![serde_message::field_error(&inner.to_string())])
+        Problem::validation(vec![serde_message::field_error("", &inner.to_string())])
             .with_detail("invalid query string")
             .into()
     })

@@ -6,25 +6,43 @@
 
 use crate::problem::FieldError;
 
-/// A field error for a serde data error message.
-pub(crate) fn field_error(message: &str) -> FieldError {
+/// The one client-safe field error out of a serde error `message` at `path` (serde_path_to_error's
+/// path, `.` or empty when unknown; JSON bodies read by `web::Json` and query strings have no
+/// path). Unknown and missing fields are named from the message when the path does not name
+/// them; kinds of errors keep serde's "expected …" but never the value it echoes; any other
+/// message (a `FromStr` failure of a uuid or a date may quote the input) is "invalid value".
+pub(crate) fn field_error(path: &str, message: &str) -> FieldError {
     let message = strip_position(message);
+    let path = if path == "." { "" } else { path };
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        let (field, tail) = quoted(rest);
-        return FieldError::new(field, join("unknown field", tail));
+        // A path, when known, already ends at the unknown field.
+        let (name, _) = quoted(rest);
+        let field = if path.is_empty() { name } else { path };
+        return FieldError::new(field, "unknown field");
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
-        let (field, _) = quoted(rest);
+        // A path, when known, ends at the object that lacks the field.
+        let (name, _) = quoted(rest);
+        let field = if path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
         return FieldError::new(field, "missing field");
     }
-    for kind in ["invalid type", "invalid value", "unknown variant"] {
+    for kind in [
+        "invalid type",
+        "invalid value",
+        "unknown variant",
+        "invalid length",
+    ] {
         if message.starts_with(kind) {
             // "invalid type: string \"abc\", expected u32" → "invalid type, expected u32"
             let expected = message.find(", expected ").map(|i| &message[i + 2..]);
-            return FieldError::new("", join(kind, expected.unwrap_or("")));
+            return FieldError::new(path, join(kind, expected.unwrap_or("")));
         }
     }
-    FieldError::new("", message)
+    FieldError::new(path, "invalid value")
 }
 
 /// The message without serde_json's trailing " at line L column C".
@@ -62,27 +80,40 @@ mod tests {
 
     #[test]
     fn unknown_field_names_the_field() {
-        let fe = field_error("unknown field `nmae`, expected `name` or `age` at line 1 column 8");
-        assert_eq!(fe.field, "nmae");
-        assert_eq!(fe.message, "unknown field, expected `name` or `age`");
+        let fe = field_error(
+            "",
+            "unknown field `nmae`, expected `name` or `age` at line 1 column 8",
+        );
+        assert_eq!(fe, FieldError::new("nmae", "unknown field"));
+        let fe = field_error("address.nmae", "unknown field `nmae`, expected `city`");
+        assert_eq!(fe, FieldError::new("address.nmae", "unknown field"));
     }
 
     #[test]
     fn missing_field_names_the_field() {
-        let fe = field_error("missing field `name` at line 1 column 2");
+        let fe = field_error(".", "missing field `name` at line 1 column 2");
         assert_eq!(fe, FieldError::new("name", "missing field"));
+        let fe = field_error("address", "missing field `city`");
+        assert_eq!(fe, FieldError::new("address.city", "missing field"));
     }
 
     #[test]
     fn invalid_type_hides_the_value() {
-        let fe =
-            field_error("invalid type: string \"+55 11 secret\", expected u32 at line 1 column 20");
+        let fe = field_error(
+            "",
+            "invalid type: string \"+55 11 secret\", expected u32 at line 1 column 20",
+        );
         assert_eq!(fe, FieldError::new("", "invalid type, expected u32"));
+        let fe = field_error("tags[1]", "invalid type: integer `2`, expected a string");
+        assert_eq!(
+            fe,
+            FieldError::new("tags[1]", "invalid type, expected a string")
+        );
     }
 
     #[test]
-    fn other_messages_pass_through() {
-        let fe = field_error("invalid digit found in string");
-        assert_eq!(fe, FieldError::new("", "invalid digit found in string"));
+    fn other_messages_never_echo_the_input() {
+        let fe = field_error("starts_at", "input contains invalid characters: \"secret\"");
+        assert_eq!(fe, FieldError::new("starts_at", "invalid value"));
     }
 }

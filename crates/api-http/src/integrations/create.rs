@@ -5,7 +5,6 @@ use app::integrations::{CreateIntegration, CreateIntegrationError};
 use garde::Validate;
 
 use super::dto::{CreateIntegrationRequest, IntegrationDto};
-use super::invalid;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Admin;
 use crate::state::AppState;
@@ -54,7 +53,7 @@ pub async fn create(
             Ok(HttpResponse::Created().json(IntegrationDto::from(record)))
         }
         Err(CreateIntegrationError::Forbidden) => Err(Problem::forbidden("forbidden")),
-        Err(CreateIntegrationError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateIntegrationError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateIntegrationError::AccountTaken) => Err(Problem::conflict(
             "integration_exists",
             "this clinic already has an integration with this provider and account id",

@@ -7,9 +7,6 @@ pub mod list;
 pub mod update;
 
 use actix_web::web;
-use app::crm::FieldIssue;
-
-use crate::problem::{FieldError, Problem};
 
 /// Registers the `/integrations` routes inside the `/api` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,14 +20,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get::get))
             .route(web::patch().to(update::update)),
     );
-}
-
-/// 422 `validation_failed` with one error per field issue.
-fn invalid(issues: Vec<FieldIssue>) -> Problem {
-    Problem::validation(
-        issues
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.message))
-            .collect(),
-    )
 }

@@ -8,7 +8,6 @@ use garde::Validate;
 use uuid::Uuid;
 
 use super::dto::{IntegrationDto, UpdateIntegrationRequest};
-use super::invalid;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Admin;
 use crate::state::AppState;
@@ -57,7 +56,7 @@ pub async fn update(
         }
         Err(UpdateIntegrationError::Forbidden) => Err(Problem::forbidden("forbidden")),
         Err(UpdateIntegrationError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateIntegrationError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateIntegrationError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateIntegrationError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }

@@ -1,15 +1,13 @@
 //! `POST /webhooks/n8n/status`: delivery statuses reported by n8n.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use app::inbound::InboundError;
 use domain::inbound::StatusApplied;
 use domain::integrations::Provider;
-use domain::ports::inbound::SignatureFailure;
 use serde::Serialize;
 use std::time::Instant;
 use utoipa::ToSchema;
 
-use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::problem::{Problem, ProblemDoc};
 use crate::state::AppState;
 use crate::webhooks::handlers::ATENDE_SIGNATURE;
 
@@ -22,22 +20,6 @@ pub struct StatusCallbackResponse {
     pub changed: bool,
     /// The status reported.
     pub status: String,
-}
-
-fn problem(e: InboundError) -> Problem {
-    match e {
-        InboundError::Malformed(detail) => Problem::malformed_json(detail),
-        InboundError::Unauthorized(SignatureFailure::Stale) => Problem::stale_signature(),
-        InboundError::Unauthorized(_) => Problem::invalid_signature(),
-        InboundError::Invalid(issues) => Problem::validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.field, i.message))
-                .collect(),
-        ),
-        InboundError::TooLarge { code, detail } => Problem::unprocessable(code, detail),
-        InboundError::Unknown(e) => Problem::from_internal(&e),
-    }
 }
 
 /// A delivery status from n8n, signed like relay deliveries (`X-Atende-Signature` with the n8n
@@ -81,7 +63,7 @@ pub async fn status(
         .inbound
         .authenticate_relay(Provider::N8n, signature, body.to_vec())
         .await
-        .map_err(problem)?;
+        .map_err(Problem::from)?;
     let company = delivery.company;
     tracing::Span::current().record("company_id", tracing::field::display(company));
     state
@@ -91,7 +73,7 @@ pub async fn status(
         .map_err(limited)?;
     let outcome = app::outbound::status_callback(&state.inbound, company, &body)
         .await
-        .map_err(problem)?;
+        .map_err(Problem::from)?;
     let (matched, changed) = match outcome.applied {
         StatusApplied::Advanced(_) => (true, true),
         StatusApplied::Ignored(_) => (true, false),

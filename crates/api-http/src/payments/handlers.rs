@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::dto::{CreatePaymentRequest, PaymentDto, PaymentList, UpdatePaymentRequest};
 use crate::clients::update::edit_conflict;
-use crate::crm::{QueryParser, body, invalid};
+use crate::crm::{QueryParser, body};
 use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
@@ -56,7 +56,7 @@ pub async fn create(
     };
     match state.payments.create().run(caller.tenant(), input).await {
         Ok(p) => Ok(HttpResponse::Created().json(PaymentDto::from(p))),
-        Err(CreatePaymentError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreatePaymentError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreatePaymentError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }
@@ -212,7 +212,7 @@ pub async fn update(
     {
         Ok(p) => Ok(HttpResponse::Ok().json(PaymentDto::from(p))),
         Err(UpdatePaymentError::NotFound) => Err(Problem::not_found()),
-        Err(UpdatePaymentError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdatePaymentError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdatePaymentError::Conflict) => Err(edit_conflict()),
         Err(UpdatePaymentError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

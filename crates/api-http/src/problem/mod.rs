@@ -5,6 +5,7 @@
 
 mod constructors;
 mod doc;
+mod from_errors;
 mod from_garde;
 mod render;
 

@@ -7,7 +7,7 @@ use garde::Validate;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::{Admin, Caller};
 use crate::state::AppState;
 
@@ -202,12 +202,7 @@ pub async fn update(
     };
     match state.reads.update_settings(admin.0.company_id, patch).await {
         Ok(s) => Ok(HttpResponse::Ok().json(SettingsDto::from(s))),
-        Err(SettingsError::Invalid(issues)) => Err(Problem::validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.field, i.message))
-                .collect(),
-        )),
+        Err(SettingsError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(SettingsError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }
 }

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::csv;
 use super::dto::OverviewDto;
-use crate::crm::{QueryParser, invalid};
+use crate::crm::QueryParser;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Admin;
 use crate::state::AppState;
@@ -102,7 +102,7 @@ pub async fn overview(
         .await
     {
         Ok(o) => o,
-        Err(OverviewError::Invalid(issues)) => return Err(invalid(issues)),
+        Err(OverviewError::Invalid(issues)) => return Err(Problem::invalid(issues)),
         Err(OverviewError::Unknown(e)) => return Err(Problem::from_internal(&e)),
     };
     match query.table.as_deref() {

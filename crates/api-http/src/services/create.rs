@@ -5,7 +5,7 @@ use app::catalog::{CreateServiceError, CreateServiceInput};
 
 use super::dto::{CreateServiceRequest, ServiceDto};
 use super::service_exists;
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -41,7 +41,7 @@ pub async fn create(
     };
     match state.crm.create_service().run(caller.tenant(), input).await {
         Ok(service) => Ok(HttpResponse::Created().json(ServiceDto::from(service))),
-        Err(CreateServiceError::Invalid(issues)) => Err(invalid(issues)),
+        Err(CreateServiceError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(CreateServiceError::NameTaken { existing }) => Err(service_exists(existing)),
         Err(CreateServiceError::Unknown(e)) => Err(Problem::from_internal(&e)),
     }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::dto::{ServiceDto, UpdateServiceRequest};
 use super::service_exists;
 use crate::clients::update::edit_conflict;
-use crate::crm::{body, invalid};
+use crate::crm::body;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
@@ -54,7 +54,7 @@ pub async fn update(
     {
         Ok(service) => Ok(HttpResponse::Ok().json(ServiceDto::from(service))),
         Err(UpdateServiceError::NotFound) => Err(Problem::not_found()),
-        Err(UpdateServiceError::Invalid(issues)) => Err(invalid(issues)),
+        Err(UpdateServiceError::Invalid(issues)) => Err(Problem::invalid(issues)),
         Err(UpdateServiceError::NameTaken { existing }) => Err(service_exists(existing)),
         Err(UpdateServiceError::Conflict) => Err(edit_conflict()),
         Err(UpdateServiceError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -2,15 +2,14 @@
 
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
-use app::inbound::{InboundError, MetaOutcome};
+use app::inbound::MetaOutcome;
 use domain::integrations::Provider;
-use domain::ports::inbound::SignatureFailure;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::problem::{FieldError, Problem, ProblemDoc};
+use crate::problem::{Problem, ProblemDoc};
 use crate::state::AppState;
 
 /// Header of Atende's own signature scheme (relay deliveries).
@@ -95,22 +94,6 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn problem(e: InboundError) -> Problem {
-    match e {
-        InboundError::Malformed(detail) => Problem::malformed_json(detail),
-        InboundError::Unauthorized(SignatureFailure::Stale) => Problem::stale_signature(),
-        InboundError::Unauthorized(_) => Problem::invalid_signature(),
-        InboundError::Invalid(issues) => Problem::validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.field, i.message))
-                .collect(),
-        ),
-        InboundError::TooLarge { code, detail } => Problem::unprocessable(code, detail),
-        InboundError::Unknown(e) => Problem::from_internal(&e),
-    }
-}
-
 /// The per-account budget's key: the clinic the delivery was authenticated for and the account,
 /// so traffic signed with one clinic's secret never spends another's budget.
 fn account_key(provider: Provider, company: domain::CompanyId, account: &str) -> String {
@@ -147,7 +130,7 @@ async fn receive(
             .inbound
             .authenticate_meta(provider, Some(hub), body)
             .await
-            .map_err(problem)?;
+            .map_err(Problem::from)?;
         // Per-account budgets are spent only by authenticated deliveries (forged traffic cannot
         // starve a clinic's real ones); Meta retries a 429 with backoff.
         for (company, account) in delivery.accounts() {
@@ -157,7 +140,11 @@ async fn receive(
                 .check(&account_key(provider, company, &account), now)
                 .map_err(limited)?;
         }
-        let outcome = state.inbound.store_meta(delivery).await.map_err(problem)?;
+        let outcome = state
+            .inbound
+            .store_meta(delivery)
+            .await
+            .map_err(Problem::from)?;
         tracing::info!(
             provider = provider.as_str(),
             stored = outcome.stored,
@@ -185,7 +172,7 @@ async fn receive(
         .inbound
         .authenticate_relay(provider, signature, body)
         .await
-        .map_err(problem)?;
+        .map_err(Problem::from)?;
     tracing::Span::current().record("company_id", tracing::field::display(delivery.company));
     state
         .webhook_limits
@@ -195,7 +182,11 @@ async fn receive(
             now,
         )
         .map_err(limited)?;
-    let results = state.inbound.store_relay(delivery).await.map_err(problem)?;
+    let results = state
+        .inbound
+        .store_relay(delivery)
+        .await
+        .map_err(Problem::from)?;
     let all_duplicates = !results.is_empty() && results.iter().all(|r| r.ingested.duplicate);
     let mut res = HttpResponse::Ok().json(RelayResponse {
         results: results

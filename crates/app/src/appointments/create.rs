@@ -184,7 +184,7 @@ mod tests {
         let CreateAppointmentError::Invalid(issues) = err else {
             panic!("{err:?}")
         };
-        let named: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(named, ["client_id", "service_id", "user_id"]);
     }
 

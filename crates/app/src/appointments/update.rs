@@ -112,7 +112,7 @@ impl UpdateAppointment {
             } else {
                 StatusRule::NotReschedulable
             };
-            issues.extend(moved.iter().map(|f| FieldIssue::new(f, rule.to_string())));
+            issues.extend(moved.iter().map(|f| FieldIssue::new(*f, rule.to_string())));
         }
         if let Some(status) = patch.status {
             match old.status.check_transition(status, next.starts_at, now) {
@@ -196,9 +196,9 @@ mod tests {
             .await
     }
 
-    fn fields_named(err: &UpdateAppointmentError) -> Vec<&'static str> {
+    fn fields_named(err: &UpdateAppointmentError) -> Vec<String> {
         match err {
-            UpdateAppointmentError::Invalid(i) => i.iter().map(|i| i.field).collect(),
+            UpdateAppointmentError::Invalid(i) => i.iter().map(|i| i.field.clone()).collect(),
             other => panic!("{other:?}"),
         }
     }

@@ -167,7 +167,7 @@ mod tests {
         let FindSlotsError::Invalid(issues) = err else {
             panic!("{err:?}")
         };
-        let fields: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(fields, ["service_id", "user_id"]);
 
         let mut repo = MockAvailabilityRepository::new();

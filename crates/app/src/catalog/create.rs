@@ -146,7 +146,7 @@ mod tests {
         let CreateServiceError::Invalid(issues) = err else {
             panic!("{err:?}")
         };
-        let named: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(
             named,
             ["currency", "name", "price_cents", "duration_minutes"]

@@ -172,7 +172,7 @@ mod tests {
         let CreateClientError::Invalid(issues) = err else {
             panic!("{err:?}")
         };
-        let named: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let named: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(named, ["phone", "email"]);
     }
 

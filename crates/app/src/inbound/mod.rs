@@ -48,23 +48,8 @@ impl std::fmt::Debug for LegacyWebhook {
     }
 }
 
-/// A field of a delivery that is not acceptable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldIssue {
-    /// The JSON path (`messages[2].from.id`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl FieldIssue {
-    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+/// A field of a delivery that is not acceptable (the one shape, in `domain`).
+pub use domain::validation::FieldIssue;
 
 /// The inbound use cases.
 #[derive(Clone)]

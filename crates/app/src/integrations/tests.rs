@@ -105,7 +105,7 @@ async fn invalid_input_reports_every_field_and_stores_nothing() {
     let CreateIntegrationError::Invalid(issues) = err else {
         panic!("{err:?}")
     };
-    let fields: Vec<_> = issues.iter().map(|i| i.field).collect();
+    let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
     assert_eq!(
         fields,
         [

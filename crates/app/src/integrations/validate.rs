@@ -235,7 +235,7 @@ mod tests {
             Provider::Openai,
             json!({"base_url": "http://api.test", "model": 3}),
         );
-        let fields: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(fields, ["config.base_url", "config.model"]);
     }
 
@@ -296,7 +296,7 @@ mod tests {
             ..Default::default()
         };
         secrets(&s, &mut issues);
-        let fields: Vec<_> = issues.iter().map(|i| i.field).collect();
+        let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(fields, ["secrets.webhook_secret", "secrets.api_key"]);
     }
 }

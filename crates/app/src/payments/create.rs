@@ -148,9 +148,9 @@ mod tests {
         }
     }
 
-    fn fields_of(err: CreatePaymentError) -> Vec<&'static str> {
+    fn fields_of(err: CreatePaymentError) -> Vec<String> {
         match err {
-            CreatePaymentError::Invalid(i) => i.iter().map(|i| i.field).collect(),
+            CreatePaymentError::Invalid(i) => i.into_iter().map(|i| i.field).collect(),
             other => panic!("{other:?}"),
         }
     }

@@ -203,9 +203,9 @@ mod tests {
             .await
     }
 
-    fn fields_of(err: UpdatePaymentError) -> Vec<&'static str> {
+    fn fields_of(err: UpdatePaymentError) -> Vec<String> {
         match err {
-            UpdatePaymentError::Invalid(i) => i.iter().map(|i| i.field).collect(),
+            UpdatePaymentError::Invalid(i) => i.into_iter().map(|i| i.field).collect(),
             other => panic!("{other:?}"),
         }
     }

@@ -195,9 +195,7 @@ pub async fn run_daily_command(
     company: Option<uuid::Uuid>,
 ) -> anyhow::Result<()> {
     let db = crate::wiring::database(config)?;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let (keys, _) = crate::master_key::resolve(&config.master_keys, config.env, home.as_deref())
-        .context("resolving the master key of integration secrets")?;
+    let (keys, _) = crate::master_key::for_process(config)?;
     // A one-shot command: nothing scrapes it, so its analyses go to a registry of its own.
     let snapshots = keyed(&db, keys, &config.snapshots, &Metrics::default());
     let clinics: Vec<domain::CompanyId> = match company {

@@ -61,3 +61,33 @@ async fn a_configured_replica_that_is_not_a_standby_is_never_read_and_the_scrape
     let text = server::metrics::registry(&db).render().await.unwrap();
     assert!(!text.contains("atende_db_replica_reads_total{"), "{text}");
 }
+
+/// The clinic's numbers are read through `replica_tx`: with a replica configured, every report is
+/// counted as a replica-routed read (here served by the primary, the "replica" not being a
+/// standby).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clinics_numbers_are_read_through_the_replica_route() {
+    use domain::ports::reports::ReportRepository;
+    let app = crate::support::TestApp::spawn().await;
+    let company = app.clinic("Clínica Réplica").await.company_id;
+    let config = Config::from_source(&[
+        ("DATABASE_URL", app.db.url.as_str()),
+        ("DATABASE_REPLICA_URL", app.db.url.as_str()),
+    ])
+    .unwrap();
+    let db = server::wiring::database(&config).unwrap();
+    let reports = infra_postgres::reports::PgReports::new(db.clone());
+    let today = chrono::Utc::now().date_naive();
+    reports
+        .overview(
+            CompanyId(company),
+            domain::reports::ReportPeriod {
+                from: today - chrono::Days::new(30),
+                to: today,
+            },
+        )
+        .await
+        .unwrap();
+    let stats = db.replica_stats().unwrap();
+    assert_eq!(stats.replica_reads + stats.primary_reads, 1, "{stats:?}");
+}
