@@ -1,5 +1,6 @@
-//! Keyset pagination in SQL, written once: the row comparison that starts a page after the key
-//! of the previous page's last row, and the `limit + 1` rows a page is cut from
+//! Keyset pagination in SQL, written once: a list's [`ListOrder`] (two columns, one direction)
+//! gives its `ORDER BY`, the row comparison that starts a page after the key of the previous
+//! page's last row, and the `limit + 1` rows a page is cut from
 //! (`domain::page::Page::from_rows`).
 //!
 //! The comparison is always the row form `(a, b) < ($1, $2)` (or `>` for ascending lists):
@@ -8,9 +9,11 @@
 //! `a < $1 OR (a = $1 AND b < $2)` is not a range the planner can use.
 
 use chrono::{DateTime, Utc};
+use diesel::BoxableExpression;
 use diesel::expression::{AsExpression, SqlLiteral, TypedExpressionType};
 use diesel::pg::Pg;
-use diesel::query_builder::QueryFragment;
+use diesel::query_builder::{BoxedSelectStatement, FromClause, QueryFragment};
+use diesel::query_dsl::methods as dsl;
 use diesel::sql_types::{Bool, SqlType, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
@@ -29,6 +32,100 @@ impl Order {
             Self::Asc => ">",
             Self::Desc => "<",
         }
+    }
+}
+
+/// A list's keyset: its two sort columns (qualified names, the last one unique) and direction.
+/// [`ListOrder::page`] emits both the `ORDER BY` and the comparison from it, so they always match
+/// (and match the index on `(company_id, a, b)` in that direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListOrder {
+    /// The direction of both columns.
+    pub order: Order,
+    /// `[a, b]`.
+    pub columns: [&'static str; 2],
+}
+
+/// A boxed query of a list.
+type Boxed<'a, ST, QS> = BoxedSelectStatement<'a, ST, FromClause<QS>, Pg>;
+/// A predicate on a list's rows.
+type Predicate<'a, QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool> + 'a>;
+
+impl ListOrder {
+    /// A newest-first (descending) list over `columns`.
+    #[must_use]
+    pub const fn desc(columns: [&'static str; 2]) -> Self {
+        Self {
+            order: Order::Desc,
+            columns,
+        }
+    }
+
+    /// An ascending list over `columns`.
+    #[must_use]
+    pub const fn asc(columns: [&'static str; 2]) -> Self {
+        Self {
+            order: Order::Asc,
+            columns,
+        }
+    }
+
+    /// `a DESC, b DESC` (or `ASC`).
+    fn order_by(&self) -> String {
+        let dir = match self.order {
+            Order::Asc => "ASC",
+            Order::Desc => "DESC",
+        };
+        let [a, b] = self.columns;
+        format!("{a} {dir}, {b} {dir}")
+    }
+
+    /// `query` as one page: the rows after `(a, b)` (when given) in list order, at most
+    /// `limit + 1` of them (cut with `domain::page::Page::from_rows`).
+    pub fn page<'a, ST, QS, SA, SB, A, B>(
+        &self,
+        query: Boxed<'a, ST, QS>,
+        key: Option<(A, B)>,
+        limit: u32,
+    ) -> Boxed<'a, ST, QS>
+    where
+        SA: SqlType + TypedExpressionType,
+        SB: SqlType + TypedExpressionType,
+        A: AsExpression<SA>,
+        B: AsExpression<SB>,
+        A::Expression: QueryFragment<Pg> + Send + 'static,
+        B::Expression: QueryFragment<Pg> + Send + 'static,
+        QS: diesel::QuerySource + 'a,
+        Boxed<'a, ST, QS>: dsl::FilterDsl<Predicate<'a, QS>, Output = Boxed<'a, ST, QS>>
+            + dsl::OrderDsl<SqlLiteral<Bool>, Output = Boxed<'a, ST, QS>>,
+        Boxed<'a, ST, QS>: dsl::LimitDsl<Output = Boxed<'a, ST, QS>>,
+    {
+        let query = match key {
+            Some((a, b)) => {
+                let predicate: Predicate<'a, QS> =
+                    Box::new(after::<SA, SB, A, B>(self.order, self.columns, a, b));
+                dsl::FilterDsl::filter(query, predicate)
+            }
+            None => query,
+        };
+        let query = dsl::OrderDsl::order(query, diesel::dsl::sql::<Bool>(&self.order_by()));
+        dsl::LimitDsl::limit(query, fetch(limit))
+    }
+
+    /// [`ListOrder::page`] for the most common key: a time and an id.
+    pub fn page_time_id<'a, ST, QS>(
+        &self,
+        query: Boxed<'a, ST, QS>,
+        key: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Boxed<'a, ST, QS>
+    where
+        QS: diesel::QuerySource + 'a,
+        Boxed<'a, ST, QS>: dsl::FilterDsl<Predicate<'a, QS>, Output = Boxed<'a, ST, QS>>
+            + dsl::OrderDsl<SqlLiteral<Bool>, Output = Boxed<'a, ST, QS>>,
+        Boxed<'a, ST, QS>: dsl::LimitDsl<Output = Boxed<'a, ST, QS>>,
+    {
+        self.page::<ST, QS, Timestamptz, SqlUuid, _, _>(query, key, limit)
     }
 }
 
@@ -62,17 +159,6 @@ where
         .sql(")")
 }
 
-/// [`after`] for the most common key: a time and an id (`(created_at, id)`, `(starts_at, id)`,
-/// `(sort_at, id)`, …).
-pub fn after_time_id(
-    order: Order,
-    columns: [&'static str; 2],
-    at: DateTime<Utc>,
-    id: Uuid,
-) -> SqlLiteral<Bool, impl QueryFragment<Pg> + Send + 'static> {
-    after::<Timestamptz, SqlUuid, _, _>(order, columns, at, id)
-}
-
 /// The same comparison for statements written as text (`diesel::sql_query`): `(a, b) < ($n,
 /// $n+1)` with `n` = `first_param`; bind the key's two values there, in order.
 #[must_use]
@@ -96,12 +182,18 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use diesel::debug_query;
+    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
 
     #[test]
     fn descending_lists_compare_rows_with_less_than() {
         let at = chrono::DateTime::from_timestamp(1_767_268_800, 0).unwrap();
         let id = uuid::Uuid::nil();
-        let expr = after_time_id(Order::Desc, ["clients.created_at", "clients.id"], at, id);
+        let expr = after::<Timestamptz, SqlUuid, _, _>(
+            Order::Desc,
+            ["clients.created_at", "clients.id"],
+            at,
+            id,
+        );
         let sql = debug_query::<Pg, _>(&expr).to_string();
         assert!(
             sql.starts_with("(clients.created_at, clients.id) < ($1, $2)"),
@@ -135,6 +227,37 @@ mod tests {
             after_text(Order::Asc, ["name", "id"], 1),
             "(name, id) > ($1, $2)"
         );
+    }
+
+    #[test]
+    fn a_page_orders_compares_and_limits_from_one_description() {
+        use crate::schema::payments;
+        use diesel::prelude::*;
+        const PAGES: ListOrder = ListOrder::desc(["payments.created_at", "payments.id"]);
+        let at = chrono::DateTime::from_timestamp(1_767_268_800, 0).unwrap();
+        let query = payments::table
+            .filter(payments::company_id.eq(uuid::Uuid::nil()))
+            .select(payments::id)
+            .into_boxed::<Pg>();
+        let next = PAGES.page_time_id(query, Some((at, uuid::Uuid::nil())), 50);
+        let sql = debug_query::<Pg, _>(&next).to_string();
+        assert!(
+            sql.contains("AND (payments.created_at, payments.id) < ($2, $3)"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("ORDER BY payments.created_at DESC, payments.id DESC LIMIT $4"),
+            "{sql}"
+        );
+        assert!(sql.contains("51"), "{sql}");
+        let first = PAGES.page_time_id(
+            payments::table.select(payments::id).into_boxed::<Pg>(),
+            None,
+            10,
+        );
+        let sql = debug_query::<Pg, _>(&first).to_string();
+        assert!(!sql.contains(" < ("), "{sql}");
+        assert!(sql.contains("ORDER BY payments.created_at DESC"), "{sql}");
     }
 
     #[test]

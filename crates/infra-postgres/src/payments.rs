@@ -1,7 +1,7 @@
 //! [`PaymentRepository`] over PostgreSQL, and the payment rows the profile reads.
 
 use crate::error::DbError;
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::{appointments, clients, payments};
 use crate::tenant::TenantScope;
@@ -126,6 +126,9 @@ fn by_id(company: CompanyId, id: Uuid) -> payments::BoxedQuery<'static, Pg> {
         .filter(payments::id.eq(id))
         .into_boxed()
 }
+
+/// The payment list: newest first (index `(company_id, created_at DESC, id DESC)`).
+const PAGES: ListOrder = ListOrder::desc(["payments.created_at", "payments.id"]);
 
 #[async_trait]
 impl PaymentRepository for PgPayments {
@@ -310,19 +313,9 @@ impl PaymentRepository for PgPayments {
                     if let Some(to) = filter.paid_to {
                         query = query.filter(payments::paid_at.lt(to));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(keyset::after_time_id(
-                            Order::Desc,
-                            ["payments.created_at", "payments.id"],
-                            c.created_at,
-                            c.id.0,
-                        ));
-                    }
-                    let rows: Vec<PaymentRow> = query
-                        .order((payments::created_at.desc(), payments::id.desc()))
-                        .limit(keyset::fetch(limit))
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.created_at, c.id.0));
+                    let rows: Vec<PaymentRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })

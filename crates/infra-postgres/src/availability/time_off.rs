@@ -2,7 +2,7 @@
 
 use super::write_error;
 use crate::error::DbError;
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::payments::scope;
 use crate::pool::Database;
 use crate::schema::time_off;
@@ -70,6 +70,9 @@ fn by_id(company: CompanyId, id: Uuid) -> time_off::BoxedQuery<'static, Pg> {
         .filter(time_off::id.eq(id))
         .into_boxed()
 }
+
+/// The time-off list: by start.
+const PAGES: ListOrder = ListOrder::asc(["time_off.starts_at", "time_off.id"]);
 
 #[async_trait]
 impl TimeOffRepository for PgTimeOff {
@@ -214,19 +217,9 @@ impl TimeOffRepository for PgTimeOff {
                     if let Some(to) = filter.to {
                         query = query.filter(time_off::starts_at.lt(to));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(keyset::after_time_id(
-                            Order::Asc,
-                            ["time_off.starts_at", "time_off.id"],
-                            c.starts_at,
-                            c.id.0,
-                        ));
-                    }
-                    let rows: Vec<TimeOffRow> = query
-                        .order((time_off::starts_at.asc(), time_off::id.asc()))
-                        .limit(keyset::fetch(limit))
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.starts_at, c.id.0));
+                    let rows: Vec<TimeOffRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })

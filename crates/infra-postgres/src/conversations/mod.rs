@@ -4,7 +4,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod record;
 pub(crate) mod rows;
 
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{clients, conversation_threads, interactions, settings};
@@ -37,6 +37,12 @@ impl PgConversations {
         Self { db }
     }
 }
+
+/// The thread list: latest activity first (index `(company_id, sort_at DESC, id DESC)`).
+const THREADS: ListOrder =
+    ListOrder::desc(["conversation_threads.sort_at", "conversation_threads.id"]);
+/// A thread's messages: newest first.
+const MESSAGES: ListOrder = ListOrder::desc(["interactions.occurred_at", "interactions.id"]);
 
 /// The page cut from `rows` (up to `limit + 1`), each row converted.
 fn page<T, R>(rows: Vec<R>, limit: u32, key: impl Fn(&R) -> SortCursor) -> anyhow::Result<Keyset<T>>
@@ -209,8 +215,6 @@ impl ConversationRepository for PgConversations {
                     let mut q = t::conversation_threads
                         .filter(t::company_id.eq(company.0))
                         .select(ThreadRow::as_select())
-                        .order((t::sort_at.desc(), t::id.desc()))
-                        .limit(keyset::fetch(limit))
                         .into_boxed();
                     if let Some(client) = filter.client_id {
                         q = q.filter(t::client_id.eq(client.0));
@@ -218,15 +222,9 @@ impl ConversationRepository for PgConversations {
                     if let Some(status) = filter.status {
                         q = q.filter(t::status.eq(status.as_str()));
                     }
-                    if let Some(c) = after {
-                        q = q.filter(keyset::after_time_id(
-                            Order::Desc,
-                            ["conversation_threads.sort_at", "conversation_threads.id"],
-                            c.at,
-                            c.id,
-                        ));
-                    }
-                    let rows: Vec<ThreadRow> = q.load(conn).await?;
+                    let key = after.map(|c| (c.at, c.id));
+                    let rows: Vec<ThreadRow> =
+                        THREADS.page_time_id(q, key, limit).load(conn).await?;
                     page(rows, limit, |r| SortCursor {
                         at: r.sort_at,
                         id: r.id,
@@ -247,22 +245,14 @@ impl ConversationRepository for PgConversations {
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
                     use interactions::dsl as i;
-                    let mut q = i::interactions
+                    let q = i::interactions
                         .filter(i::company_id.eq(company.0))
                         .filter(i::conversation_id.eq(id.0))
                         .select(InteractionRow::as_select())
-                        .order((i::occurred_at.desc(), i::id.desc()))
-                        .limit(keyset::fetch(limit))
                         .into_boxed();
-                    if let Some(c) = after {
-                        q = q.filter(keyset::after_time_id(
-                            Order::Desc,
-                            ["interactions.occurred_at", "interactions.id"],
-                            c.at,
-                            c.id,
-                        ));
-                    }
-                    let rows: Vec<InteractionRow> = q.load(conn).await?;
+                    let key = after.map(|c| (c.at, c.id));
+                    let rows: Vec<InteractionRow> =
+                        MESSAGES.page_time_id(q, key, limit).load(conn).await?;
                     page(rows, limit, |r| SortCursor {
                         at: r.occurred_at,
                         id: r.id,

@@ -3,7 +3,7 @@
 
 use super::{scope, violation};
 use crate::error::DbError;
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{appointments, clients, services, users};
@@ -107,6 +107,9 @@ fn by_id(company: CompanyId, id: Uuid) -> appointments::BoxedQuery<'static, Pg> 
         .filter(appointments::id.eq(id))
         .into_boxed()
 }
+
+/// The appointment list: by start (index `(company_id, starts_at, id)`).
+const PAGES: ListOrder = ListOrder::asc(["appointments.starts_at", "appointments.id"]);
 
 #[async_trait]
 impl AppointmentRepository for PgAppointments {
@@ -316,19 +319,9 @@ impl AppointmentRepository for PgAppointments {
                     if let Some(status) = filter.status {
                         query = query.filter(appointments::status.eq(status.as_str()));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(keyset::after_time_id(
-                            Order::Asc,
-                            ["appointments.starts_at", "appointments.id"],
-                            c.starts_at,
-                            c.id.0,
-                        ));
-                    }
-                    let rows: Vec<AppointmentRow> = query
-                        .order((appointments::starts_at.asc(), appointments::id.asc()))
-                        .limit(keyset::fetch(limit))
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.starts_at, c.id.0));
+                    let rows: Vec<AppointmentRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })

@@ -2,7 +2,7 @@
 
 use super::{atende_fold, scope, violation};
 use crate::error::DbError;
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::services;
 use anyhow::Context;
@@ -118,6 +118,9 @@ fn by_id(company: CompanyId, id: Uuid) -> services::BoxedQuery<'static, Pg> {
         .filter(services::id.eq(id))
         .into_boxed()
 }
+
+/// The service list: by name.
+const PAGES: ListOrder = ListOrder::asc(["services.name", "services.id"]);
 
 #[async_trait]
 impl ServiceRepository for PgServices {
@@ -246,17 +249,9 @@ impl ServiceRepository for PgServices {
                     if let Some(active) = filter.active {
                         query = query.filter(services::active.eq(active));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(keyset::after::<Text, SqlUuid, _, _>(
-                            Order::Asc,
-                            ["services.name", "services.id"],
-                            c.name,
-                            c.id.0,
-                        ));
-                    }
-                    let rows: Vec<ServiceRow> = query
-                        .order((services::name.asc(), services::id.asc()))
-                        .limit(keyset::fetch(limit))
+                    let key = after.map(|c| (c.name, c.id.0));
+                    let rows: Vec<ServiceRow> = PAGES
+                        .page::<_, _, Text, SqlUuid, _, _>(query, key, limit)
                         .load(conn)
                         .await?;
                     Ok::<_, DbError>(rows)

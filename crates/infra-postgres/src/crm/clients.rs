@@ -3,7 +3,7 @@
 use super::client_rows::{ClientRow, IdentityRow, assemble};
 use super::{contains_pattern, scope, violation};
 use crate::error::DbError;
-use crate::keyset::{self, Order};
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::{client_identities, clients};
 use async_trait::async_trait;
@@ -225,6 +225,9 @@ fn is_phone_conflict(err: &DbError) -> bool {
     )
 }
 
+/// The client list: newest first (index `(company_id, created_at DESC, id DESC)`).
+const PAGES: ListOrder = ListOrder::desc(["clients.created_at", "clients.id"]);
+
 #[async_trait]
 impl ClientRepository for PgClients {
     async fn create(&self, tenant: Tenant, client: NewClient) -> Result<Client, ClientWriteError> {
@@ -413,19 +416,9 @@ impl ClientRepository for PgClients {
                             .sql(")))"),
                         );
                     }
-                    if let Some(c) = after {
-                        query = query.filter(keyset::after_time_id(
-                            Order::Desc,
-                            ["clients.created_at", "clients.id"],
-                            c.created_at,
-                            c.id.0,
-                        ));
-                    }
-                    let rows: Vec<ClientRow> = query
-                        .order((clients::created_at.desc(), clients::id.desc()))
-                        .limit(keyset::fetch(limit))
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.created_at, c.id.0));
+                    let rows: Vec<ClientRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     let ids = rows.iter().map(|r| r.id).collect();
                     let identities = identities_of(conn, company, ids).await?;
                     Ok::<_, DbError>((rows, identities))
