@@ -51,6 +51,22 @@ type Boxed<'a, ST, QS> = BoxedSelectStatement<'a, ST, FromClause<QS>, Pg>;
 /// A predicate on a list's rows.
 type Predicate<'a, QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool> + 'a>;
 
+/// What [`ListOrder::page`] needs of a boxed query: filtering, ordering and limiting it give the
+/// same type back (every boxed `SELECT … FROM <table>` can).
+pub trait Pageable<'a, QS>:
+    dsl::FilterDsl<Predicate<'a, QS>, Output = Self>
+    + dsl::OrderDsl<SqlLiteral<Bool>, Output = Self>
+    + dsl::LimitDsl<Output = Self>
+{
+}
+
+impl<'a, QS, T> Pageable<'a, QS> for T where
+    T: dsl::FilterDsl<Predicate<'a, QS>, Output = T>
+        + dsl::OrderDsl<SqlLiteral<Bool>, Output = T>
+        + dsl::LimitDsl<Output = T>
+{
+}
+
 impl ListOrder {
     /// A newest-first (descending) list over `columns`.
     #[must_use]
@@ -96,14 +112,17 @@ impl ListOrder {
         A::Expression: QueryFragment<Pg> + Send + 'static,
         B::Expression: QueryFragment<Pg> + Send + 'static,
         QS: diesel::QuerySource + 'a,
-        Boxed<'a, ST, QS>: dsl::FilterDsl<Predicate<'a, QS>, Output = Boxed<'a, ST, QS>>
-            + dsl::OrderDsl<SqlLiteral<Bool>, Output = Boxed<'a, ST, QS>>,
-        Boxed<'a, ST, QS>: dsl::LimitDsl<Output = Boxed<'a, ST, QS>>,
+        Boxed<'a, ST, QS>: Pageable<'a, QS>,
     {
         let query = match key {
             Some((a, b)) => {
-                let predicate: Predicate<'a, QS> =
-                    Box::new(after::<SA, SB, A, B>(self.order, self.columns, a, b));
+                let predicate: Predicate<'a, QS> = Box::new(
+                    diesel::dsl::sql::<Bool>(&head(self.order, self.columns))
+                        .bind::<SA, _>(a)
+                        .sql(", ")
+                        .bind::<SB, _>(b)
+                        .sql(")"),
+                );
                 dsl::FilterDsl::filter(query, predicate)
             }
             None => query,
@@ -121,9 +140,7 @@ impl ListOrder {
     ) -> Boxed<'a, ST, QS>
     where
         QS: diesel::QuerySource + 'a,
-        Boxed<'a, ST, QS>: dsl::FilterDsl<Predicate<'a, QS>, Output = Boxed<'a, ST, QS>>
-            + dsl::OrderDsl<SqlLiteral<Bool>, Output = Boxed<'a, ST, QS>>,
-        Boxed<'a, ST, QS>: dsl::LimitDsl<Output = Boxed<'a, ST, QS>>,
+        Boxed<'a, ST, QS>: Pageable<'a, QS>,
     {
         self.page::<ST, QS, Timestamptz, SqlUuid, _, _>(query, key, limit)
     }
@@ -133,30 +150,6 @@ impl ListOrder {
 fn head(order: Order, columns: [&str; 2]) -> String {
     let [a, b] = columns;
     format!("({a}, {b}) {} (", order.operator())
-}
-
-/// `(a, b) < ($1, $2)` (descending) or `(a, b) > ($1, $2)` (ascending): the rows after the key
-/// `(a_value, b_value)` in list order. `columns` are qualified column names
-/// (`"clients.created_at"`, `"clients.id"`), never request text; the key is bound.
-pub fn after<SA, SB, A, B>(
-    order: Order,
-    columns: [&'static str; 2],
-    a_value: A,
-    b_value: B,
-) -> SqlLiteral<Bool, impl QueryFragment<Pg> + Send + 'static>
-where
-    SA: SqlType + TypedExpressionType,
-    SB: SqlType + TypedExpressionType,
-    A: AsExpression<SA>,
-    B: AsExpression<SB>,
-    A::Expression: QueryFragment<Pg> + Send + 'static,
-    B::Expression: QueryFragment<Pg> + Send + 'static,
-{
-    diesel::dsl::sql::<Bool>(&head(order, columns))
-        .bind::<SA, _>(a_value)
-        .sql(", ")
-        .bind::<SB, _>(b_value)
-        .sql(")")
 }
 
 /// The same comparison for statements written as text (`diesel::sql_query`): `(a, b) < ($n,
@@ -182,39 +175,26 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use diesel::debug_query;
-    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
-
-    #[test]
-    fn descending_lists_compare_rows_with_less_than() {
-        let at = chrono::DateTime::from_timestamp(1_767_268_800, 0).unwrap();
-        let id = uuid::Uuid::nil();
-        let expr = after::<Timestamptz, SqlUuid, _, _>(
-            Order::Desc,
-            ["clients.created_at", "clients.id"],
-            at,
-            id,
-        );
-        let sql = debug_query::<Pg, _>(&expr).to_string();
-        assert!(
-            sql.starts_with("(clients.created_at, clients.id) < ($1, $2)"),
-            "{sql}"
-        );
-    }
 
     #[test]
     fn ascending_lists_compare_rows_with_greater_than() {
-        let expr = after::<diesel::sql_types::Text, SqlUuid, _, _>(
-            Order::Asc,
-            ["services.name", "services.id"],
-            "Limpeza".to_owned(),
-            uuid::Uuid::nil(),
-        );
-        let sql = debug_query::<Pg, _>(&expr).to_string();
+        use crate::schema::services;
+        use diesel::prelude::*;
+        use diesel::sql_types::Text;
+        const PAGES: ListOrder = ListOrder::asc(["services.name", "services.id"]);
+        let query = services::table.select(services::id).into_boxed::<Pg>();
+        let key = Some(("Limpeza".to_owned(), uuid::Uuid::nil()));
+        let page = PAGES.page::<_, _, Text, SqlUuid, _, _>(query, key, 10);
+        let sql = debug_query::<Pg, _>(&page).to_string();
         assert!(
-            sql.starts_with("(services.name, services.id) > ($1, $2)"),
+            sql.contains("(services.name, services.id) > ($1, $2)"),
             "{sql}"
         );
-        assert!(!sql.contains(" OR "));
+        assert!(
+            sql.contains("ORDER BY services.name ASC, services.id ASC"),
+            "{sql}"
+        );
+        assert!(!sql.contains(" OR "), "{sql}");
     }
 
     #[test]
