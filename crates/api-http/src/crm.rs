@@ -1,13 +1,10 @@
 //! Helpers shared by the client, service and appointment routes: bodies whose every error names
-//! its field, opaque keyset cursors, query parameters parsed one by one, and use-case field
-//! issues as problems.
+//! its field, and query parameters parsed one by one.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use garde::Validate;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use std::str::FromStr;
 
 use crate::problem::{FieldError, Problem};
@@ -45,12 +42,6 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// An opaque cursor: base64url of the JSON of the sort key.
-#[must_use]
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
-}
-
 /// Query parameters parsed one by one, collecting one error per bad parameter.
 #[derive(Debug, Default)]
 pub struct QueryParser {
@@ -76,33 +67,6 @@ impl QueryParser {
             .map(|t| t.with_timezone(&Utc))
     }
 
-    /// `?limit=`: 1 to 200, default 50.
-    pub fn limit(&mut self, raw: Option<&str>) -> u32 {
-        match self.parse::<u32>("limit", raw) {
-            None => domain::listing::DEFAULT_LIMIT,
-            Some(l) if (1..=domain::listing::MAX_LIMIT).contains(&l) => l,
-            Some(_) => {
-                self.errors
-                    .push(FieldError::new("limit", "must be between 1 and 200"));
-                domain::listing::DEFAULT_LIMIT
-            }
-        }
-    }
-
-    /// `?cursor=`: a key this API issued.
-    pub fn cursor<K: DeserializeOwned>(&mut self, raw: Option<&str>) -> Option<K> {
-        let raw = raw?;
-        let key = URL_SAFE_NO_PAD
-            .decode(raw.as_bytes())
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        if key.is_none() {
-            self.errors
-                .push(FieldError::new("cursor", "invalid cursor"));
-        }
-        key
-    }
-
     /// Records an error of `field`.
     pub fn error(&mut self, field: &str, message: &str) {
         self.errors.push(FieldError::new(field, message));
@@ -111,21 +75,18 @@ impl QueryParser {
     /// Ends parsing.
     ///
     /// # Errors
-    /// 422 `validation_failed` when any parameter was bad.
+    /// 422 `invalid_cursor` when the cursor alone was bad, else `validation_failed` when any
+    /// parameter was.
     #[allow(clippy::result_large_err)] // `Problem` is the HTTP layer's one error type.
     pub fn finish(self) -> Result<(), Problem> {
         if self.errors.is_empty() {
             Ok(())
+        } else if self.errors.iter().all(|e| e.field == "cursor") {
+            Err(Problem::invalid_cursor())
         } else {
             Err(Problem::validation(self.errors).with_detail("invalid query string"))
         }
     }
-}
-
-/// Microseconds since the epoch (the database's precision) back to a time.
-#[must_use]
-pub fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros)
 }
 
 #[cfg(test)]
@@ -166,26 +127,5 @@ mod tests {
             "tags[0]"
         );
         assert!(body::<Probe>(json!({"price_cents": 1})).is_ok());
-    }
-
-    #[test]
-    fn cursors_and_limits() {
-        let raw = encode_cursor(&(5_i64, "x".to_owned()));
-        let mut q = QueryParser::default();
-        assert_eq!(q.cursor::<(i64, String)>(Some(&raw)), Some((5, "x".into())));
-        assert_eq!(q.limit(None), 50);
-        assert!(q.finish().is_ok());
-        let mut q = QueryParser::default();
-        assert_eq!(q.cursor::<(i64, String)>(Some("garbage")), None);
-        q.limit(Some("0"));
-        q.limit(Some("abc"));
-        let fields: Vec<_> = q
-            .finish()
-            .unwrap_err()
-            .errors
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(fields, ["cursor", "limit", "limit"]);
     }
 }

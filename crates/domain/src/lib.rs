@@ -18,7 +18,6 @@ pub mod inbound;
 pub mod integration_admin;
 pub mod integrations;
 pub mod jobs;
-pub mod listing;
 pub mod outbound;
 pub mod page;
 pub mod payments;

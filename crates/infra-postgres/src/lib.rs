@@ -24,6 +24,7 @@ pub mod health;
 pub mod inbound;
 pub mod integrations;
 pub mod jobs;
+pub mod keyset;
 pub mod metrics;
 pub mod migrate;
 pub mod outbox;

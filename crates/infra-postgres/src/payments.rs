@@ -1,6 +1,7 @@
 //! [`PaymentRepository`] over PostgreSQL, and the payment rows the profile reads.
 
 use crate::error::DbError;
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::{appointments, clients, payments};
 use crate::tenant::TenantScope;
@@ -13,7 +14,7 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel_async::RunQueryDsl;
 use domain::auth::Tenant;
 use domain::catalog::Currency;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::payments::{
     NewPayment, Payment, PaymentCursor, PaymentFields, PaymentFilter, PaymentId, PaymentReferences,
 };
@@ -125,6 +126,9 @@ fn by_id(company: CompanyId, id: Uuid) -> payments::BoxedQuery<'static, Pg> {
         .filter(payments::id.eq(id))
         .into_boxed()
 }
+
+/// The payment list: newest first (index `(company_id, created_at DESC, id DESC)`).
+const PAGES: ListOrder = ListOrder::desc(["payments.created_at", "payments.id"]);
 
 #[async_trait]
 impl PaymentRepository for PgPayments {
@@ -278,7 +282,7 @@ impl PaymentRepository for PgPayments {
         filter: PaymentFilter,
         after: Option<PaymentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Payment, PaymentCursor>> {
+    ) -> anyhow::Result<Page<Payment, PaymentCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -309,23 +313,9 @@ impl PaymentRepository for PgPayments {
                     if let Some(to) = filter.paid_to {
                         query = query.filter(payments::paid_at.lt(to));
                     }
-                    if let Some(c) = after {
-                        // A row comparison, so the index serves deep pages as it serves the first.
-                        query = query.filter(
-                            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                                "(payments.created_at, payments.id) < (",
-                            )
-                            .bind::<diesel::sql_types::Timestamptz, _>(c.created_at)
-                            .sql(", ")
-                            .bind::<diesel::sql_types::Uuid, _>(c.id.0)
-                            .sql(")"),
-                        );
-                    }
-                    let rows: Vec<PaymentRow> = query
-                        .order((payments::created_at.desc(), payments::id.desc()))
-                        .limit(i64::from(limit) + 1)
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.created_at, c.id.0));
+                    let rows: Vec<PaymentRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })
@@ -334,6 +324,6 @@ impl PaymentRepository for PgPayments {
             .into_iter()
             .map(Payment::try_from)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(KeysetPage::from_rows(data, limit, Payment::cursor))
+        Ok(Page::from_rows(data, limit, Payment::cursor))
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::conversations::rows::InteractionRow;
 use crate::conversations::rows::ThreadRow;
+use crate::keyset::{self, Order};
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{conversation_threads, interactions};
@@ -212,10 +213,11 @@ impl ReadModels for PgReads {
                         sql.push_str(" AND t.unread_count > 0");
                     }
                     if after.is_some() {
-                        sql.push_str(&format!(
-                            " AND (t.sort_at, t.id) < (${}, ${})",
+                        sql.push_str(" AND ");
+                        sql.push_str(&keyset::after_text(
+                            Order::Desc,
+                            ["t.sort_at", "t.id"],
                             n + 1,
-                            n + 2
                         ));
                         n += 2;
                     }
@@ -234,7 +236,7 @@ impl ReadModels for PgReads {
                     }
                     // A handful of texts (filters present or not), each kept prepared.
                     let rows: Vec<InboxRow> = q
-                        .bind::<BigInt, _>(i64::from(limit) + 1)
+                        .bind::<BigInt, _>(keyset::fetch(limit))
                         .prepared()
                         .load(conn)
                         .await?;

@@ -3,16 +3,21 @@
 use actix_web::{HttpResponse, web};
 use app::appointments::ListAppointmentsError;
 use domain::appointments::{AppointmentCursor, AppointmentFilter, AppointmentStatus};
-use domain::{AppointmentId, ClientId, UserId};
+use domain::page::PageRequest;
+use domain::{ClientId, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::{AppointmentDto, AppointmentList};
-use crate::crm::{QueryParser, encode_cursor, from_micros};
+use crate::crm::QueryParser;
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<AppointmentCursor> = List::new("appointments");
 
 /// `?from=&to=&client_id=&user_id=&status=&limit=&cursor=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,7 +38,8 @@ pub struct AppointmentListQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -68,15 +74,8 @@ pub async fn list(
             .map(UserId),
         status: p.parse::<AppointmentStatus>("status", query.status.as_deref()),
     };
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
-        .and_then(|(micros, id)| {
-            from_micros(micros).map(|starts_at| AppointmentCursor {
-                starts_at,
-                id: AppointmentId(id),
-            })
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     p.finish()?;
     match state
         .crm
@@ -85,9 +84,7 @@ pub async fn list(
         .await
     {
         Ok(page) => Ok(HttpResponse::Ok().json(AppointmentList {
-            next_cursor: page
-                .next
-                .map(|c| encode_cursor(&(c.starts_at.timestamp_micros(), c.id.as_uuid()))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(AppointmentDto::from).collect(),
         })),
         Err(ListAppointmentsError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -7,16 +7,21 @@ use app::availability::{
 };
 use domain::UserId;
 use domain::availability::{TimeOffCursor, TimeOffFilter, TimeOffId};
+use domain::page::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::{CreateTimeOffRequest, TimeOffDto, TimeOffList, UpdateTimeOffRequest};
 use crate::clients::update::edit_conflict;
-use crate::crm::{QueryParser, body, encode_cursor, from_micros};
+use crate::crm::{QueryParser, body};
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::{Admin, Caller};
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<TimeOffCursor> = List::new("time_off");
 
 /// `?user_id=&from=&to=&limit=&cursor=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -32,7 +37,8 @@ pub struct TimeOffQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -65,15 +71,8 @@ pub async fn list(
         from: p.time("from", query.from.as_deref()),
         to: p.time("to", query.to.as_deref()),
     };
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
-        .and_then(|(micros, id)| {
-            from_micros(micros).map(|starts_at| TimeOffCursor {
-                starts_at,
-                id: TimeOffId(id),
-            })
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     p.finish()?;
     match state
         .agenda
@@ -82,9 +81,7 @@ pub async fn list(
         .await
     {
         Ok(page) => Ok(HttpResponse::Ok().json(TimeOffList {
-            next_cursor: page
-                .next
-                .map(|c| encode_cursor(&(c.starts_at.timestamp_micros(), c.id.0))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(TimeOffDto::from).collect(),
         })),
         Err(ListTimeOffError::Forbidden) => Err(Problem::forbidden("forbidden")),

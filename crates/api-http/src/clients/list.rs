@@ -2,17 +2,20 @@
 
 use actix_web::{HttpResponse, web};
 use app::clients::{ListClientsError, ListClientsQuery};
-use domain::ClientId;
 use domain::clients::{ClientCursor, ClientStatus};
+use domain::page::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::dto::{ClientDto, ClientList};
-use crate::crm::{QueryParser, encode_cursor, from_micros};
+use crate::crm::QueryParser;
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<ClientCursor> = List::new("clients");
 
 /// Longest search text.
 const MAX_Q_CHARS: usize = 200;
@@ -29,7 +32,8 @@ pub struct ClientListQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -54,15 +58,8 @@ pub async fn list(
 ) -> Result<HttpResponse, Problem> {
     let mut p = QueryParser::default();
     let status: Option<ClientStatus> = p.parse("status", query.status.as_deref());
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
-        .and_then(|(micros, id)| {
-            from_micros(micros).map(|created_at| ClientCursor {
-                created_at,
-                id: ClientId(id),
-            })
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     if query
         .q
         .as_ref()
@@ -79,9 +76,7 @@ pub async fn list(
     };
     match state.crm.list_clients().run(caller.tenant(), request).await {
         Ok(page) => Ok(HttpResponse::Ok().json(ClientList {
-            next_cursor: page
-                .next
-                .map(|c| encode_cursor(&(c.created_at.timestamp_micros(), c.id.as_uuid()))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(ClientDto::from).collect(),
         })),
         Err(ListClientsError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -4,21 +4,27 @@ use actix_web::{HttpResponse, web};
 use app::conversations::{
     CloseConversationError, MarkReadError, StartConversationError, ViewConversationError,
 };
-use domain::conversations::{ConversationFilter, ThreadStatus};
+use domain::conversations::{ConversationFilter, SortCursor, ThreadStatus};
 use domain::{Channel, ClientId, ConversationId};
 use garde::Validate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cursor;
 use super::dto::{
     ClientBriefDto, ConversationDto, ConversationListDto, ConversationViewDto, InteractionDto,
-    InteractionListDto, ListQuery, PageQuery,
+    InteractionListDto, ListQuery,
 };
+use crate::crm::QueryParser;
+use crate::pagination::{List, PageQuery};
 use crate::problem::{FieldError, Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The thread list's cursors.
+const THREADS: List<SortCursor> = List::new("conversations");
+/// The cursors of a thread's messages.
+const MESSAGES: List<SortCursor> = List::new("interactions");
 
 /// `POST /api/conversations/start` body.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -110,31 +116,30 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
     record_scope(&caller);
+    let mut p = QueryParser::default();
     let status = match query.status.as_deref() {
         None => None,
         Some("active") => Some(ThreadStatus::Active),
         Some("closed") => Some(ThreadStatus::Closed),
         Some(_) => {
-            return Err(Problem::validation(vec![FieldError::new(
-                "status",
-                "must be active or closed",
-            )]));
+            p.error("status", "must be active or closed");
+            None
         }
     };
-    let limit = cursor::limit(query.limit)?;
-    let after = cursor::decode(query.cursor.as_deref())?;
+    let page = THREADS.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
+    p.finish()?;
     let filter = ConversationFilter {
         client_id: query.client_id.map(ClientId),
         status,
     };
     let page = state
         .conversations
-        .list(caller.0.company_id, filter, after, limit)
+        .list(caller.0.company_id, filter, page.after, page.limit)
         .await
         .map_err(|e| Problem::from_internal(&e))?;
     Ok(HttpResponse::Ok().json(ConversationListDto {
         data: page.data.into_iter().map(ConversationDto::from).collect(),
-        next_cursor: cursor::encode(page.next),
+        next_cursor: THREADS.encode(page.next.as_ref()),
     }))
 }
 
@@ -159,11 +164,15 @@ pub async fn view(
     record_scope(&caller);
     let id = id.into_inner();
     tracing::Span::current().record("conversation_id", tracing::field::display(id));
-    let limit = cursor::limit(query.limit)?;
-    let after = cursor::decode(query.cursor.as_deref())?;
+    let page = query.page(&MESSAGES)?;
     match state
         .conversations
-        .view(caller.0.company_id, ConversationId(id), after, limit)
+        .view(
+            caller.0.company_id,
+            ConversationId(id),
+            page.after,
+            page.limit,
+        )
         .await
     {
         Ok(v) => Ok(HttpResponse::Ok().json(ConversationViewDto {
@@ -176,7 +185,7 @@ pub async fn view(
                     .into_iter()
                     .map(InteractionDto::from)
                     .collect(),
-                next_cursor: cursor::encode(v.interactions.next),
+                next_cursor: MESSAGES.encode(v.interactions.next.as_ref()),
             },
         })),
         Err(ViewConversationError::NotFound) => Err(Problem::not_found()),

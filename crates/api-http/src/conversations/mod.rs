@@ -1,6 +1,5 @@
 //! `/api/conversations` and `/api/interactions`: threads and their messages.
 
-pub mod cursor;
 pub mod dto;
 pub mod handlers;
 pub mod record;

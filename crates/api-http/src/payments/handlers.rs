@@ -5,6 +5,7 @@ use app::payments::{
     CreatePaymentError, CreatePaymentInput, GetPaymentError, ListPaymentsError, PaymentPatch,
     UpdatePaymentError,
 };
+use domain::page::PageRequest;
 use domain::payments::{PaymentCursor, PaymentFilter, PaymentId, PaymentStatus};
 use domain::{AppointmentId, ClientId};
 use serde::Deserialize;
@@ -13,10 +14,14 @@ use uuid::Uuid;
 
 use super::dto::{CreatePaymentRequest, PaymentDto, PaymentList, UpdatePaymentRequest};
 use crate::clients::update::edit_conflict;
-use crate::crm::{QueryParser, body, encode_cursor, from_micros};
+use crate::crm::{QueryParser, body};
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<PaymentCursor> = List::new("payments");
 
 /// Records a payment of one of the clinic's clients, optionally for one of that client's
 /// appointments. Any member or API token.
@@ -110,7 +115,8 @@ pub struct PaymentListQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -147,15 +153,8 @@ pub async fn list(
         paid_from: p.time("paid_from", query.paid_from.as_deref()),
         paid_to: p.time("paid_to", query.paid_to.as_deref()),
     };
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
-        .and_then(|(micros, id)| {
-            from_micros(micros).map(|created_at| PaymentCursor {
-                created_at,
-                id: PaymentId(id),
-            })
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     p.finish()?;
     match state
         .payments
@@ -164,9 +163,7 @@ pub async fn list(
         .await
     {
         Ok(page) => Ok(HttpResponse::Ok().json(PaymentList {
-            next_cursor: page
-                .next
-                .map(|c| encode_cursor(&(c.created_at.timestamp_micros(), c.id.0))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(PaymentDto::from).collect(),
         })),
         Err(ListPaymentsError::Unknown(e)) => Err(Problem::from_internal(&e)),

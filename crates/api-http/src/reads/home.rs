@@ -2,16 +2,20 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::conversations::SortCursor;
 use domain::reads::InboxFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::conversations::cursor;
 use crate::conversations::handlers::channel;
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The inbox's cursors.
+const INBOX: List<SortCursor> = List::new("inbox");
 
 /// A Home shortcut.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,8 +100,10 @@ pub struct InboxDto {
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
     /// Only threads whose last message is on this channel.
     pub channel: Option<String>,
@@ -153,8 +159,7 @@ pub async fn inbox(
     state: web::Data<AppState>,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let limit = cursor::limit(query.limit)?;
-    let after = cursor::decode(query.cursor.as_deref())?;
+    let page = INBOX.page(query.limit.as_deref(), query.cursor.as_deref())?;
     let channel = query
         .channel
         .as_deref()
@@ -166,7 +171,7 @@ pub async fn inbox(
     };
     let page = state
         .reads
-        .inbox(caller.0.company_id, filter, after, limit)
+        .inbox(caller.0.company_id, filter, page.after, page.limit)
         .await
         .map_err(|e| Problem::from_internal(&e))?;
     Ok(HttpResponse::Ok().json(InboxDto {
@@ -192,6 +197,6 @@ pub async fn inbox(
                 started_at: i.started_at,
             })
             .collect(),
-        next_cursor: cursor::encode(page.next),
+        next_cursor: INBOX.encode(page.next.as_ref()),
     }))
 }

@@ -2,17 +2,20 @@
 
 use actix_web::{HttpResponse, web};
 use app::catalog::ListServicesError;
-use domain::ServiceId;
 use domain::catalog::{ServiceCursor, ServiceFilter};
+use domain::page::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::dto::{ServiceDto, ServiceList};
-use crate::crm::{QueryParser, encode_cursor};
+use crate::crm::QueryParser;
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<ServiceCursor> = List::new("services");
 
 /// `?active=&limit=&cursor=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -24,7 +27,8 @@ pub struct ServiceListQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -49,13 +53,8 @@ pub async fn list(
 ) -> Result<HttpResponse, Problem> {
     let mut p = QueryParser::default();
     let active: Option<bool> = p.parse("active", query.active.as_deref());
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(String, Uuid)>(query.cursor.as_deref())
-        .map(|(name, id)| ServiceCursor {
-            name,
-            id: ServiceId(id),
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     p.finish()?;
     let filter = ServiceFilter { active };
     match state
@@ -65,7 +64,7 @@ pub async fn list(
         .await
     {
         Ok(page) => Ok(HttpResponse::Ok().json(ServiceList {
-            next_cursor: page.next.map(|c| encode_cursor(&(c.name, c.id.as_uuid()))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(ServiceDto::from).collect(),
         })),
         Err(ListServicesError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use app::snapshots::ReadSnapshotsError;
+use domain::page::PageRequest;
 use domain::snapshots::SnapshotCursor;
 use domain::{ClientId, SnapshotId};
 use serde::Deserialize;
@@ -9,10 +10,14 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::{SnapshotDto, SnapshotList};
-use crate::crm::{QueryParser, encode_cursor, from_micros};
+use crate::crm::QueryParser;
+use crate::pagination::List;
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Caller;
 use crate::state::AppState;
+
+/// The list's cursors.
+const LIST: List<SnapshotCursor> = List::new("snapshots");
 
 /// `?limit=&cursor=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -21,7 +26,8 @@ pub struct SnapshotListQuery {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as returned (opaque; a cursor of another list, of an
+    /// older format or altered is refused with 422 `invalid_cursor`).
     pub cursor: Option<String>,
 }
 
@@ -83,15 +89,8 @@ pub async fn history(
     query: web::Query<SnapshotListQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mut p = QueryParser::default();
-    let limit = p.limit(query.limit.as_deref());
-    let after = p
-        .cursor::<(i64, Uuid)>(query.cursor.as_deref())
-        .and_then(|(micros, id)| {
-            from_micros(micros).map(|created_at| SnapshotCursor {
-                created_at,
-                id: SnapshotId(id),
-            })
-        });
+    let PageRequest { after, limit } =
+        LIST.parse(&mut p, query.limit.as_deref(), query.cursor.as_deref());
     p.finish()?;
     match state
         .snapshots
@@ -99,9 +98,7 @@ pub async fn history(
         .await
     {
         Ok(page) => Ok(HttpResponse::Ok().json(SnapshotList {
-            next_cursor: page
-                .next
-                .map(|c| encode_cursor(&(c.created_at.timestamp_micros(), c.id.0))),
+            next_cursor: LIST.encode(page.next.as_ref()),
             data: page.data.into_iter().map(SnapshotDto::from).collect(),
         })),
         Err(e) => Err(problem(e)),

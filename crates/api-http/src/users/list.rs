@@ -4,10 +4,13 @@ use actix_web::{HttpResponse, web};
 use app::users::{ListMembersError, list_members};
 
 use super::dto::{UserDto, UserList};
-use crate::pagination::{ListQuery, cursor};
+use crate::pagination::{List, PageQuery};
 use crate::problem::{Problem, ProblemDoc};
 use crate::security::principal::Admin;
 use crate::state::AppState;
+
+/// The list's cursors (keyed by id).
+const LIST: List<uuid::Uuid> = List::new("users");
 
 /// The clinic's members, in id order (admin only).
 ///
@@ -18,7 +21,7 @@ use crate::state::AppState;
     path = "/api/users",
     tag = "users",
     security(("session_cookie" = []), ("bearer" = [])),
-    params(ListQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of members", body = UserList),
         (status = 403, description = "Not an admin", body = ProblemDoc, content_type = "application/problem+json"),
@@ -27,13 +30,13 @@ use crate::state::AppState;
 pub async fn list(
     Admin(caller): Admin,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let page = query.page()?;
+    let page = query.page(&LIST)?;
     match list_members(&state.deps, caller, page).await {
         Ok(page) => Ok(HttpResponse::Ok().json(UserList {
             data: page.data.into_iter().map(UserDto::from).collect(),
-            next_cursor: cursor(page.next),
+            next_cursor: LIST.encode(page.next.as_ref()),
         })),
         Err(ListMembersError::Forbidden) => Err(Problem::forbidden("forbidden")),
         Err(ListMembersError::Unknown(e)) => Err(Problem::from_internal(&e)),

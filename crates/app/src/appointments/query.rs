@@ -3,7 +3,7 @@
 use domain::AppointmentId;
 use domain::appointments::{Appointment, AppointmentCursor, AppointmentFilter};
 use domain::auth::Tenant;
-use domain::listing::{KeysetPage, MAX_LIMIT};
+use domain::page::{MAX_LIMIT, Page};
 use domain::ports::appointments::AppointmentRepository;
 use std::sync::Arc;
 
@@ -76,7 +76,7 @@ impl ListAppointments {
         filter: AppointmentFilter,
         after: Option<AppointmentCursor>,
         limit: u32,
-    ) -> Result<KeysetPage<Appointment, AppointmentCursor>, ListAppointmentsError> {
+    ) -> Result<Page<Appointment, AppointmentCursor>, ListAppointmentsError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         Ok(self.appointments.list(tenant, filter, after, limit).await?)
     }
@@ -97,7 +97,7 @@ mod tests {
             .withf(|_, f, _, limit| f.status == Some(AppointmentStatus::NoShow) && *limit == 200)
             .times(1)
             .returning(|_, _, _, _| {
-                Ok(KeysetPage {
+                Ok(Page {
                     data: vec![],
                     next: None,
                 })

@@ -10,7 +10,7 @@ use domain::availability::{
     TimeOffFilter, TimeOffId,
 };
 use domain::clients::clean_text;
-use domain::listing::{KeysetPage, MAX_LIMIT};
+use domain::page::{MAX_LIMIT, Page};
 use domain::ports::availability::{AgendaWriteError, TimeOffRepository};
 use std::sync::Arc;
 
@@ -316,7 +316,7 @@ impl ListTimeOff {
         mut filter: TimeOffFilter,
         after: Option<TimeOffCursor>,
         limit: u32,
-    ) -> Result<KeysetPage<TimeOff, TimeOffCursor>, ListTimeOffError> {
+    ) -> Result<Page<TimeOff, TimeOffCursor>, ListTimeOffError> {
         if !reads_everyones(&caller) {
             match (filter.user_id, caller.user_id) {
                 (None, Some(me)) => filter.user_id = Some(me),
@@ -396,7 +396,7 @@ mod tests {
             .withf(move |_, f, _, _| f.user_id == Some(me))
             .times(2)
             .returning(|_, _, _, _| {
-                Ok(KeysetPage {
+                Ok(Page {
                     data: vec![],
                     next: None,
                 })

@@ -3,7 +3,7 @@
 use domain::ServiceId;
 use domain::auth::Tenant;
 use domain::catalog::{Service, ServiceCursor, ServiceFilter};
-use domain::listing::{KeysetPage, MAX_LIMIT};
+use domain::page::{MAX_LIMIT, Page};
 use domain::ports::catalog::ServiceRepository;
 use std::sync::Arc;
 
@@ -72,7 +72,7 @@ impl ListServices {
         filter: ServiceFilter,
         after: Option<ServiceCursor>,
         limit: u32,
-    ) -> Result<KeysetPage<Service, ServiceCursor>, ListServicesError> {
+    ) -> Result<Page<Service, ServiceCursor>, ListServicesError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         Ok(self.services.list(tenant, filter, after, limit).await?)
     }
@@ -93,7 +93,7 @@ mod tests {
             .withf(|_, f, after, limit| f.active == Some(false) && after.is_none() && *limit == 1)
             .times(1)
             .returning(|_, _, _, _| {
-                Ok(KeysetPage {
+                Ok(Page {
                     data: vec![stored_service("Limpeza")],
                     next: None,
                 })

@@ -3,7 +3,7 @@
 use domain::ClientId;
 use domain::auth::Tenant;
 use domain::clients::{Client, ClientCursor, ClientFilter, ClientStatus};
-use domain::listing::{KeysetPage, MAX_LIMIT};
+use domain::page::{MAX_LIMIT, Page};
 use domain::ports::clients::ClientRepository;
 use std::sync::Arc;
 
@@ -83,7 +83,7 @@ impl ListClients {
         &self,
         tenant: Tenant,
         query: ListClientsQuery,
-    ) -> Result<KeysetPage<Client, ClientCursor>, ListClientsError> {
+    ) -> Result<Page<Client, ClientCursor>, ListClientsError> {
         let (text, digits) = query
             .q
             .as_deref()
@@ -120,7 +120,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| {
-                Ok(KeysetPage {
+                Ok(Page {
                     data: vec![],
                     next: None,
                 })

@@ -4,25 +4,14 @@ use super::Conversations;
 use domain::conversations::{
     ClientSummary, Conversation, ConversationFilter, Interaction, SortCursor,
 };
+use domain::page::Page;
 use domain::{CompanyId, ConversationId};
 
-/// A page of threads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConversationPage {
-    /// Newest activity first.
-    pub data: Vec<Conversation>,
-    /// Where the next page starts (None on the last page).
-    pub next: Option<SortCursor>,
-}
+/// A page of threads, newest activity first.
+pub type ConversationPage = Page<Conversation, SortCursor>;
 
-/// A page of a thread's messages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryPage {
-    /// Newest first by `occurred_at`.
-    pub data: Vec<Interaction>,
-    /// Where the next (older) page starts.
-    pub next: Option<SortCursor>,
-}
+/// A page of a thread's messages, newest first by `occurred_at`.
+pub type HistoryPage = Page<Interaction, SortCursor>;
 
 /// A thread with its patient and a page of its history.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,8 +47,7 @@ impl Conversations {
         after: Option<SortCursor>,
         limit: u32,
     ) -> anyhow::Result<ConversationPage> {
-        let (data, next) = self.repo.list(company, filter, after, limit).await?;
-        Ok(ConversationPage { data, next })
+        self.repo.list(company, filter, after, limit).await
     }
 
     /// A thread, its patient and one page of its messages (newest first; the cursor pages to
@@ -84,11 +72,11 @@ impl Conversations {
             .client_summary(company, conversation.client_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
-        let (data, next) = self.repo.history(company, id, after, limit).await?;
+        let interactions = self.repo.history(company, id, after, limit).await?;
         Ok(ConversationView {
             conversation,
             client,
-            interactions: HistoryPage { data, next },
+            interactions,
         })
     }
 }
@@ -136,7 +124,12 @@ mod tests {
         });
         repo.expect_history()
             .withf(move |_, i, after, limit| *i == id && after.is_none() && *limit == 20)
-            .returning(move |_, _, _, _| Ok((vec![], Some(cursor))));
+            .returning(move |_, _, _, _| {
+                Ok(Page {
+                    data: vec![],
+                    next: Some(cursor),
+                })
+            });
         let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
         let view = uc.view(CompanyId::new(), id, None, 20).await.unwrap();
         assert_eq!(view.client.name.as_deref(), Some("Ana"));

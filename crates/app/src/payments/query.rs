@@ -1,7 +1,7 @@
 //! Fetching one payment and listing the clinic's payments.
 
 use domain::auth::Tenant;
-use domain::listing::{KeysetPage, MAX_LIMIT};
+use domain::page::{MAX_LIMIT, Page};
 use domain::payments::{Payment, PaymentCursor, PaymentFilter, PaymentId};
 use domain::ports::payments::PaymentRepository;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ impl ListPayments {
         filter: PaymentFilter,
         after: Option<PaymentCursor>,
         limit: u32,
-    ) -> Result<KeysetPage<Payment, PaymentCursor>, ListPaymentsError> {
+    ) -> Result<Page<Payment, PaymentCursor>, ListPaymentsError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         Ok(self.payments.list(tenant, filter, after, limit).await?)
     }
@@ -92,7 +92,7 @@ mod tests {
             .withf(|_, f, _, limit| f.status == Some(PaymentStatus::Paid) && *limit == 200)
             .times(1)
             .returning(|_, _, _, _| {
-                Ok(KeysetPage {
+                Ok(Page {
                     data: vec![],
                     next: None,
                 })

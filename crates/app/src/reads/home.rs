@@ -3,6 +3,7 @@
 use super::Reads;
 use domain::CompanyId;
 use domain::conversations::SortCursor;
+use domain::page::Page;
 use domain::reads::{InboxFilter, InboxItem};
 
 /// A shortcut of the Home screen.
@@ -31,14 +32,8 @@ pub struct HomeSummary {
     pub quick_actions: Vec<QuickAction>,
 }
 
-/// A page of the inbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxPage {
-    /// Most recent message first.
-    pub data: Vec<InboxItem>,
-    /// Where the next page starts.
-    pub next: Option<SortCursor>,
-}
+/// A page of the inbox, most recent message first.
+pub type InboxPage = Page<InboxItem, SortCursor>;
 
 fn quick_actions(locale: &str) -> Vec<QuickAction> {
     let labels: [&'static str; 3] = match locale.split('-').next().unwrap_or("pt") {
@@ -92,15 +87,8 @@ impl Reads {
         after: Option<SortCursor>,
         limit: u32,
     ) -> anyhow::Result<InboxPage> {
-        let mut rows = self.models.inbox(company, filter, after, limit).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = if more {
-            rows.last().map(|r| r.cursor)
-        } else {
-            None
-        };
-        Ok(InboxPage { data: rows, next })
+        let rows = self.models.inbox(company, filter, after, limit).await?;
+        Ok(Page::from_rows(rows, limit, |r| r.cursor))
     }
 }
 

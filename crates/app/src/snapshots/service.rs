@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use domain::auth::Tenant;
 use domain::integrations::Provider;
+use domain::page::Page;
 use domain::ports::analyzer::ContextAnalyzer;
 use domain::ports::clock::Clock;
 use domain::ports::integrations::IntegrationDirectory;
@@ -110,13 +111,7 @@ pub enum ReadSnapshotsError {
 }
 
 /// A page of a patient's history, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotPage {
-    /// The snapshots.
-    pub data: Vec<Snapshot>,
-    /// Where the next page starts, if there is one.
-    pub next: Option<SnapshotCursor>,
-}
+pub type SnapshotPage = Page<Snapshot, SnapshotCursor>;
 
 impl Snapshots {
     /// The use cases over `ports` with `policy`.
@@ -334,22 +329,15 @@ impl Snapshots {
         limit: u32,
     ) -> Result<SnapshotPage, ReadSnapshotsError> {
         let limit = limit.clamp(1, domain::page::MAX_LIMIT);
-        let mut rows = self
+        let rows = self
             .store
             .history(tenant.company_id, client, after, limit)
             .await?
             .ok_or(ReadSnapshotsError::NotFound)?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = if more {
-            rows.last().map(|s| SnapshotCursor {
-                created_at: s.created_at,
-                id: s.data.id,
-            })
-        } else {
-            None
-        };
-        Ok(SnapshotPage { data: rows, next })
+        Ok(Page::from_rows(rows, limit, |s| SnapshotCursor {
+            created_at: s.created_at,
+            id: s.data.id,
+        }))
     }
 }
 

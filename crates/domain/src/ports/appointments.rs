@@ -5,7 +5,7 @@ use crate::appointments::{
     ReferenceCheck,
 };
 use crate::auth::Tenant;
-use crate::listing::KeysetPage;
+use crate::page::Page;
 use crate::{AppointmentId, ClientId, ServiceId, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -97,5 +97,5 @@ pub trait AppointmentRepository: Send + Sync {
         filter: AppointmentFilter,
         after: Option<AppointmentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Appointment, AppointmentCursor>>;
+    ) -> anyhow::Result<Page<Appointment, AppointmentCursor>>;
 }

@@ -6,7 +6,7 @@ use crate::availability::{
     AvailabilityContext, MemberSchedule, NewTimeOff, SlotQuery, TimeOff, TimeOffCursor,
     TimeOffFields, TimeOffFilter, TimeOffId,
 };
-use crate::listing::KeysetPage;
+use crate::page::Page;
 use crate::reads::WorkingHours;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -131,5 +131,5 @@ pub trait TimeOffRepository: Send + Sync {
         filter: TimeOffFilter,
         after: Option<TimeOffCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<TimeOff, TimeOffCursor>>;
+    ) -> anyhow::Result<Page<TimeOff, TimeOffCursor>>;
 }

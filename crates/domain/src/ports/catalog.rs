@@ -3,7 +3,7 @@
 use crate::ServiceId;
 use crate::auth::Tenant;
 use crate::catalog::{Service, ServiceCursor, ServiceFields, ServiceFilter};
-use crate::listing::KeysetPage;
+use crate::page::Page;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -71,5 +71,5 @@ pub trait ServiceRepository: Send + Sync {
         filter: ServiceFilter,
         after: Option<ServiceCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Service, ServiceCursor>>;
+    ) -> anyhow::Result<Page<Service, ServiceCursor>>;
 }

@@ -3,7 +3,7 @@
 use crate::ClientId;
 use crate::auth::Tenant;
 use crate::clients::{Client, ClientCursor, ClientFilter, ClientUpdate, NewClient};
-use crate::listing::KeysetPage;
+use crate::page::Page;
 use crate::phone::Region;
 use async_trait::async_trait;
 
@@ -66,7 +66,7 @@ pub trait ClientRepository: Send + Sync {
         filter: ClientFilter,
         after: Option<ClientCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Client, ClientCursor>>;
+    ) -> anyhow::Result<Page<Client, ClientCursor>>;
 }
 
 /// The region national phone numbers are read in (the clinic's `settings.default_region`).

@@ -60,7 +60,7 @@ pub enum RecordOutcome {
 }
 
 /// A page of rows and the keyset position of the next page.
-pub type Keyset<T> = (Vec<T>, Option<SortCursor>);
+pub type Keyset<T> = crate::page::Page<T, SortCursor>;
 
 /// Threads and messages of a clinic. Every method runs in one transaction scoped to `company`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

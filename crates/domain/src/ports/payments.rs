@@ -1,7 +1,7 @@
 //! Storage of payments.
 
 use crate::auth::Tenant;
-use crate::listing::KeysetPage;
+use crate::page::Page;
 use crate::payments::{
     NewPayment, Payment, PaymentCursor, PaymentFields, PaymentFilter, PaymentId, PaymentReferences,
 };
@@ -81,5 +81,5 @@ pub trait PaymentRepository: Send + Sync {
         filter: PaymentFilter,
         after: Option<PaymentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Payment, PaymentCursor>>;
+    ) -> anyhow::Result<Page<Payment, PaymentCursor>>;
 }

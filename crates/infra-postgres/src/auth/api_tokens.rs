@@ -2,6 +2,7 @@
 
 use super::{role, scope};
 use crate::error::DbError;
+use crate::keyset;
 use crate::pool::Database;
 use crate::schema::api_tokens as t;
 use async_trait::async_trait;
@@ -94,7 +95,7 @@ impl ApiTokenRepository for PgApiTokens {
                             t::revoked_at,
                         ))
                         .order(t::id)
-                        .limit(i64::from(page.limit) + 1)
+                        .limit(keyset::fetch(page.limit))
                         .into_boxed();
                     if let Some(after) = page.after {
                         q = q.filter(t::id.gt(after));

@@ -2,6 +2,7 @@
 
 use super::{role, scope, status};
 use crate::error::DbError;
+use crate::keyset;
 use crate::pool::Database;
 use crate::schema::users as u;
 use async_trait::async_trait;
@@ -124,7 +125,7 @@ impl MemberRepository for PgMembers {
                     let mut q = u::table
                         .select(member_columns!())
                         .order(u::id)
-                        .limit(i64::from(page.limit) + 1)
+                        .limit(keyset::fetch(page.limit))
                         .into_boxed();
                     if let Some(after) = page.after {
                         q = q.filter(u::id.gt(after));

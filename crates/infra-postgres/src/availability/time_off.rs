@@ -2,6 +2,7 @@
 
 use super::write_error;
 use crate::error::DbError;
+use crate::keyset::ListOrder;
 use crate::payments::scope;
 use crate::pool::Database;
 use crate::schema::time_off;
@@ -14,7 +15,7 @@ use domain::auth::Tenant;
 use domain::availability::{
     NewTimeOff, TimeOff, TimeOffCursor, TimeOffFields, TimeOffFilter, TimeOffId,
 };
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::ports::availability::{AgendaWriteError, TimeOffRepository};
 use domain::{CompanyId, UserId};
 use uuid::Uuid;
@@ -69,6 +70,9 @@ fn by_id(company: CompanyId, id: Uuid) -> time_off::BoxedQuery<'static, Pg> {
         .filter(time_off::id.eq(id))
         .into_boxed()
 }
+
+/// The time-off list: by start.
+const PAGES: ListOrder = ListOrder::asc(["time_off.starts_at", "time_off.id"]);
 
 #[async_trait]
 impl TimeOffRepository for PgTimeOff {
@@ -194,7 +198,7 @@ impl TimeOffRepository for PgTimeOff {
         filter: TimeOffFilter,
         after: Option<TimeOffCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<TimeOff, TimeOffCursor>> {
+    ) -> anyhow::Result<Page<TimeOff, TimeOffCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -213,27 +217,14 @@ impl TimeOffRepository for PgTimeOff {
                     if let Some(to) = filter.to {
                         query = query.filter(time_off::starts_at.lt(to));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(
-                            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                                "(time_off.starts_at, time_off.id) > (",
-                            )
-                            .bind::<diesel::sql_types::Timestamptz, _>(c.starts_at)
-                            .sql(", ")
-                            .bind::<diesel::sql_types::Uuid, _>(c.id.0)
-                            .sql(")"),
-                        );
-                    }
-                    let rows: Vec<TimeOffRow> = query
-                        .order((time_off::starts_at.asc(), time_off::id.asc()))
-                        .limit(i64::from(limit) + 1)
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.starts_at, c.id.0));
+                    let rows: Vec<TimeOffRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })
             .await?;
         let data: Vec<TimeOff> = rows.into_iter().map(TimeOff::from).collect();
-        Ok(KeysetPage::from_rows(data, limit, TimeOff::cursor))
+        Ok(Page::from_rows(data, limit, TimeOff::cursor))
     }
 }

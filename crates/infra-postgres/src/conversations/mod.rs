@@ -4,6 +4,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod record;
 pub(crate) mod rows;
 
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{clients, conversation_threads, interactions, settings};
@@ -16,6 +17,7 @@ use diesel_async::RunQueryDsl;
 use domain::conversations::{
     ClientSummary, Conversation, ConversationFilter, Interaction, NewInteraction, SortCursor,
 };
+use domain::page::Page;
 use domain::ports::conversations::{
     CloseOutcome, CloseRequest, ConversationRepository, Keyset, OpenOutcome, RecordOutcome,
 };
@@ -36,40 +38,18 @@ impl PgConversations {
     }
 }
 
-/// `(time, id) < (cursor.at, cursor.id)` as a row comparison, which PostgreSQL turns into one index
-/// range on `(…, time DESC, id DESC)` (an `OR` of two comparisons would not be).
-fn keyset_before(
-    time: &'static str,
-    id: &'static str,
-    c: SortCursor,
-) -> diesel::expression::SqlLiteral<
-    diesel::sql_types::Bool,
-    impl diesel::query_builder::QueryFragment<diesel::pg::Pg>,
-> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("({time}, {id}) < ("))
-        .bind::<Timestamptz, _>(c.at)
-        .sql(", ")
-        .bind::<SqlUuid, _>(c.id)
-        .sql(")")
-}
+/// The thread list: latest activity first (index `(company_id, sort_at DESC, id DESC)`).
+const THREADS: ListOrder =
+    ListOrder::desc(["conversation_threads.sort_at", "conversation_threads.id"]);
+/// A thread's messages: newest first.
+const MESSAGES: ListOrder = ListOrder::desc(["interactions.occurred_at", "interactions.id"]);
 
+/// The page cut from `rows` (up to `limit + 1`), each row converted.
 fn page<T, R>(rows: Vec<R>, limit: u32, key: impl Fn(&R) -> SortCursor) -> anyhow::Result<Keyset<T>>
 where
     T: TryFrom<R, Error = anyhow::Error>,
 {
-    let limit = limit as usize;
-    let more = rows.len() > limit;
-    let next = if more {
-        rows.get(limit - 1).map(&key)
-    } else {
-        None
-    };
-    let data = rows
-        .into_iter()
-        .take(limit)
-        .map(T::try_from)
-        .collect::<anyhow::Result<Vec<T>>>()?;
-    Ok((data, next))
+    Page::from_rows(rows, limit, key).try_map(T::try_from)
 }
 
 #[async_trait]
@@ -235,8 +215,6 @@ impl ConversationRepository for PgConversations {
                     let mut q = t::conversation_threads
                         .filter(t::company_id.eq(company.0))
                         .select(ThreadRow::as_select())
-                        .order((t::sort_at.desc(), t::id.desc()))
-                        .limit(i64::from(limit) + 1)
                         .into_boxed();
                     if let Some(client) = filter.client_id {
                         q = q.filter(t::client_id.eq(client.0));
@@ -244,14 +222,9 @@ impl ConversationRepository for PgConversations {
                     if let Some(status) = filter.status {
                         q = q.filter(t::status.eq(status.as_str()));
                     }
-                    if let Some(c) = after {
-                        q = q.filter(keyset_before(
-                            "conversation_threads.sort_at",
-                            "conversation_threads.id",
-                            c,
-                        ));
-                    }
-                    let rows: Vec<ThreadRow> = q.load(conn).await?;
+                    let key = after.map(|c| (c.at, c.id));
+                    let rows: Vec<ThreadRow> =
+                        THREADS.page_time_id(q, key, limit).load(conn).await?;
                     page(rows, limit, |r| SortCursor {
                         at: r.sort_at,
                         id: r.id,
@@ -272,21 +245,14 @@ impl ConversationRepository for PgConversations {
             .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
                     use interactions::dsl as i;
-                    let mut q = i::interactions
+                    let q = i::interactions
                         .filter(i::company_id.eq(company.0))
                         .filter(i::conversation_id.eq(id.0))
                         .select(InteractionRow::as_select())
-                        .order((i::occurred_at.desc(), i::id.desc()))
-                        .limit(i64::from(limit) + 1)
                         .into_boxed();
-                    if let Some(c) = after {
-                        q = q.filter(keyset_before(
-                            "interactions.occurred_at",
-                            "interactions.id",
-                            c,
-                        ));
-                    }
-                    let rows: Vec<InteractionRow> = q.load(conn).await?;
+                    let key = after.map(|c| (c.at, c.id));
+                    let rows: Vec<InteractionRow> =
+                        MESSAGES.page_time_id(q, key, limit).load(conn).await?;
                     page(rows, limit, |r| SortCursor {
                         at: r.occurred_at,
                         id: r.id,

@@ -3,6 +3,7 @@
 
 use super::{scope, violation};
 use crate::error::DbError;
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::prepared::Prepare;
 use crate::schema::{appointments, clients, services, users};
@@ -18,7 +19,7 @@ use domain::appointments::{
     ReferenceCheck,
 };
 use domain::auth::Tenant;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::ports::appointments::{AppointmentRef, AppointmentRepository, AppointmentWriteError};
 use domain::{AppointmentId, ClientId, CompanyId, ServiceId, UserId};
 use uuid::Uuid;
@@ -106,6 +107,9 @@ fn by_id(company: CompanyId, id: Uuid) -> appointments::BoxedQuery<'static, Pg> 
         .filter(appointments::id.eq(id))
         .into_boxed()
 }
+
+/// The appointment list: by start (index `(company_id, starts_at, id)`).
+const PAGES: ListOrder = ListOrder::asc(["appointments.starts_at", "appointments.id"]);
 
 #[async_trait]
 impl AppointmentRepository for PgAppointments {
@@ -290,7 +294,7 @@ impl AppointmentRepository for PgAppointments {
         filter: AppointmentFilter,
         after: Option<AppointmentCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Appointment, AppointmentCursor>> {
+    ) -> anyhow::Result<Page<Appointment, AppointmentCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -315,20 +319,9 @@ impl AppointmentRepository for PgAppointments {
                     if let Some(status) = filter.status {
                         query = query.filter(appointments::status.eq(status.as_str()));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(
-                            appointments::starts_at
-                                .gt(c.starts_at)
-                                .or(appointments::starts_at
-                                    .eq(c.starts_at)
-                                    .and(appointments::id.gt(c.id.0))),
-                        );
-                    }
-                    let rows: Vec<AppointmentRow> = query
-                        .order((appointments::starts_at.asc(), appointments::id.asc()))
-                        .limit(i64::from(limit) + 1)
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.starts_at, c.id.0));
+                    let rows: Vec<AppointmentRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     Ok::<_, DbError>(rows)
                 })
             })
@@ -337,7 +330,7 @@ impl AppointmentRepository for PgAppointments {
             .into_iter()
             .map(Appointment::try_from)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(KeysetPage::from_rows(data, limit, Appointment::cursor))
+        Ok(Page::from_rows(data, limit, Appointment::cursor))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{atende_fold, scope, violation};
 use crate::error::DbError;
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::services;
 use anyhow::Context;
@@ -10,10 +11,11 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::auth::Tenant;
 use domain::catalog::{Currency, Service, ServiceCursor, ServiceFields, ServiceFilter};
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::ports::catalog::{ServiceRepository, ServiceWriteError};
 use domain::{CompanyId, ServiceId};
 use uuid::Uuid;
@@ -116,6 +118,9 @@ fn by_id(company: CompanyId, id: Uuid) -> services::BoxedQuery<'static, Pg> {
         .filter(services::id.eq(id))
         .into_boxed()
 }
+
+/// The service list: by name.
+const PAGES: ListOrder = ListOrder::asc(["services.name", "services.id"]);
 
 #[async_trait]
 impl ServiceRepository for PgServices {
@@ -231,7 +236,7 @@ impl ServiceRepository for PgServices {
         filter: ServiceFilter,
         after: Option<ServiceCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Service, ServiceCursor>> {
+    ) -> anyhow::Result<Page<Service, ServiceCursor>> {
         let company = tenant.company_id;
         let rows = self
             .db
@@ -244,16 +249,9 @@ impl ServiceRepository for PgServices {
                     if let Some(active) = filter.active {
                         query = query.filter(services::active.eq(active));
                     }
-                    if let Some(c) = after {
-                        query = query.filter(
-                            services::name
-                                .gt(c.name.clone())
-                                .or(services::name.eq(c.name).and(services::id.gt(c.id.0))),
-                        );
-                    }
-                    let rows: Vec<ServiceRow> = query
-                        .order((services::name.asc(), services::id.asc()))
-                        .limit(i64::from(limit) + 1)
+                    let key = after.map(|c| (c.name, c.id.0));
+                    let rows: Vec<ServiceRow> = PAGES
+                        .page::<_, _, Text, SqlUuid, _, _>(query, key, limit)
                         .load(conn)
                         .await?;
                     Ok::<_, DbError>(rows)
@@ -264,6 +262,6 @@ impl ServiceRepository for PgServices {
             .into_iter()
             .map(Service::try_from)
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(KeysetPage::from_rows(services, limit, Service::cursor))
+        Ok(Page::from_rows(services, limit, Service::cursor))
     }
 }

@@ -3,6 +3,7 @@
 use super::client_rows::{ClientRow, IdentityRow, assemble};
 use super::{contains_pattern, scope, violation};
 use crate::error::DbError;
+use crate::keyset::ListOrder;
 use crate::pool::Database;
 use crate::schema::{client_identities, clients};
 use async_trait::async_trait;
@@ -16,7 +17,7 @@ use domain::clients::{
     Client, ClientCursor, ClientFields, ClientFilter, ClientUpdate, NewClient, NewClientIdentity,
 };
 use domain::events;
-use domain::listing::KeysetPage;
+use domain::page::Page;
 use domain::phone::Phone;
 use domain::ports::clients::{ClientRepository, ClientWriteError};
 use domain::{ClientId, CompanyId};
@@ -224,6 +225,9 @@ fn is_phone_conflict(err: &DbError) -> bool {
     )
 }
 
+/// The client list: newest first (index `(company_id, created_at DESC, id DESC)`).
+const PAGES: ListOrder = ListOrder::desc(["clients.created_at", "clients.id"]);
+
 #[async_trait]
 impl ClientRepository for PgClients {
     async fn create(&self, tenant: Tenant, client: NewClient) -> Result<Client, ClientWriteError> {
@@ -371,7 +375,7 @@ impl ClientRepository for PgClients {
         filter: ClientFilter,
         after: Option<ClientCursor>,
         limit: u32,
-    ) -> anyhow::Result<KeysetPage<Client, ClientCursor>> {
+    ) -> anyhow::Result<Page<Client, ClientCursor>> {
         let company = tenant.company_id;
         let (rows, identities) = self
             .db
@@ -412,18 +416,9 @@ impl ClientRepository for PgClients {
                             .sql(")))"),
                         );
                     }
-                    if let Some(c) = after {
-                        query = query.filter(
-                            clients::created_at.lt(c.created_at).or(clients::created_at
-                                .eq(c.created_at)
-                                .and(clients::id.lt(c.id.0))),
-                        );
-                    }
-                    let rows: Vec<ClientRow> = query
-                        .order((clients::created_at.desc(), clients::id.desc()))
-                        .limit(i64::from(limit) + 1)
-                        .load(conn)
-                        .await?;
+                    let key = after.map(|c| (c.created_at, c.id.0));
+                    let rows: Vec<ClientRow> =
+                        PAGES.page_time_id(query, key, limit).load(conn).await?;
                     let ids = rows.iter().map(|r| r.id).collect();
                     let identities = identities_of(conn, company, ids).await?;
                     Ok::<_, DbError>((rows, identities))
@@ -431,6 +426,6 @@ impl ClientRepository for PgClients {
             })
             .await?;
         let clients = assemble(rows, identities)?;
-        Ok(KeysetPage::from_rows(clients, limit, Client::cursor))
+        Ok(Page::from_rows(clients, limit, Client::cursor))
     }
 }

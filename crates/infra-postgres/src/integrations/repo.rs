@@ -4,6 +4,7 @@ use super::rows::Row;
 use super::sealing::{open, seal};
 use crate::auth::scope;
 use crate::error::DbError;
+use crate::keyset;
 use crate::pool::Database;
 use crate::schema::integrations as i;
 use async_trait::async_trait;
@@ -96,7 +97,7 @@ impl IntegrationRepository for PgIntegrations {
                         .filter(i::company_id.eq(company.0))
                         .select(Row::as_select())
                         .order(i::id.asc())
-                        .limit(i64::from(page.limit) + 1)
+                        .limit(keyset::fetch(page.limit))
                         .into_boxed();
                     if let Some(after) = page.after {
                         q = q.filter(i::id.gt(after));

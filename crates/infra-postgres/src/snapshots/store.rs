@@ -1,5 +1,6 @@
 //! [`SnapshotStore`] over PostgreSQL.
 
+use crate::keyset::{self, Order};
 use crate::prepared::Prepare;
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{
-    Array, Bool, Integer, Jsonb, Nullable, Text, Timestamp, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamp, Timestamptz, Uuid as SqlUuid,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ports::snapshots::SnapshotStore;
@@ -279,20 +280,33 @@ impl SnapshotStore for PgSnapshotStore {
                     if !exists.v {
                         return Ok(None);
                     }
-                    let rows: Vec<SnapshotRow> = diesel::sql_query(format!(
+                    // Two texts (first page, next pages), each kept prepared with a tight plan.
+                    let (keyset, limit_param) = match after {
+                        None => (String::new(), 3),
+                        Some(_) => (
+                            format!(
+                                " AND {}",
+                                keyset::after_text(Order::Desc, ["created_at", "id"], 3)
+                            ),
+                            5,
+                        ),
+                    };
+                    let mut q = diesel::sql_query(format!(
                         "SELECT {COLUMNS} FROM ai_context_snapshots
-                          WHERE company_id = $1 AND client_id = $2
-                            AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
-                          ORDER BY created_at DESC, id DESC LIMIT $5"
+                          WHERE company_id = $1 AND client_id = $2{keyset}
+                          ORDER BY created_at DESC, id DESC LIMIT ${limit_param}"
                     ))
+                    .into_boxed::<diesel::pg::Pg>()
                     .bind::<SqlUuid, _>(company.0)
-                    .bind::<SqlUuid, _>(client.0)
-                    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.created_at))
-                    .bind::<SqlUuid, _>(after.map_or(Uuid::nil(), |a| a.id.0))
-                    .bind::<Integer, _>(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
-                    .prepared()
-                    .load(conn)
-                    .await?;
+                    .bind::<SqlUuid, _>(client.0);
+                    if let Some(a) = after {
+                        q = q.bind::<Timestamptz, _>(a.created_at).bind::<SqlUuid, _>(a.id.0);
+                    }
+                    let rows: Vec<SnapshotRow> = q
+                        .bind::<BigInt, _>(keyset::fetch(limit))
+                        .prepared()
+                        .load(conn)
+                        .await?;
                     rows.into_iter().map(Snapshot::try_from).collect::<anyhow::Result<Vec<_>>>().map(Some)
                 })
             })

@@ -322,7 +322,7 @@ async fn staff_sessions_cannot_record_and_bad_input_is_named() {
         .send()
         .await
         .unwrap();
-    assert_problem(resp, 422, "validation_failed").await;
+    assert_problem(resp, 422, "invalid_cursor").await;
     assert_eq!(
         app.scalar("SELECT count(*) FROM interactions")
             .await

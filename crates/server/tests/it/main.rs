@@ -37,6 +37,7 @@ mod model_support;
 mod outbox_dispatch;
 mod outbox_send;
 mod outbox_support;
+mod pagination;
 mod passwords;
 mod payments;
 mod pg_counter;

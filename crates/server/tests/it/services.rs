@@ -225,7 +225,7 @@ async fn pages_cover_every_service_once_in_name_order() {
         ["Avaliação", "Botox", "Consulta", "Drenagem", "Peeling"]
     );
     let resp = s.get("/api/services?cursor=%21%21").send().await.unwrap();
-    assert_invalid(resp, "cursor").await;
+    assert_problem(resp, 422, "invalid_cursor").await;
 }
 
 #[tokio::test]

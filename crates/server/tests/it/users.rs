@@ -285,5 +285,5 @@ async fn lists_are_paginated_with_a_cursor() {
     let resp = admin.get("/api/users?limit=0").send().await.unwrap();
     assert_problem(resp, 422, "validation_failed").await;
     let resp = admin.get("/api/users?cursor=nope").send().await.unwrap();
-    assert_problem(resp, 422, "validation_failed").await;
+    assert_problem(resp, 422, "invalid_cursor").await;
 }

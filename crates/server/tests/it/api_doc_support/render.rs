@@ -27,7 +27,9 @@ are shown by their recipe, and the server is `http://127.0.0.1:8080`.
 
 - **JSON** in snake_case, RFC 3339 UTC timestamps, UUIDs (v7). Lists are
   `{"data": [...], "next_cursor": "..."}`; pass `?cursor=<next_cursor>` for the next page
-  (`null` on the last page) and `?limit=` (1 to 200, default 50).
+  (`null` on the last page) and `?limit=` (1 to 200, default 50). Cursors are opaque (`c1.`
+  and a version-1 body); one of another list, of an older format or altered is
+  `422 invalid_cursor` naming `cursor`: start again from the first page.
 - **Errors** are RFC 9457 `application/problem+json`:
   `{type, title, status, detail, code, request_id}`, plus `errors: [{field, message}]` for
   `422 validation_failed`. A body that is not JSON is `400 malformed_json`; unknown, missing or
