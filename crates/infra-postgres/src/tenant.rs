@@ -120,6 +120,15 @@ impl Database {
                     Ok(()) => Ok(value),
                     Err(e) => {
                         let _ = AnsiTransactionManager::rollback_transaction(conn).await;
+                        // The append is the work's last statement: a connection lost there is
+                        // the database's failure like any other (503), not a query error.
+                        if connection_lost(&e) {
+                            self.drop_idle_connections();
+                            return Err(DbError::unavailable(format!(
+                                "the connection was lost while appending events: {e}"
+                            ))
+                            .into());
+                        }
                         return Err(DbError::from(e).into());
                     }
                 }

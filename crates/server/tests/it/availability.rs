@@ -296,8 +296,10 @@ async fn a_returned_slot_books_and_booking_applies_the_same_buffer() {
     let d = desk(&app, "Reserva", "America/Sao_Paulo", &hours, (10, 15, 30)).await;
     let pro = d.clinic.admin.user_id;
     d.schedule(pro, &hours).await;
-    // Whole days from now: no test depends on the time of day.
-    let from = Utc::now() + Duration::days(2);
+    // One whole local day, two days from now (São Paulo is UTC-3 all year since 2019): the
+    // slots are the same whatever the time of day the test runs at.
+    let day = (Utc::now() + Duration::days(2)).date_naive();
+    let from = day.and_hms_opt(3, 0, 0).unwrap().and_utc();
     let to = from + Duration::days(1);
 
     // Greedily book the earliest returned slot five times: every one books.
