@@ -11,7 +11,8 @@
 --   the client by identity, else by phone, else a new lead; its identity (ON CONFLICT DO NOTHING);
 --   the clinic's reopen window; the active thread FOR UPDATE (closed and replaced when stale,
 --   opened when missing); the thread lock; the message (ON CONFLICT DO NOTHING); the thread's
---   counters and last-message fields.
+--   counters and last-message fields; the message's two events (the event log and its
+--   notification, as `append_in` writes them).
 -- Ids are time-ordered like the app's v7 ones. What pgbench does not pay: HTTP, JSON, the HMAC,
 -- the integration lookup and secret decryption, the rate limiter, logs.
 \set cn random(1, :clinics)
@@ -94,5 +95,37 @@ UPDATE conversation_threads SET
     sort_at = GREATEST(last_message_at, now())
  WHERE company_id = :co AND id = :th
 RETURNING *;
+-- The message's events (message.created, conversation.updated), appended as the server does
+-- (crates/infra-postgres/src/events/mod.rs `append_in`): one statement that moves the clinic's
+-- counter (its row lock held until commit), inserts the events and notifies the nodes with the
+-- events carried in the notification.
+WITH counter AS (
+    INSERT INTO event_counters AS c (company_id, last_id) VALUES (:co, 2)
+    ON CONFLICT (company_id) DO UPDATE SET last_id = c.last_id + EXCLUDED.last_id
+    RETURNING c.last_id
+), inserted AS (
+    INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
+    SELECT :co, counter.last_id - 2 + u.n, u.kind, u.conversation_id, u.client_id, u.payload
+      FROM counter,
+           unnest(ARRAY['message.created', 'conversation.updated'], ARRAY[:th::uuid, :th::uuid],
+                  ARRAY[:cl::uuid, :cl::uuid],
+                  ARRAY[jsonb_build_object('message', jsonb_build_object('id', :iid::uuid, 'conversation_id', :th::uuid,
+                            'client_id', :cl::uuid, 'channel', 'whatsapp', 'direction', 'inbound', 'content_type', 'text',
+                            'text', 'Olá, quero marcar uma avaliação', 'status', 'received', 'external_id', 'pgb.' || :ext::text || '.' || :mid::text,
+                            'occurred_at', now())),
+                        jsonb_build_object('conversation', jsonb_build_object('id', :th::uuid, 'client_id', :cl::uuid,
+                            'unread_count', 1, 'last_message_snippet', 'Olá, quero marcar uma avaliação',
+                            'last_message_at', now(), 'status', 'active'))]) WITH ORDINALITY
+           AS u (kind, conversation_id, client_id, payload, n)
+    RETURNING id, kind, conversation_id, payload, created_at
+), carried AS (
+    SELECT json_agg(json_build_object('id', id, 'kind', kind, 'conversation_id', conversation_id,
+               'payload', payload, 'created_at', created_at) ORDER BY id)::text AS events
+      FROM inserted
+)
+SELECT counter.last_id,
+       pg_notify('atende_events', :co::text || ':' || (counter.last_id - 1)::text || ':' || counter.last_id::text
+           || CASE WHEN octet_length(carried.events) <= 7800 THEN ':' || carried.events ELSE '' END)
+  FROM counter, carried;
 \endif
 END;

@@ -121,6 +121,8 @@ pub(crate) mod testing {
     #[derive(Default)]
     pub struct Mocks {
         pub clock: Option<DateTime<Utc>>,
+        /// What `passwords.saturated()` answers (false unless a test says otherwise).
+        pub hashing_saturated: bool,
         pub passwords: MockPasswordHashing,
         pub tokens: Option<MockTokenService>,
         pub identities: MockIdentityRepository,
@@ -153,11 +155,15 @@ pub(crate) mod testing {
     impl Mocks {
         pub fn deps(self) -> Deps {
             let now = self.clock.unwrap_or_else(t0);
+            let mut passwords = self.passwords;
+            passwords
+                .expect_saturated()
+                .return_const(self.hashing_saturated);
             let mut clock = MockClock::new();
             clock.expect_now().return_const(now);
             Deps {
                 clock: Arc::new(clock),
-                passwords: Arc::new(self.passwords),
+                passwords: Arc::new(passwords),
                 tokens: Arc::new(self.tokens.unwrap_or_else(fake_tokens)),
                 identities: Arc::new(self.identities),
                 sessions: Arc::new(self.sessions),

@@ -90,6 +90,10 @@ impl PasswordHashing for Argon2Passwords {
             .map_err(busy)?;
         Ok(())
     }
+
+    fn saturated(&self) -> bool {
+        self.gate.saturated()
+    }
 }
 
 /// [`TokenService`] with the OS random generator and SHA-256 ([`crate::token`]).

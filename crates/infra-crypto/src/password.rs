@@ -3,12 +3,16 @@
 //! Defaults follow OWASP: m = 19456 KiB, t = 2, p = 1, 32-byte output,
 //! 16-byte random salt, version 0x13.
 
-use argon2::password_hash::{self, phc::PasswordHash};
-use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Params, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Params, Version};
 
 use crate::CryptoError;
+use crate::random::random_array;
 
 pub mod gate;
+mod memory;
+
+use memory::MemoryPool;
 
 /// Longest accepted password, in bytes (UTF-8). Longer inputs are rejected
 /// before hashing so huge request bodies cannot be used for denial of service.
@@ -38,10 +42,16 @@ pub struct PasswordCheck {
 }
 
 /// Argon2id hasher with fixed parameters.
+///
+/// Every run fills its argon2 memory (19 MiB with the OWASP parameters) in a buffer taken from
+/// a pool shared by the hasher's clones and given back afterwards, so a stream of sign-ins reuses
+/// a few buffers instead of asking the allocator for 19 MiB each time (which left ~10 MB resident
+/// per run; see `docs/operations.md` §8).
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
     params: Params,
+    memory: MemoryPool,
     /// A PHC string with this hasher's parameters that no password matches,
     /// verified by [`PasswordHasher::verify_dummy`].
     dummy_phc: String,
@@ -81,6 +91,7 @@ impl PasswordHasher {
         Self {
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
             params,
+            memory: MemoryPool::default(),
             dummy_phc,
         }
     }
@@ -94,12 +105,26 @@ impl PasswordHasher {
     /// [`CryptoError::PasswordHashing`] for other argon2 failures.
     pub fn hash(&self, password: &str) -> Result<String, CryptoError> {
         check_length(password)?;
-        argon2::PasswordHasher::hash_password(&self.argon2, password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| match e {
-                password_hash::Error::RngFailure => CryptoError::Rng,
-                other => CryptoError::PasswordHashing(other.to_string()),
+        let salt: [u8; 16] = random_array()?;
+        let mut out = [0u8; OUTPUT_LEN];
+        self.memory
+            .run(self.params.block_count(), |blocks| {
+                self.argon2.hash_password_into_with_memory(
+                    password.as_bytes(),
+                    &salt,
+                    &mut out,
+                    blocks,
+                )
             })
+            .map_err(|e| CryptoError::PasswordHashing(e.to_string()))?;
+        let phc = PasswordHash {
+            algorithm: argon2::ARGON2ID_IDENT,
+            version: Some(u32::from(Version::V0x13)),
+            params: ParamsString::try_from(&self.params).map_err(hashing)?,
+            salt: Some(Salt::new(&salt).map_err(hashing)?),
+            hash: Some(Output::new(&out).map_err(hashing)?),
+        };
+        Ok(phc.to_string())
     }
 
     /// Checks a password against a stored PHC string, in constant time with
@@ -112,11 +137,7 @@ impl PasswordHasher {
     pub fn verify(&self, password: &str, phc: &str) -> Result<PasswordCheck, CryptoError> {
         check_length(password)?;
         let stored = PasswordHash::new(phc).map_err(|_| CryptoError::MalformedHash)?;
-        let valid = match self.argon2.verify_password(password.as_bytes(), &stored) {
-            Ok(()) => true,
-            Err(password_hash::Error::PasswordInvalid) => false,
-            Err(_) => return Err(CryptoError::MalformedHash),
-        };
+        let valid = self.matches(password, &stored)?;
         Ok(PasswordCheck {
             valid,
             needs_rehash: self.needs_rehash(&stored),
@@ -136,6 +157,41 @@ impl PasswordHasher {
         let _ = self.verify(password, &self.dummy_phc);
     }
 
+    /// Recomputes `stored`'s hash of `password` with `stored`'s own algorithm, version and
+    /// parameters, in pooled memory, and compares in constant time.
+    fn matches(&self, password: &str, stored: &PasswordHash) -> Result<bool, CryptoError> {
+        let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+            return Err(CryptoError::MalformedHash);
+        };
+        let algorithm = Algorithm::try_from(stored.algorithm.as_str())
+            .map_err(|_| CryptoError::MalformedHash)?;
+        let version = stored
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(|_| CryptoError::MalformedHash)?
+            .unwrap_or_default();
+        let params = Params::try_from(stored).map_err(|_| CryptoError::MalformedHash)?;
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let mut buffer = [0u8; Output::MAX_LENGTH];
+        let out = buffer
+            .get_mut(..expected.len())
+            .ok_or(CryptoError::MalformedHash)?;
+        self.memory
+            .run(params.block_count(), |blocks| {
+                argon2.hash_password_into_with_memory(
+                    password.as_bytes(),
+                    salt.as_ref(),
+                    out,
+                    blocks,
+                )
+            })
+            .map_err(|_| CryptoError::MalformedHash)?;
+        let computed = Output::new(out).map_err(|_| CryptoError::MalformedHash)?;
+        // `Output`'s equality is constant-time.
+        Ok(&computed == expected)
+    }
+
     fn needs_rehash(&self, stored: &PasswordHash) -> bool {
         let same_algorithm =
             stored.algorithm == ARGON2ID_IDENT && stored.version == Some(u32::from(Version::V0x13));
@@ -149,6 +205,10 @@ impl PasswordHasher {
         });
         !(same_algorithm && same_params)
     }
+}
+
+fn hashing(e: impl std::fmt::Display) -> CryptoError {
+    CryptoError::PasswordHashing(e.to_string())
 }
 
 fn check_length(password: &str) -> Result<(), CryptoError> {

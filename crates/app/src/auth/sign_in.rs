@@ -50,7 +50,10 @@ pub enum SignInError {
     Unknown(#[from] anyhow::Error),
 }
 
-/// Counts the attempt (per e-mail and address, and per address) and refuses it past a limit,
+/// `Retry-After` when hashing is saturated before the attempt starts (as the adapter answers).
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// Refuses at once (busy) when password hashing is saturated, then counts the attempt (per e-mail and address, and per address) and refuses it past a limit,
 /// THEN checks the password (locally, or with the external provider in Supabase mode), and
 /// issues a session acting in the oldest active membership. Unknown e-mails cost one dummy
 /// argon2 verification, so the answer and its timing are the same as for a wrong password; an
@@ -59,6 +62,13 @@ pub enum SignInError {
 /// # Errors
 /// [`SignInError`].
 pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> {
+    if deps.external.is_none() && deps.passwords.saturated() {
+        // Refused before any database work: a burst of bogus sign-ins beyond what hashing can
+        // take costs no round trips, and the attempt was never counted.
+        return Err(SignInError::Busy {
+            retry_after_secs: BUSY_RETRY_AFTER_SECS,
+        });
+    }
     let now = deps.clock.now();
     let keys = Keys::new(deps, &cmd.email, cmd.client.ip.as_deref());
     if let Some(retry_after_secs) = throttle::attempt(deps, &keys, now).await? {

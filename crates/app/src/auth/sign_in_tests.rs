@@ -389,3 +389,23 @@ async fn with_several_accounts_on_one_address_the_one_whose_password_matches_sig
         .unwrap();
     assert_eq!(out.account.auth_user_id, second_id);
 }
+
+#[tokio::test]
+async fn a_saturated_hasher_is_refused_before_any_database_work_and_nothing_is_counted() {
+    let mut m = Mocks {
+        hashing_saturated: true,
+        ..Mocks::default()
+    };
+    m.attempts.expect_count().never();
+    m.attempts.expect_refund().never();
+    m.identities.expect_find_by_email().never();
+    m.passwords.expect_verify().never();
+    m.passwords.expect_verify_dummy().never();
+    let err = sign_in(&m.deps(), cmd("ana@clinic.test", "right"))
+        .await
+        .unwrap_err();
+    match err {
+        SignInError::Busy { retry_after_secs } => assert_eq!(retry_after_secs, 1),
+        other => panic!("{other:?}"),
+    }
+}

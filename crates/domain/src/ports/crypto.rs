@@ -53,6 +53,11 @@ pub trait PasswordHashing: Send + Sync {
     /// # Errors
     /// [`HashError::Busy`] when saturated.
     async fn verify_dummy(&self, password: Password) -> Result<(), HashError>;
+
+    /// True when a call made now would be refused with [`HashError::Busy`] (every slot running
+    /// and the waiting line full). Cheap and racy: lets a caller refuse before it spends any
+    /// other work (database round trips) on an attempt that could not be checked anyway.
+    fn saturated(&self) -> bool;
 }
 
 /// Opaque 256-bit tokens and their SHA-256.

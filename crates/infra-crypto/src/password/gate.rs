@@ -87,6 +87,12 @@ impl HashGate {
         self.slots.available_permits()
     }
 
+    /// Every slot is taken and the waiting line is full: a call now would get [`Busy`].
+    #[must_use]
+    pub fn saturated(&self) -> bool {
+        self.free() == 0 && self.waiting() >= self.limits.queue
+    }
+
     async fn slot(&self) -> Result<OwnedSemaphorePermit, Busy> {
         if let Ok(permit) = Arc::clone(&self.slots).try_acquire_owned() {
             return Ok(permit);

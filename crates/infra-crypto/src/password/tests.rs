@@ -128,3 +128,47 @@ fn invalid_params_are_rejected() {
         Err(CryptoError::PasswordHashing(_))
     ));
 }
+
+#[test]
+fn hashes_agree_with_the_argon2_crates_own_hasher_and_verifier() {
+    // Ours → the crate's verifier.
+    let ours = fast().hash("pw").unwrap();
+    let parsed = argon2::password_hash::phc::PasswordHash::new(&ours).unwrap();
+    let argon2 = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(64, 1, 1, None).unwrap(),
+    );
+    assert!(argon2::PasswordVerifier::verify_password(&argon2, b"pw", &parsed).is_ok());
+    assert!(argon2::PasswordVerifier::verify_password(&argon2, b"px", &parsed).is_err());
+    // The crate's hash (as stored before pooled memory) → ours.
+    let theirs = argon2::PasswordHasher::hash_password(&argon2, b"pw")
+        .unwrap()
+        .to_string();
+    assert!(fast().verify("pw", &theirs).unwrap().valid);
+    assert!(!fast().verify("px", &theirs).unwrap().valid);
+    // A hash with a shorter output than ours (a valid PHC) is checked at its own length.
+    let short = Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(64, 1, 1, Some(16)).unwrap(),
+    );
+    let short = argon2::PasswordHasher::hash_password(&short, b"pw")
+        .unwrap()
+        .to_string();
+    assert!(fast().verify("pw", &short).unwrap().valid);
+}
+
+#[test]
+fn a_hasher_reuses_its_memory_across_runs() {
+    let hasher = fast();
+    hasher.hash("a").unwrap();
+    hasher.verify_dummy("b");
+    let clone = hasher.clone();
+    clone.hash("c").unwrap();
+    assert_eq!(
+        hasher.memory.pooled(),
+        1,
+        "one buffer served three sequential runs"
+    );
+}

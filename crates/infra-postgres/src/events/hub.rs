@@ -10,11 +10,10 @@ use domain::events::Event;
 use domain::ports::events::{EventFeed, FeedItem, Subscription};
 use futures_util::StreamExt;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
-use uuid::Uuid;
 
 /// Events read from the log per round trip when the hub catches up.
 const FETCH_PAGE: u32 = 500;
@@ -65,6 +64,10 @@ struct Inner {
     channels: Mutex<HashMap<CompanyId, Channel>>,
     closed: watch::Sender<bool>,
     listening: AtomicBool,
+    /// Notifications whose carried events were broadcast without a log read.
+    carried: AtomicU64,
+    /// Reads of the log by the hub.
+    reads: AtomicU64,
 }
 
 /// The node's [`EventFeed`]. Cheap to clone.
@@ -91,6 +94,8 @@ impl EventHub {
                 channels: Mutex::new(HashMap::new()),
                 closed,
                 listening: AtomicBool::new(false),
+                carried: AtomicU64::new(0),
+                reads: AtomicU64::new(0),
             }),
         }
     }
@@ -109,6 +114,16 @@ impl EventHub {
     pub fn close(&self) {
         let _ = self.inner.closed.send(true);
         self.lock().clear();
+    }
+
+    /// How the hub has learnt of events so far: (notifications whose carried events it
+    /// broadcast directly, reads of the log).
+    #[must_use]
+    pub fn deliveries(&self) -> (u64, u64) {
+        (
+            self.inner.carried.load(Ordering::Relaxed),
+            self.inner.reads.load(Ordering::Relaxed),
+        )
     }
 
     /// Clinics with at least one stream on this node.
@@ -169,12 +184,51 @@ impl EventHub {
     }
 
     fn on_notification(&self, payload: &str) {
-        let mut parts = payload.split(':');
-        let company = parts.next().and_then(|c| Uuid::parse_str(c).ok());
-        let first = parts.next().and_then(|f| f.parse::<i64>().ok());
-        if let (Some(company), Some(first)) = (company, first) {
-            self.wake(CompanyId(company), Some(first));
+        let Some((company, first, last, carried)) = super::parse_notification(payload) else {
+            return;
+        };
+        let delivered =
+            carried.is_some_and(|events| self.deliver_carried(company, first, last, events));
+        if !delivered {
+            self.wake(company, Some(first));
         }
+    }
+
+    /// Broadcasts the events a notification carried when they are exactly the next ones for the
+    /// clinic's streams on this node (no log read); false when they are not (a gap: the hub
+    /// reads the log instead). Notifications arrive in commit order and a clinic's ids are dense
+    /// in commit order, so a notification that starts right after the last id delivered holds
+    /// everything up to its own last id.
+    fn deliver_carried(
+        &self,
+        company: CompanyId,
+        first: i64,
+        last: i64,
+        events: Vec<Event>,
+    ) -> bool {
+        let mut channels = self.lock();
+        let Some(ch) = channels.get_mut(&company) else {
+            // No stream of this clinic on this node.
+            return true;
+        };
+        if ch.tx.receiver_count() == 0 {
+            channels.remove(&company);
+            return true;
+        }
+        let next = ch.delivered.map_or(first, |d| d + 1);
+        if ch.delivered.is_some_and(|d| d >= last) {
+            // Already delivered (a log read got there first).
+            return true;
+        }
+        if next != first {
+            return false;
+        }
+        for e in events {
+            let _ = ch.tx.send(HubItem::Event(Arc::new(e)));
+        }
+        ch.delivered = Some(last);
+        self.inner.carried.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     fn wake_all(&self) {
@@ -278,6 +332,7 @@ impl EventHub {
     }
 
     async fn read(&self, company: CompanyId, after: i64) -> anyhow::Result<Vec<Event>> {
+        self.inner.reads.fetch_add(1, Ordering::Relaxed);
         self.inner
             .db
             .tenant_tx(TenantScope::company(company), move |conn| {

@@ -28,8 +28,55 @@ use domain::ports::events::{EventLog, LogBounds};
 use domain::{CompanyId, ConversationId};
 use uuid::Uuid;
 
-/// The channel every node LISTENs on; the payload is `company_uuid:first_id:last_id`.
+/// The channel every node LISTENs on; the payload is `company_uuid:first_id:last_id`, then
+/// `:` and the events as a JSON array when they fit ([`CARRIED_MAX_BYTES`]).
 pub const CHANNEL: &str = "atende_events";
+
+/// The longest JSON of events carried in a notification (PostgreSQL refuses payloads of 8,000
+/// bytes or more; the prefix takes under 70). Longer batches are read from the log instead.
+pub const CARRIED_MAX_BYTES: i32 = 7_800;
+
+/// An event as a notification carries it (the row as `json_build_object` renders it).
+#[derive(serde::Deserialize)]
+struct CarriedEvent {
+    id: i64,
+    kind: String,
+    conversation_id: Option<Uuid>,
+    payload: serde_json::Value,
+    created_at: DateTime<Utc>,
+}
+
+/// Parses a notification: the clinic, the first and last ids, and the events it carries (None
+/// when they did not fit, or could not be parsed: the hub then reads the log). Kinds this build
+/// does not know are passed over, as in a log read.
+pub(crate) fn parse_notification(
+    payload: &str,
+) -> Option<(CompanyId, i64, i64, Option<Vec<Event>>)> {
+    let mut parts = payload.splitn(4, ':');
+    let company = CompanyId(Uuid::parse_str(parts.next()?).ok()?);
+    let first = parts.next()?.parse::<i64>().ok()?;
+    let last = parts.next()?.parse::<i64>().ok()?;
+    let events = parts.next().and_then(|json| {
+        let carried: Vec<CarriedEvent> = serde_json::from_str(json).ok()?;
+        let complete = carried.len() == usize::try_from(last - first + 1).ok()?
+            && carried.iter().zip(first..=last).all(|(e, id)| e.id == id);
+        complete.then(|| {
+            carried
+                .into_iter()
+                .filter_map(|e| {
+                    Some(Event {
+                        id: e.id,
+                        kind: EventKind::parse(&e.kind)?,
+                        conversation_id: e.conversation_id.map(ConversationId),
+                        payload: e.payload,
+                        created_at: e.created_at,
+                    })
+                })
+                .collect()
+        })
+    });
+    Some((company, first, last, events))
+}
 
 tokio::task_local! {
     /// The events emitted by the unit of work running on this task.
@@ -139,18 +186,6 @@ pub async fn append_in(
         last_id: i64,
     }
     let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
-    let last: Last = diesel::sql_query(
-        "INSERT INTO event_counters AS c (company_id, last_id) VALUES ($1, $2)
-         ON CONFLICT (company_id) DO UPDATE SET last_id = c.last_id + EXCLUDED.last_id
-         RETURNING c.last_id",
-    )
-    .bind::<SqlUuid, _>(company.0)
-    .bind::<BigInt, _>(n)
-    .prepared()
-    .get_result(conn)
-    .await?;
-    let first = last.last_id - n + 1;
-    let ids: Vec<i64> = (first..=last.last_id).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     let conversations: Vec<Option<Uuid>> = events
         .iter()
@@ -158,27 +193,47 @@ pub async fn append_in(
         .collect();
     let clients: Vec<Option<Uuid>> = events.iter().map(|e| e.client_id.map(|c| c.0)).collect();
     let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
-    diesel::sql_query(
-        "INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
-         SELECT $1, u.id, u.kind, u.conversation_id, u.client_id, u.payload
-           FROM unnest($2::bigint[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[])
-                AS u (id, kind, conversation_id, client_id, payload)",
+    // One round trip: move the counter (its row lock is held until commit), insert the events
+    // with the ids it gave, and notify `company:first:last`, followed by `:` and the events as
+    // JSON when they fit in a notification, so the nodes' hubs need not read them back.
+    let last: Last = diesel::sql_query(
+        "WITH counter AS (
+             INSERT INTO event_counters AS c (company_id, last_id) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET last_id = c.last_id + EXCLUDED.last_id
+             RETURNING c.last_id
+         ), inserted AS (
+             INSERT INTO events (company_id, id, kind, conversation_id, client_id, payload)
+             SELECT $1, counter.last_id - $2 + u.n, u.kind, u.conversation_id, u.client_id, u.payload
+               FROM counter,
+                    unnest($3::text[], $4::uuid[], $5::uuid[], $6::jsonb[]) WITH ORDINALITY
+                    AS u (kind, conversation_id, client_id, payload, n)
+             RETURNING id, kind, conversation_id, payload, created_at
+         ), carried AS (
+             SELECT json_agg(json_build_object('id', id, 'kind', kind,
+                        'conversation_id', conversation_id, 'payload', payload,
+                        'created_at', created_at) ORDER BY id)::text AS events
+               FROM inserted
+         )
+         SELECT counter.last_id,
+                pg_notify($7, $1::text || ':' || (counter.last_id - $2 + 1)::text || ':'
+                    || counter.last_id::text
+                    || CASE WHEN octet_length(carried.events) <= $8 THEN ':' || carried.events
+                            ELSE '' END) AS notified
+           FROM counter, carried",
     )
     .bind::<SqlUuid, _>(company.0)
-    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+    .bind::<BigInt, _>(n)
     .bind::<diesel::sql_types::Array<Text>, _>(&kinds)
     .bind::<diesel::sql_types::Array<Nullable<SqlUuid>>, _>(&conversations)
     .bind::<diesel::sql_types::Array<Nullable<SqlUuid>>, _>(&clients)
     .bind::<diesel::sql_types::Array<Jsonb>, _>(&payloads)
+    .bind::<Text, _>(CHANNEL)
+    .bind::<Integer, _>(CARRIED_MAX_BYTES)
     .prepared()
-    .execute(conn)
+    .get_result(conn)
     .await?;
-    diesel::sql_query("SELECT pg_notify($1, $2)")
-        .bind::<Text, _>(CHANNEL)
-        .bind::<Text, _>(format!("{}:{first}:{}", company.0, last.last_id))
-        .prepared()
-        .execute(conn)
-        .await?;
+    let first = last.last_id - n + 1;
+    let ids: Vec<i64> = (first..=last.last_id).collect();
     Ok(ids)
 }
 

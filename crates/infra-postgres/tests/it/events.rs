@@ -197,3 +197,86 @@ async fn a_change_committed_on_one_node_reaches_a_subscription_on_another_in_ord
     hub.close();
     assert_eq!(next_within(&mut sub_b, 5).await, FeedItem::Closed);
 }
+
+/// Waits until `hub` delivers one of `company`'s events (the listener connects asynchronously).
+async fn until_live(
+    t: &TestDb,
+    hub: &EventHub,
+    sub: &mut Box<dyn Subscription>,
+    company: CompanyId,
+) -> i64 {
+    for n in 0..50 {
+        append(&t.db, company, vec![new_event(n)]).await;
+        while let Ok(item) = tokio::time::timeout(Duration::from_millis(200), sub.next()).await {
+            match item {
+                FeedItem::Event(e) => return e.id,
+                FeedItem::Lagged => {}
+                FeedItem::Closed => panic!("closed"),
+            }
+        }
+    }
+    let _ = hub;
+    panic!("the hub never delivered")
+}
+
+#[tokio::test]
+async fn events_that_fit_in_the_notification_reach_streams_without_a_log_read_and_large_ones_are_read()
+ {
+    let t = TestDb::new().await;
+    let a = clinic(&t).await;
+    let node2 = Database::connect(&t.url, &PoolSettings::default()).unwrap();
+    let hub = EventHub::new(node2, HubSettings::default());
+    let mut sub = hub.subscribe(a);
+    let live = until_live(&t, &hub, &mut sub, a).await;
+    let (carried_before, reads_before) = hub.deliveries();
+    // Small batches: carried by their notifications.
+    let mut expected = Vec::new();
+    for n in 0..5 {
+        expected.extend(append(&t.db, a, vec![new_event(n), new_event(n + 10)]).await);
+    }
+    let mut got = Vec::new();
+    while got.len() < expected.len() {
+        match next_within(&mut sub, 10).await {
+            FeedItem::Event(e) if e.id > live => {
+                assert_eq!(e.kind, EventKind::MessageCreated);
+                assert!(e.payload["n"].is_i64(), "{:?}", e.payload);
+                got.push(e.id);
+            }
+            FeedItem::Event(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, expected, "in order, exactly once");
+    let (carried, reads) = hub.deliveries();
+    assert_eq!(
+        carried - carried_before,
+        5,
+        "each notification carried its events"
+    );
+    assert_eq!(reads, reads_before, "no log read was needed");
+    // A batch too large for a notification (PostgreSQL's payload limit is 8,000 bytes): the
+    // hub reads it from the log, still in order and exactly once.
+    let big: Vec<NewEvent> = (0..3)
+        .map(|n| NewEvent {
+            payload: json!({ "n": n, "text": "x".repeat(4_000) }),
+            ..new_event(n)
+        })
+        .collect();
+    let ids = append(&t.db, a, big).await;
+    let mut got = Vec::new();
+    while got.len() < ids.len() {
+        match next_within(&mut sub, 10).await {
+            FeedItem::Event(e) => {
+                assert_eq!(e.payload["text"].as_str().map(str::len), Some(4_000));
+                got.push(e.id);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, ids);
+    assert!(
+        hub.deliveries().1 > reads,
+        "the large batch was read from the log"
+    );
+    hub.close();
+}
