@@ -50,6 +50,7 @@ mod reports;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;
+mod several_nodes;
 mod sign_in_throttle;
 mod snapshot_limits;
 mod snapshots;
