@@ -267,6 +267,68 @@ mod tests {
         assert!(l.check("a", t0 + Duration::from_millis(500)).is_err());
     }
 
+    fn strict() -> WebhookLimits {
+        let one = Rate {
+            per_second: 0.001,
+            burst: 1.0,
+        };
+        WebhookLimits::new(one, one).with_handshake(one)
+    }
+
+    #[tokio::test]
+    async fn only_what_passes_the_node_reaches_the_shared_stage_which_decides_next() {
+        use domain::ports::rate_limits::MockSharedRateLimiter;
+        let mut shared = MockSharedRateLimiter::new();
+        // Two takes reach the shared stage: the address passes, the account bucket is empty.
+        shared
+            .expect_take()
+            .withf(|key, rate| key == "webhook:ip:192.0.2.1" && rate.burst == 1.0)
+            .times(1)
+            .returning(|_, _| Ok(None));
+        shared
+            .expect_take()
+            .withf(|key, _| key == "webhook:account:whatsapp:c:a")
+            .times(1)
+            .returning(|_, _| Ok(Some(7)));
+        let limits = strict().shared_by_nodes(Arc::new(shared));
+        let now = Instant::now();
+        assert_eq!(limits.take(Budget::Address, "192.0.2.1", now).await, Ok(()));
+        // This node's bucket is empty now: refused without touching the shared stage.
+        assert!(
+            limits
+                .take(Budget::Address, "192.0.2.1", now)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            limits.take(Budget::Account, "whatsapp:c:a", now).await,
+            Err(7),
+            "another node spent the shared bucket"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_shared_stage_leaves_the_node_limit() {
+        use domain::ports::rate_limits::MockSharedRateLimiter;
+        let mut shared = MockSharedRateLimiter::new();
+        shared
+            .expect_take()
+            .times(1)
+            .returning(|_, _| Err(anyhow::anyhow!("database down")));
+        let limits = strict().shared_by_nodes(Arc::new(shared));
+        let now = Instant::now();
+        assert_eq!(
+            limits.take(Budget::Handshake, "192.0.2.9", now).await,
+            Ok(())
+        );
+        assert!(
+            limits
+                .take(Budget::Handshake, "192.0.2.9", now)
+                .await
+                .is_err()
+        );
+    }
+
     #[test]
     fn rates_parse() {
         assert_eq!(

@@ -14,6 +14,7 @@ pub struct BucketRate {
 /// Token buckets every node sees, so N nodes together allow a rate once, not N times. Callers
 /// keep a per-node limiter in front of it (cheap, in memory); only what passes that one spends
 /// a shared token.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SharedRateLimiter: Send + Sync {
     /// Takes one token from bucket `key` (refilled at `rate`): `Ok(None)` when taken,
