@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod payments;
 pub mod pool;
 pub mod prepared;
+pub mod rate_limits;
 pub mod reads;
 pub mod replica;
 pub mod reports;

@@ -293,6 +293,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_buckets (key) {
+        key -> Text,
+        tokens -> Float8,
+        allowed -> Bool,
+        updated_at -> Timestamptz,
+        full_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     services (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -411,6 +421,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     member_schedules,
     payments,
+    rate_buckets,
     services,
     settings,
     snapshot_runs,

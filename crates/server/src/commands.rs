@@ -113,6 +113,12 @@ pub async fn serve(config: &Config) -> anyhow::Result<()> {
     });
     let metrics_listener = metrics_listener(config, &metrics)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    if config.traffic.shared {
+        tokio::spawn(prune_rate_buckets(
+            infra_postgres::rate_limits::PgRateLimiter::new(db.clone()),
+            stopped.clone(),
+        ));
+    }
     let worker = if config.jobs.in_process {
         let w = crate::snapshots::register(wiring::worker(&db, &config.jobs), &snapshots)
             .with_metrics(metrics.clone());
@@ -173,6 +179,29 @@ pub async fn worker(config: &Config) -> anyhow::Result<()> {
     let _ = stop.send(true);
     let _ = running.await;
     Ok(())
+}
+
+/// How often each serving node deletes the shared rate-limit buckets that are full again.
+const RATE_BUCKET_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Deletes full rate-limit buckets every [`RATE_BUCKET_PRUNE_EVERY`] until `shutdown` turns true
+/// (every node may: deleting a full bucket twice is harmless).
+async fn prune_rate_buckets(
+    limiter: infra_postgres::rate_limits::PgRateLimiter,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(RATE_BUCKET_PRUNE_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Err(e) = limiter.prune().await {
+            tracing::warn!(error = %e, "pruning the shared rate-limit buckets failed");
+        }
+    }
 }
 
 /// Starts the separate metrics listener when `ATENDE_METRICS_BIND` is set; returns its handle.

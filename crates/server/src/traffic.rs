@@ -1,5 +1,5 @@
-//! Settings of inbound traffic: the legacy shared webhook secret and the per-node webhook rate
-//! limits.
+//! Settings of inbound traffic: the legacy shared webhook secret and the webhook rate limits
+//! (per node, then shared by every node).
 
 use crate::config::{ConfigError, Source};
 use api_http::webhooks::limiter::{DEFAULT_HANDSHAKE_RATE, Rate};
@@ -18,6 +18,9 @@ pub struct TrafficSettings {
     pub per_ip: Rate,
     /// `ATENDE_WEBHOOK_RATE_HANDSHAKE` (default `1/s,10`): Meta's GET handshake per address.
     pub handshake: Rate,
+    /// `ATENDE_WEBHOOK_RATE_SHARED` (`on` by default): whether the limits hold across every node
+    /// (a second stage in PostgreSQL) or per node only (`off`: N nodes allow N times the rate).
+    pub shared: bool,
 }
 
 impl Default for TrafficSettings {
@@ -33,6 +36,7 @@ impl Default for TrafficSettings {
                 burst: 400.0,
             },
             handshake: DEFAULT_HANDSHAKE_RATE,
+            shared: true,
         }
     }
 }
@@ -87,8 +91,23 @@ impl TrafficSettings {
                 });
             }
         };
+        let shared = match src
+            .get("ATENDE_WEBHOOK_RATE_SHARED")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(_) => {
+                return Err(ConfigError {
+                    name: "ATENDE_WEBHOOK_RATE_SHARED",
+                    reason: "must be on or off".into(),
+                });
+            }
+        };
         Ok(Self {
             legacy,
+            shared,
             per_account: rate("ATENDE_WEBHOOK_RATE_PER_ACCOUNT", defaults.per_account)?,
             per_ip: rate("ATENDE_WEBHOOK_RATE_PER_IP", defaults.per_ip)?,
             handshake: rate("ATENDE_WEBHOOK_RATE_HANDSHAKE", defaults.handshake)?,
@@ -112,6 +131,12 @@ mod tests {
             TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_PER_IP", "lots")]).unwrap_err();
         assert_eq!(e.name, "ATENDE_WEBHOOK_RATE_PER_IP");
         assert_eq!(t.handshake.burst, 10.0);
+        assert!(t.shared);
+        let e =
+            TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_SHARED", "maybe")]).unwrap_err();
+        assert_eq!(e.name, "ATENDE_WEBHOOK_RATE_SHARED");
+        let off = TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_SHARED", "off")]).unwrap();
+        assert!(!off.shared);
         let e =
             TrafficSettings::from_source(&[("ATENDE_WEBHOOK_RATE_HANDSHAKE", "0")]).unwrap_err();
         assert_eq!(e.name, "ATENDE_WEBHOOK_RATE_HANDSHAKE");

@@ -206,10 +206,7 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         reads: reads(db),
         profiles: profiles(db),
         inbound: inbound(db, cipher, traffic.legacy.clone()),
-        webhook_limits: Arc::new(
-            WebhookLimits::new(traffic.per_account, traffic.per_ip)
-                .with_handshake(traffic.handshake),
-        ),
+        webhook_limits: Arc::new(webhook_limits(db, traffic)),
         outbox: outbox(db, parts.outbox),
         agenda: agenda(db),
         payments: payments(db),
@@ -219,6 +216,21 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         metrics: parts.metrics,
         events,
         event_timing: api_http::events::StreamTiming::default(),
+    }
+}
+
+/// The webhook rate limits of `traffic`: per node, then shared by every node through `db`
+/// (unless `ATENDE_WEBHOOK_RATE_SHARED=off`).
+#[must_use]
+pub fn webhook_limits(db: &Database, traffic: &crate::traffic::TrafficSettings) -> WebhookLimits {
+    let limits =
+        WebhookLimits::new(traffic.per_account, traffic.per_ip).with_handshake(traffic.handshake);
+    if traffic.shared {
+        limits.shared_by_nodes(Arc::new(infra_postgres::rate_limits::PgRateLimiter::new(
+            db.clone(),
+        )))
+    } else {
+        limits
     }
 }
 

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::problem::{Problem, ProblemDoc};
 use crate::state::AppState;
 use crate::webhooks::handlers::ATENDE_SIGNATURE;
+use crate::webhooks::limiter::Budget;
 
 /// The answer to a status callback.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,8 +52,8 @@ pub async fn status(
     let limited = |retry_after| Problem::too_many_requests("rate_limited", retry_after);
     state
         .webhook_limits
-        .per_ip
-        .check(&ip, now)
+        .take(Budget::Address, &ip, now)
+        .await
         .map_err(limited)?;
     let signature = req
         .headers()
@@ -68,8 +69,12 @@ pub async fn status(
     tracing::Span::current().record("company_id", tracing::field::display(company));
     state
         .webhook_limits
-        .per_account
-        .check(&format!("n8n:{}", delivery.account_id), now)
+        .take(
+            Budget::Account,
+            &format!("n8n:{company}:{}", delivery.account_id),
+            now,
+        )
+        .await
         .map_err(limited)?;
     let outcome = app::outbound::status_callback(&state.inbound, company, &body)
         .await

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::problem::{Problem, ProblemDoc};
 use crate::state::AppState;
+use crate::webhooks::limiter::Budget;
 
 /// Header of Atende's own signature scheme (relay deliveries).
 pub const ATENDE_SIGNATURE: &str = "X-Atende-Signature";
@@ -120,8 +121,8 @@ async fn receive(
     let now = Instant::now();
     state
         .webhook_limits
-        .per_ip
-        .check(&source_key(&req, &state), now)
+        .take(Budget::Address, &source_key(&req, &state), now)
+        .await
         .map_err(limited)?;
     let body = body.to_vec();
     // Meta signs with X-Hub-Signature-256; the relay (n8n) with X-Atende-Signature.
@@ -136,8 +137,12 @@ async fn receive(
         for (company, account) in delivery.accounts() {
             state
                 .webhook_limits
-                .per_account
-                .check(&account_key(provider, company, &account), now)
+                .take(
+                    Budget::Account,
+                    &account_key(provider, company, &account),
+                    now,
+                )
+                .await
                 .map_err(limited)?;
         }
         let outcome = state
@@ -176,11 +181,12 @@ async fn receive(
     tracing::Span::current().record("company_id", tracing::field::display(delivery.company));
     state
         .webhook_limits
-        .per_account
-        .check(
+        .take(
+            Budget::Account,
             &account_key(provider, delivery.company, &delivery.account_id),
             now,
         )
+        .await
         .map_err(limited)?;
     let results = state
         .inbound
@@ -270,8 +276,8 @@ async fn verify(
 ) -> Result<HttpResponse, Problem> {
     state
         .webhook_limits
-        .handshake
-        .check(&source_key(&req, &state), Instant::now())
+        .take(Budget::Handshake, &source_key(&req, &state), Instant::now())
+        .await
         .map_err(limited)?;
     let q = query.into_inner();
     match state

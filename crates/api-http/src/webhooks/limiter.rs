@@ -1,11 +1,11 @@
-//! Per-node token buckets for `/webhooks/*` (per account and per source address).
-//!
-//! Per node on purpose: counters shared across nodes would put the database on the hot path of
-//! every delivery; with N nodes the effective limit is N times the setting (documented in
-//! docs/integrations.md).
+//! Token buckets for `/webhooks/*` (per account, per source address, Meta's handshake), in two
+//! stages: a per-node bucket in memory, cheap, and — for what passes it — a bucket shared by
+//! every node ([`SharedRateLimiter`], one database statement), so N nodes together allow the
+//! setting once, not N times (docs/integrations.md).
 
+use domain::ports::rate_limits::{BucketRate, SharedRateLimiter};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// A sustained rate and a burst.
@@ -78,6 +78,12 @@ impl Limiter {
         }
     }
 
+    /// The rate of every key.
+    #[must_use]
+    pub fn rate(&self) -> Rate {
+        self.rate
+    }
+
     /// Takes one token for `key`; `Err(seconds)` says when to retry.
     ///
     /// # Errors
@@ -117,8 +123,28 @@ pub const DEFAULT_HANDSHAKE_RATE: Rate = Rate {
     burst: 10.0,
 };
 
-/// The limiters of `/webhooks/*`.
-#[derive(Debug)]
+/// The budgets a webhook request spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Per clinic and account, spent only after authentication.
+    Account,
+    /// Per source address, before anything else.
+    Address,
+    /// Meta's GET handshake, per source address.
+    Handshake,
+}
+
+impl Budget {
+    fn scope(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Address => "ip",
+            Self::Handshake => "handshake",
+        }
+    }
+}
+
+/// The limiters of `/webhooks/*`: per node, then (when set) shared by every node.
 pub struct WebhookLimits {
     /// Per clinic and account, spent only by authenticated deliveries.
     pub per_account: Limiter,
@@ -126,6 +152,19 @@ pub struct WebhookLimits {
     pub per_ip: Limiter,
     /// Meta's GET handshake, per source address (each one is a database lookup).
     pub handshake: Limiter,
+    /// The buckets every node shares; None: per node only.
+    shared: Option<Arc<dyn SharedRateLimiter>>,
+}
+
+impl std::fmt::Debug for WebhookLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookLimits")
+            .field("per_account", &self.per_account)
+            .field("per_ip", &self.per_ip)
+            .field("handshake", &self.handshake)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
 }
 
 impl WebhookLimits {
@@ -136,6 +175,49 @@ impl WebhookLimits {
             per_account: Limiter::new(per_account),
             per_ip: Limiter::new(per_ip),
             handshake: Limiter::new(DEFAULT_HANDSHAKE_RATE),
+            shared: None,
+        }
+    }
+
+    /// These limits with a second stage shared by every node: what passes this node's bucket
+    /// takes a token from `shared`'s bucket of the same key and rate.
+    #[must_use]
+    pub fn shared_by_nodes(mut self, shared: Arc<dyn SharedRateLimiter>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Spends one token of `budget` for `key`: this node's bucket first (in memory), then the
+    /// shared one. `Err(seconds)` says when to retry. When the shared store cannot be reached
+    /// the request is let through (the per-node limit still holds) and a warning is logged.
+    ///
+    /// # Errors
+    /// The whole seconds until a token is available.
+    pub async fn take(&self, budget: Budget, key: &str, now: Instant) -> Result<(), u64> {
+        let local = match budget {
+            Budget::Account => &self.per_account,
+            Budget::Address => &self.per_ip,
+            Budget::Handshake => &self.handshake,
+        };
+        local.check(key, now)?;
+        let Some(shared) = &self.shared else {
+            return Ok(());
+        };
+        let rate = local.rate();
+        let bucket = BucketRate {
+            per_second: rate.per_second,
+            burst: rate.burst,
+        };
+        match shared
+            .take(&format!("webhook:{}:{key}", budget.scope()), bucket)
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(wait),
+            Err(e) => {
+                tracing::warn!(error = %e, budget = budget.scope(), "the shared rate limit is unavailable; only the per-node limit applies");
+                Ok(())
+            }
         }
     }
 
@@ -183,6 +265,68 @@ mod tests {
         assert!(l.check("b", t0).is_ok(), "keys are independent");
         assert!(l.check("a", t0 + Duration::from_millis(500)).is_ok());
         assert!(l.check("a", t0 + Duration::from_millis(500)).is_err());
+    }
+
+    fn strict() -> WebhookLimits {
+        let one = Rate {
+            per_second: 0.001,
+            burst: 1.0,
+        };
+        WebhookLimits::new(one, one).with_handshake(one)
+    }
+
+    #[tokio::test]
+    async fn only_what_passes_the_node_reaches_the_shared_stage_which_decides_next() {
+        use domain::ports::rate_limits::MockSharedRateLimiter;
+        let mut shared = MockSharedRateLimiter::new();
+        // Two takes reach the shared stage: the address passes, the account bucket is empty.
+        shared
+            .expect_take()
+            .withf(|key, rate| key == "webhook:ip:192.0.2.1" && rate.burst == 1.0)
+            .times(1)
+            .returning(|_, _| Ok(None));
+        shared
+            .expect_take()
+            .withf(|key, _| key == "webhook:account:whatsapp:c:a")
+            .times(1)
+            .returning(|_, _| Ok(Some(7)));
+        let limits = strict().shared_by_nodes(Arc::new(shared));
+        let now = Instant::now();
+        assert_eq!(limits.take(Budget::Address, "192.0.2.1", now).await, Ok(()));
+        // This node's bucket is empty now: refused without touching the shared stage.
+        assert!(
+            limits
+                .take(Budget::Address, "192.0.2.1", now)
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            limits.take(Budget::Account, "whatsapp:c:a", now).await,
+            Err(7),
+            "another node spent the shared bucket"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_shared_stage_leaves_the_node_limit() {
+        use domain::ports::rate_limits::MockSharedRateLimiter;
+        let mut shared = MockSharedRateLimiter::new();
+        shared
+            .expect_take()
+            .times(1)
+            .returning(|_, _| Err(anyhow::anyhow!("database down")));
+        let limits = strict().shared_by_nodes(Arc::new(shared));
+        let now = Instant::now();
+        assert_eq!(
+            limits.take(Budget::Handshake, "192.0.2.9", now).await,
+            Ok(())
+        );
+        assert!(
+            limits
+                .take(Budget::Handshake, "192.0.2.9", now)
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod members;
 pub mod outbox;
 pub mod payments;
+pub mod rate_limits;
 pub mod reads;
 pub mod reports;
 pub mod snapshots;

@@ -12,6 +12,7 @@ mod isolation;
 mod jobs;
 mod metrics;
 mod prepared;
+mod rate_limits;
 mod replica;
 mod restart;
 mod schema_drift;

@@ -16,6 +16,9 @@ const GLOBAL_TABLES: &[&str] = &[
     "__diesel_schema_migrations",
     // Failed sign-in counters, keyed by hashed email / IP, before any clinic is known.
     "auth_attempts",
+    // Webhook rate-limit buckets shared by every node, keyed by digests (issue #23); per-address
+    // buckets are spent before any clinic is known.
+    "rate_buckets",
     // Sign-in identities exist before (and independently of) clinic membership.
     "auth_identities",
     // One-time password reset tokens of identities (hashed), redeemed before any clinic is known.
