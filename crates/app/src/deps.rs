@@ -83,6 +83,8 @@ pub struct Deps {
     pub api_tokens: Arc<dyn ApiTokenRepository>,
     /// Clinics.
     pub companies: Arc<dyn CompanyRepository>,
+    /// Trusted-device cookies (`None`: no device gets the reserved hashing lane).
+    pub devices: Option<Arc<dyn domain::ports::crypto::DeviceTrust>>,
     /// The external identity provider; `Some` in Supabase mode, where passwords live there.
     pub external: Option<Arc<dyn ExternalAuthProvider>>,
     /// Rules.
@@ -123,6 +125,8 @@ pub(crate) mod testing {
         pub clock: Option<DateTime<Utc>>,
         /// What `passwords.saturated()` answers (false unless a test says otherwise).
         pub hashing_saturated: bool,
+        /// Trusted-device cookies (none unless a test sets them).
+        pub devices: Option<domain::ports::crypto::MockDeviceTrust>,
         pub passwords: MockPasswordHashing,
         pub tokens: Option<MockTokenService>,
         pub identities: MockIdentityRepository,
@@ -173,6 +177,9 @@ pub(crate) mod testing {
                 members: Arc::new(self.members),
                 api_tokens: Arc::new(self.api_tokens),
                 companies: Arc::new(self.companies),
+                devices: self
+                    .devices
+                    .map(|d| Arc::new(d) as Arc<dyn domain::ports::crypto::DeviceTrust>),
                 external: None,
                 policy: AuthPolicy::default(),
             }

@@ -64,6 +64,7 @@
 
 pub mod adapters;
 mod ct;
+pub mod device;
 mod error;
 mod mac;
 mod master_key;

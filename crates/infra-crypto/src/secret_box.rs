@@ -60,6 +60,25 @@ impl SecretBox {
         Self { current, previous }
     }
 
+    /// A 32-byte key for another purpose than integration secrets, derived from the current
+    /// master key with HKDF-SHA256 and `purpose` as info (give each purpose its own label, e.g.
+    /// `b"atende/device-cookie/v1"`; it must not start with the secret box's own prefix).
+    ///
+    /// # Errors
+    /// [`CryptoError::Internal`] when `purpose` starts with the secret box's info prefix.
+    pub fn derive_key(&self, purpose: &[u8]) -> Result<[u8; 32], CryptoError> {
+        if purpose.starts_with(KDF_INFO_PREFIX) {
+            return Err(CryptoError::Internal(
+                "purpose collides with the secret box",
+            ));
+        }
+        let mut out = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(KDF_SALT), self.current.as_bytes())
+            .expand(purpose, &mut out)
+            .map_err(|_| CryptoError::Internal("hkdf output length"))?;
+        Ok(out)
+    }
+
     /// Encrypts `plaintext` for one integration of one company, with a fresh
     /// random nonce, under the current key.
     ///

@@ -104,6 +104,7 @@ pub fn deps(db: &Database, auth: &AuthSettings) -> Deps {
         members: Arc::new(PgMembers::new(db.clone())),
         api_tokens: Arc::new(PgApiTokens::new(db.clone())),
         companies: Arc::new(PgCompanies::new(db.clone())),
+        devices: None,
         external,
         policy,
     }
@@ -193,7 +194,10 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
     let traffic = parts.traffic;
     AppState {
         health: Arc::new(PgHealthProbe::new(db.clone(), Duration::from_secs(2))),
-        deps: deps(db, parts.auth),
+        deps: Deps {
+            devices: parts.keys.as_ref().and_then(device_cookies),
+            ..deps(db, parts.auth)
+        },
         crm: crm(db),
         http: HttpSettings {
             cookie_secure: parts.auth.cookie_secure,
@@ -216,6 +220,18 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         metrics: parts.metrics,
         events,
         event_timing: api_http::events::StreamTiming::default(),
+    }
+}
+
+/// Trusted-device cookies signed with a key derived from the master key (rotating the master key
+/// retires them: the next sign-in of each browser takes the common lane once).
+fn device_cookies(keys: &SecretBox) -> Option<Arc<dyn domain::ports::crypto::DeviceTrust>> {
+    match keys.derive_key(b"atende/device-cookie/v1") {
+        Ok(key) => Some(Arc::new(infra_crypto::device::DeviceCookies::new(key))),
+        Err(e) => {
+            tracing::warn!(error = %e, "no trusted-device cookies");
+            None
+        }
     }
 }
 

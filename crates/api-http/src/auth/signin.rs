@@ -55,6 +55,7 @@ pub async fn signin(
         password: Password::new(body.password),
         client: client::info(&req, &state.http),
         previous_session: cookie::read(&req, state.http.cookie_secure),
+        device: cookie::read_device(&req, state.http.cookie_secure),
     };
     match sign_in(&state.deps, cmd).await {
         Ok(signed_in) => Ok(signed_in_response(signed_in, state.http.cookie_secure)),
@@ -78,7 +79,10 @@ pub async fn signin(
 
 /// 200 `{user, company}` with the new session cookie.
 pub(crate) fn signed_in_response(signed_in: SignedIn, secure: bool) -> HttpResponse {
-    HttpResponse::Ok()
-        .cookie(cookie::session(signed_in.session_token, secure))
-        .json(AccountResponse::from(signed_in.account))
+    let mut response = HttpResponse::Ok();
+    response.cookie(cookie::session(signed_in.session_token, secure));
+    if let Some(device) = signed_in.device_cookie {
+        response.cookie(cookie::device(device, secure));
+    }
+    response.json(AccountResponse::from(signed_in.account))
 }

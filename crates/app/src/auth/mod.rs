@@ -60,6 +60,9 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
     /// Who signed in.
     pub account: Account,
+    /// A fresh trusted-device cookie for this browser (set by a password sign-in when device
+    /// trust is configured).
+    pub device_cookie: Option<String>,
 }
 
 /// Prefix of API tokens.

@@ -49,6 +49,7 @@ pub(crate) async fn issue(
         session_token: token,
         expires_at,
         account,
+        device_cookie: None,
     })
 }
 

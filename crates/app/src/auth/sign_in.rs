@@ -20,6 +20,8 @@ pub struct SignIn {
     pub client: ClientInfo,
     /// The session cookie the client already held, if any (replaced).
     pub previous_session: Option<String>,
+    /// The trusted-device cookie the browser holds, if any.
+    pub device: Option<String>,
 }
 
 /// Why a sign-in failed.
@@ -53,7 +55,9 @@ pub enum SignInError {
 /// `Retry-After` when hashing is saturated before the attempt starts (as the adapter answers).
 const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
-/// Refuses at once (busy) when password hashing is saturated, then counts the attempt (per e-mail and address, and per address) and refuses it past a limit,
+/// Refuses at once (busy) when password hashing is saturated — unless the browser presents a
+/// trusted-device cookie for this e-mail, whose check takes the reserved lane — then counts the
+/// attempt (per e-mail and address, and per address) and refuses it past a limit,
 /// THEN checks the password (locally, or with the external provider in Supabase mode), and
 /// issues a session acting in the oldest active membership. Unknown e-mails cost one dummy
 /// argon2 verification, so the answer and its timing are the same as for a wrong password; an
@@ -62,20 +66,25 @@ const BUSY_RETRY_AFTER_SECS: u64 = 1;
 /// # Errors
 /// [`SignInError`].
 pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> {
-    if deps.external.is_none() && deps.passwords.saturated() {
+    let now = deps.clock.now();
+    let email_key = cmd.email.trim().to_lowercase();
+    let trusted = match (&deps.devices, &cmd.device) {
+        (Some(devices), Some(cookie)) => devices.trusts(cookie, &email_key, now),
+        _ => false,
+    };
+    if !trusted && deps.external.is_none() && deps.passwords.saturated() {
         // Refused before any database work: a burst of bogus sign-ins beyond what hashing can
         // take costs no round trips, and the attempt was never counted.
         return Err(SignInError::Busy {
             retry_after_secs: BUSY_RETRY_AFTER_SECS,
         });
     }
-    let now = deps.clock.now();
     let keys = Keys::new(deps, &cmd.email, cmd.client.ip.as_deref());
     if let Some(retry_after_secs) = throttle::attempt(deps, &keys, now).await? {
         return Err(SignInError::TooManyAttempts { retry_after_secs });
     }
     let checked = match &deps.external {
-        None => check_local(deps, &cmd).await,
+        None => check_local(deps, &cmd, trusted).await,
         Some(external) => check_external(deps, external.as_ref(), &cmd).await,
     };
     let (auth_user_id, email) = match checked {
@@ -99,7 +108,14 @@ pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> 
     }
     throttle::succeeded(deps, &keys).await?;
     let account = session::account_in(auth_user_id, email, memberships, active);
-    Ok(session::issue(deps, account, cmd.client, cmd.previous_session).await?)
+    let mut signed_in = session::issue(deps, account, cmd.client, cmd.previous_session).await?;
+    signed_in.device_cookie = deps.devices.as_ref().and_then(|devices| {
+        devices
+            .issue(&email_key, now)
+            .inspect_err(|e| tracing::warn!(error = %e, "no device cookie issued"))
+            .ok()
+    });
+    Ok(signed_in)
 }
 
 /// The identity (and its e-mail) whose local password matches, if any. Several local accounts
@@ -108,6 +124,7 @@ pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> 
 async fn check_local(
     deps: &Deps,
     cmd: &SignIn,
+    trusted: bool,
 ) -> Result<Option<(AuthUserId, String)>, SignInError> {
     let busy = |e| match busy_or(e) {
         Ok(retry_after_secs) => SignInError::Busy { retry_after_secs },
@@ -133,11 +150,13 @@ async fn check_local(
         return Ok(None);
     }
     for (identity, phc) in candidates {
-        let verdict = deps
-            .passwords
-            .verify(cmd.password.clone(), phc)
-            .await
-            .map_err(busy)?;
+        let verdict = if trusted {
+            deps.passwords.verify_trusted(cmd.password.clone(), phc)
+        } else {
+            deps.passwords.verify(cmd.password.clone(), phc)
+        }
+        .await
+        .map_err(busy)?;
         if !verdict.valid {
             continue;
         }

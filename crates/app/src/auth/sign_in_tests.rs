@@ -18,6 +18,7 @@ fn cmd(email: &str, password: &str) -> SignIn {
             user_agent: None,
         },
         previous_session: None,
+        device: None,
     }
 }
 
@@ -408,4 +409,81 @@ async fn a_saturated_hasher_is_refused_before_any_database_work_and_nothing_is_c
         SignInError::Busy { retry_after_secs } => assert_eq!(retry_after_secs, 1),
         other => panic!("{other:?}"),
     }
+}
+
+/// Device trust that trusts exactly `("d1.ok", "ana@clinic.test")` and issues `"d1.new"`.
+fn devices() -> domain::ports::crypto::MockDeviceTrust {
+    let mut d = domain::ports::crypto::MockDeviceTrust::new();
+    d.expect_trusts()
+        .returning(|cookie, email, _| cookie == "d1.ok" && email == "ana@clinic.test");
+    d.expect_issue()
+        .withf(|email, _| email == "ana@clinic.test")
+        .returning(|_, _| Ok("d1.new".into()));
+    d
+}
+
+#[tokio::test]
+async fn a_trusted_device_passes_a_saturated_hasher_in_its_own_lane_and_gets_a_fresh_cookie() {
+    let mut m = Mocks {
+        hashing_saturated: true,
+        devices: Some(devices()),
+        ..Mocks::default()
+    };
+    open_throttle(&mut m.attempts);
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords.expect_verify().never();
+    m.passwords
+        .expect_verify_trusted()
+        .times(1)
+        .returning(|_, _| Ok(verdict(true)));
+    m.directory
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
+    m.sessions.expect_create().returning(|_| Ok(()));
+    let mut c = cmd(" ANA@clinic.test", "right");
+    c.device = Some("d1.ok".into());
+    let out = sign_in(&m.deps(), c).await.unwrap();
+    assert_eq!(out.device_cookie.as_deref(), Some("d1.new"));
+}
+
+#[tokio::test]
+async fn a_device_cookie_for_another_email_or_forged_takes_the_common_lane() {
+    for (email, cookie) in [
+        ("bia@clinic.test", "d1.ok"),
+        ("ana@clinic.test", "d1.forged"),
+    ] {
+        let mut m = Mocks {
+            hashing_saturated: true,
+            devices: Some(devices()),
+            ..Mocks::default()
+        };
+        m.attempts.expect_count().never();
+        m.passwords.expect_verify_trusted().never();
+        let mut c = cmd(email, "right");
+        c.device = Some(cookie.into());
+        let err = sign_in(&m.deps(), c).await.unwrap_err();
+        assert!(matches!(err, SignInError::Busy { .. }), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_from_a_trusted_device_issues_no_cookie_and_counts() {
+    let mut m = Mocks {
+        devices: Some(devices()),
+        ..Mocks::default()
+    };
+    let seen = counters(&mut m, 1, 1, t0());
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords
+        .expect_verify_trusted()
+        .returning(|_, _| Ok(verdict(false)));
+    let mut c = cmd("ana@clinic.test", "wrong");
+    c.device = Some("d1.ok".into());
+    let err = sign_in(&m.deps(), c).await.unwrap_err();
+    assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
+    assert_eq!(seen.lock().unwrap().len(), 2, "the attempt was counted");
 }

@@ -47,6 +47,18 @@ pub trait PasswordHashing: Send + Sync {
     /// too long.
     async fn verify(&self, password: Password, phc: String) -> Result<PasswordVerdict, HashError>;
 
+    /// [`PasswordHashing::verify`] in the lane reserved for trusted devices (a browser that
+    /// signed in to this account before, see [`DeviceTrust`]): its own slot and waiting line, so
+    /// a flood of strangers' sign-ins cannot keep a member's browser waiting.
+    ///
+    /// # Errors
+    /// As [`PasswordHashing::verify`], when the reserved lane is saturated too.
+    async fn verify_trusted(
+        &self,
+        password: Password,
+        phc: String,
+    ) -> Result<PasswordVerdict, HashError>;
+
     /// Spends the time of a [`PasswordHashing::verify`] and always fails: used when the account
     /// does not exist, so timing does not reveal which e-mails are registered.
     ///
@@ -71,4 +83,21 @@ pub trait TokenService: Send + Sync {
 
     /// SHA-256 of `value` (a token, or any key that must not be stored in clear).
     fn hash(&self, value: String) -> TokenHash;
+}
+
+/// Trusted-device cookies (OWASP's "device cookies"): a signed, long-lived cookie given to a
+/// browser when it signs in, naming the e-mail it signed in with. A later sign-in for that e-mail
+/// presenting it is from a browser that knew the password once; it gets the reserved hashing
+/// lane ([`PasswordHashing::verify_trusted`]). Nothing is stored: the cookie is a MAC.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait DeviceTrust: Send + Sync {
+    /// A new cookie value for the (normalised) `email`, issued at `now`.
+    ///
+    /// # Errors
+    /// When no randomness is available.
+    fn issue(&self, email: &str, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<String>;
+
+    /// Whether `cookie` was issued by [`DeviceTrust::issue`] for `email` and is still valid at
+    /// `now`. Constant time in the MAC.
+    fn trusts(&self, cookie: &str, email: &str, now: chrono::DateTime<chrono::Utc>) -> bool;
 }

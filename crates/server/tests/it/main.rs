@@ -57,6 +57,7 @@ mod snapshots;
 mod supabase_mode;
 mod support;
 mod tenant_scope;
+mod trusted_devices;
 mod unavailable;
 mod users;
 mod webhook_abuse;

@@ -163,6 +163,7 @@ pub fn mock_deps() -> app::Deps {
         members: Arc::new(members::MockMemberRepository::new()),
         api_tokens: Arc::new(members::MockApiTokenRepository::new()),
         companies: Arc::new(members::MockCompanyRepository::new()),
+        devices: None,
         external: None,
         policy: app::AuthPolicy::default(),
     }

@@ -196,6 +196,12 @@ impl TestApp {
         Self::serve_with(db, |state| state.event_timing = timing)
     }
 
+    /// [`TestApp::spawn`] with the state changed by `adjust` before it serves.
+    pub async fn spawn_adjusted(adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
+        let db = TestDb::new().await;
+        Self::serve_with(db, adjust)
+    }
+
     async fn spawn_state(
         auth: server::config::AuthSettings,
         traffic: server::traffic::TrafficSettings,
