@@ -41,6 +41,7 @@ mod pagination;
 mod passwords;
 mod payments;
 mod pg_counter;
+mod principal_cache;
 mod readiness;
 mod reads;
 mod replica_wiring;

@@ -165,6 +165,8 @@ pub fn mock_deps() -> app::Deps {
         companies: Arc::new(members::MockCompanyRepository::new()),
         external: None,
         policy: app::AuthPolicy::default(),
+        principals: Arc::new(app::auth::PrincipalCache::disabled()),
+        credential_watch: None,
     }
 }
 
