@@ -374,3 +374,7 @@ impl CredentialChanges for PrincipalCache {
 #[cfg(test)]
 #[path = "cache_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "local_forget_tests.rs"]
+mod local_forget_tests;

@@ -113,6 +113,20 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         4,
         "B caches the token and three sessions"
     );
+    // Node A holds them too; a change made on A is refused on A at once (no wait for the
+    // notification: the use case drops its own node's entry).
+    let a = Node {
+        base: app.base.clone(),
+        principals: app.principals.clone(),
+    };
+    live(&a.principals).await;
+    ok(bearer(&a, &token, READ)).await;
+    ok(on(&a, &leaving, READ)).await;
+    ok(on(&a, &staff, READ)).await;
+    assert!(a.principals.len() >= 3, "{}", a.principals.len());
+    let at_once = |req: reqwest::RequestBuilder, expected: u16| async move {
+        assert_eq!(req.send().await.unwrap().status().as_u16(), expected);
+    };
 
     // A token revoked on node A.
     let resp = admin
@@ -121,6 +135,7 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
+    at_once(bearer(&a, &token, READ), 401).await;
     refused_within_a_second("revoked token on B", 401, || bearer(&b, &token, READ)).await;
 
     // A session ended on node A.
@@ -130,6 +145,7 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         .await
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.status());
+    at_once(on(&a, &leaving, READ), 401).await;
     refused_within_a_second("signed-out session on B", 401, || on(&b, &leaving, READ)).await;
     ok(on(&b, &staff, READ)).await;
 
@@ -141,6 +157,7 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    at_once(on(&a, &staff, ADMIN_READ), 200).await;
     refused_within_a_second("promotion reaching B", 200, || on(&b, &staff, ADMIN_READ)).await;
     let resp = admin
         .patch(&member, json!({ "role": "staff" }))
@@ -148,6 +165,7 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    at_once(on(&a, &staff, ADMIN_READ), 403).await;
     refused_within_a_second("demoted member on B", 403, || on(&b, &staff, ADMIN_READ)).await;
 
     // A member disabled on node A (which also ends their sessions in the clinic).
@@ -158,6 +176,7 @@ async fn revocation_sign_out_and_member_changes_reach_the_other_node_within_a_se
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    at_once(on(&a, &staff, READ), 401).await;
     refused_within_a_second("disabled member on B", 401, || on(&b, &staff, READ)).await;
 
     // The admin's own session was never touched: still served.
