@@ -3,7 +3,8 @@
 use chrono::Duration;
 use domain::auth::Password;
 use domain::ports::accounts::{
-    AttemptRepository, Directory, IdentityRepository, PasswordResetRepository, SessionRepository,
+    AttemptRepository, CredentialWatch, Directory, IdentityRepository, PasswordResetRepository,
+    SessionRepository,
 };
 use domain::ports::clock::Clock;
 use domain::ports::crypto::{PasswordHashing, TokenService};
@@ -89,6 +90,11 @@ pub struct Deps {
     pub external: Option<Arc<dyn ExternalAuthProvider>>,
     /// Rules.
     pub policy: AuthPolicy,
+    /// The node's principal cache (sessions and API tokens → caller).
+    pub principals: Arc<crate::auth::PrincipalCache>,
+    /// The node's watch on credential changes, feeding `principals` (`None`: the cache never
+    /// goes live, every request reads the store).
+    pub credential_watch: Option<Arc<dyn CredentialWatch>>,
 }
 
 /// Whether `password` is acceptable as a new password.
@@ -182,6 +188,8 @@ pub(crate) mod testing {
                     .map(|d| Arc::new(d) as Arc<dyn domain::ports::crypto::DeviceTrust>),
                 external: None,
                 policy: AuthPolicy::default(),
+                principals: Arc::new(crate::auth::PrincipalCache::disabled()),
+                credential_watch: None,
             }
         }
     }

@@ -87,6 +87,8 @@ pub struct Database {
     pub(crate) tx_settings: Option<String>,
     /// For connections outside the pool (LISTEN).
     url: std::sync::Arc<str>,
+    /// The URL names a transaction-mode pooler (where `LISTEN` never hears anything).
+    behind_pooler: bool,
     /// The streaming replica of [`Database::replica_tx`], when one is configured.
     pub(crate) replica: Option<std::sync::Arc<crate::replica::Replica>>,
 }
@@ -116,6 +118,7 @@ impl Database {
             .tls()
             .map_err(|e| DbError::unavailable(e.to_string()))?;
         let prepared = settings.prepared.resolve(&spec);
+        let behind_pooler = spec.behind_pooler();
         // Recycling checks the connection without a round trip: no open transaction and the
         // socket not closed (a `SELECT 1` per checkout was one extra round trip in every unit of
         // work). A connection the server dropped while idle is seen closed and discarded.
@@ -151,6 +154,7 @@ impl Database {
             pool,
             tx_settings,
             url: url.into(),
+            behind_pooler,
             replica: None,
         })
     }
@@ -164,6 +168,13 @@ impl Database {
         crate::connect::establish(&self.url)
             .await
             .map_err(|e| DbError::unavailable(e.to_string()))
+    }
+
+    /// Whether the URL names a transaction-mode pooler (`pgbouncer=true`, or port 6543): a
+    /// `LISTEN` through it hears nothing.
+    #[must_use]
+    pub fn behind_pooler(&self) -> bool {
+        self.behind_pooler
     }
 
     /// Connections currently open and idle, for metrics and debugging.

@@ -279,6 +279,13 @@ pub struct AuthSettings {
     pub hash_limits: infra_crypto::password::gate::GateLimits,
     /// `ATENDE_AUTH_PROVIDER` (default `local`).
     pub provider: AuthProvider,
+    /// `ATENDE_PRINCIPAL_CACHE_TTL_SECS` (default 30, 0–300; 0 turns the cache off): how long a
+    /// node keeps a resolved session or API token without reading the store again. Changes are
+    /// heard at once through `LISTEN`; the TTL bounds staleness when a notification is missed.
+    pub principal_cache_ttl: Duration,
+    /// `ATENDE_PRINCIPAL_CACHE_SIZE` (default 10000, 0–1000000; 0 turns the cache off): the most
+    /// credentials a node keeps resolved (the oldest goes first).
+    pub principal_cache_size: usize,
 }
 
 impl Default for AuthSettings {
@@ -292,6 +299,8 @@ impl Default for AuthSettings {
             forwarded_header: api_http::auth::client::ForwardedHeader::default(),
             hash_limits: infra_crypto::password::gate::GateLimits::default(),
             provider: AuthProvider::Local,
+            principal_cache_ttl: Duration::from_secs(30),
+            principal_cache_size: 10_000,
         }
     }
 }
@@ -377,6 +386,30 @@ impl AuthSettings {
                 .map(|o| check_origin(o).map(|()| o.trim_end_matches('/').to_ascii_lowercase()))
                 .collect::<Result<_, _>>()?,
         };
+        let cache_ttl: u64 = parse(
+            src,
+            "ATENDE_PRINCIPAL_CACHE_TTL_SECS",
+            30,
+            "a number of seconds from 0 to 300",
+        )?;
+        if cache_ttl > 300 {
+            return Err(ConfigError {
+                name: "ATENDE_PRINCIPAL_CACHE_TTL_SECS",
+                reason: "must be a number of seconds from 0 to 300".into(),
+            });
+        }
+        let cache_size: usize = parse(
+            src,
+            "ATENDE_PRINCIPAL_CACHE_SIZE",
+            10_000,
+            "a number from 0 to 1000000",
+        )?;
+        if cache_size > 1_000_000 {
+            return Err(ConfigError {
+                name: "ATENDE_PRINCIPAL_CACHE_SIZE",
+                reason: "must be a number from 0 to 1000000".into(),
+            });
+        }
         let provider = match src.get("ATENDE_AUTH_PROVIDER").as_deref().map(str::trim) {
             None | Some("local") => AuthProvider::Local,
             Some("supabase") => AuthProvider::Supabase(supabase(src)?),
@@ -396,6 +429,8 @@ impl AuthSettings {
             forwarded_header,
             hash_limits: infra_crypto::password::gate::GateLimits { concurrency, queue },
             provider,
+            principal_cache_ttl: Duration::from_secs(cache_ttl),
+            principal_cache_size: cache_size,
         })
     }
 }
@@ -665,6 +700,8 @@ mod tests {
         assert!(!c.auth.cookie_secure);
         assert_eq!(c.auth.session_idle, Duration::from_secs(12 * 3600));
         assert_eq!(c.auth.session_max, Duration::from_secs(7 * 86400));
+        assert_eq!(c.auth.principal_cache_ttl, Duration::from_secs(30));
+        assert_eq!(c.auth.principal_cache_size, 10_000);
         let c = Config::from_source(&[
             ("DATABASE_URL", "postgres://u@h/db"),
             ("ATENDE_ENV", "production"),
@@ -687,6 +724,27 @@ mod tests {
         ])
         .unwrap();
         assert!(c.auth.cookie_secure);
+    }
+
+    #[test]
+    fn the_principal_cache_is_bounded_and_can_be_turned_off() {
+        let c = Config::from_source(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("ATENDE_PRINCIPAL_CACHE_TTL_SECS", "0"),
+            ("ATENDE_PRINCIPAL_CACHE_SIZE", "500"),
+        ])
+        .unwrap();
+        assert_eq!(c.auth.principal_cache_ttl, Duration::ZERO);
+        assert_eq!(c.auth.principal_cache_size, 500);
+        for (name, value) in [
+            ("ATENDE_PRINCIPAL_CACHE_TTL_SECS", "301"),
+            ("ATENDE_PRINCIPAL_CACHE_TTL_SECS", "-1"),
+            ("ATENDE_PRINCIPAL_CACHE_SIZE", "1000001"),
+        ] {
+            let err = Config::from_source(&[("DATABASE_URL", "postgres://u@h/db"), (name, value)])
+                .unwrap_err();
+            assert_eq!(err.name, name);
+        }
     }
 
     #[test]

@@ -19,8 +19,8 @@ use infra_crypto::password::PasswordHasher;
 use infra_crypto::secret_cipher::{BoxCipher, NoKeyCipher};
 use infra_crypto::verifier::HmacVerifier;
 use infra_postgres::auth::{
-    PgApiTokens, PgAttempts, PgCompanies, PgDirectory, PgIdentities, PgMembers, PgPasswordResets,
-    PgSessions,
+    PgApiTokens, PgAttempts, PgCompanies, PgCredentialWatch, PgDirectory, PgIdentities, PgMembers,
+    PgPasswordResets, PgSessions, WatchSettings,
 };
 use infra_postgres::availability::{PgAvailability, PgSchedules, PgTimeOff};
 use infra_postgres::conversations::PgConversations;
@@ -107,6 +107,14 @@ pub fn deps(db: &Database, auth: &AuthSettings) -> Deps {
         devices: None,
         external,
         policy,
+        principals: Arc::new(app::auth::PrincipalCache::new(
+            chrono_duration(auth.principal_cache_ttl),
+            auth.principal_cache_size,
+        )),
+        credential_watch: Some(Arc::new(PgCredentialWatch::new(
+            db.clone(),
+            WatchSettings::default(),
+        ))),
     }
 }
 

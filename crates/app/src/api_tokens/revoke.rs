@@ -33,6 +33,8 @@ pub async fn revoke_api_token(
     }
     let now = deps.clock.now();
     if deps.api_tokens.revoke(caller.tenant(), id, now).await? {
+        // Every other node hears it from the store (`atende_credentials`); this one at once.
+        deps.principals.forget_token_id(id);
         Ok(())
     } else {
         Err(RevokeApiTokenError::NotFound)

@@ -154,6 +154,8 @@ pub async fn accept_invite(deps: &Deps, cmd: AcceptInvite) -> Result<SignedIn, A
             id
         }
     };
+    // A new membership can change the clinic an unbound session acts in.
+    deps.principals.forget_identity(auth_user_id);
     let memberships = deps.directory.memberships_of(auth_user_id).await?;
     let account = session::account_in(
         auth_user_id,

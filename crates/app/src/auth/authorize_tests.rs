@@ -304,3 +304,149 @@ async fn a_foreign_bearer_token_without_a_provider_is_unauthenticated() {
         .unwrap_err();
     assert!(matches!(err, AuthorizeError::Unauthenticated));
 }
+
+/// A clock the test moves.
+struct StepClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl StepClock {
+    fn at(&self, t: chrono::DateTime<chrono::Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+}
+
+impl domain::ports::clock::Clock for StepClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// `m`'s ports with a movable clock and a live principal cache of `ttl`.
+fn cached(m: Mocks, ttl: Duration) -> (crate::Deps, Arc<StepClock>) {
+    let clock = Arc::new(StepClock(std::sync::Mutex::new(t0())));
+    let mut deps = m.deps();
+    deps.clock = clock.clone();
+    let cache = super::super::PrincipalCache::new(ttl, 100);
+    cache.watching(true);
+    deps.principals = Arc::new(cache);
+    (deps, clock)
+}
+
+#[tokio::test]
+async fn a_cached_session_reads_the_store_once_slides_its_idle_deadline_and_ends_on_time() {
+    let mut m = Mocks::default();
+    // Seen 30 s ago, ends for good in 3 minutes.
+    let record = session(
+        Duration::seconds(30),
+        Duration::hours(11),
+        Duration::minutes(3),
+    );
+    let found = record.clone();
+    m.sessions
+        .expect_find()
+        .withf(|h| *h == fake_hash("cookie-value"))
+        .times(2)
+        .returning(move |_| Ok(Some(found.clone())));
+    m.directory
+        .expect_memberships_of()
+        .times(1)
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
+    // Only the use at +31 s is due (a minute after the last write), capped by the end.
+    m.sessions
+        .expect_touch()
+        .withf(|_, seen, idle| {
+            *seen == t0() + Duration::seconds(31) && *idle == t0() + Duration::minutes(3)
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    m.sessions.expect_delete().times(1).returning(|_| Ok(()));
+    let (deps, clock) = cached(m, Duration::minutes(10));
+    let first = authorize(&deps, cookie()).await.unwrap();
+    for secs in [10, 31, 45, 90] {
+        clock.at(t0() + Duration::seconds(secs));
+        assert_eq!(
+            authorize(&deps, cookie()).await.unwrap(),
+            first,
+            "+{secs} s"
+        );
+    }
+    // Past its absolute end the cached entry is refused and the store says it is gone.
+    clock.at(t0() + Duration::minutes(3));
+    let err = authorize(&deps, cookie()).await.unwrap_err();
+    assert!(matches!(err, AuthorizeError::Unauthenticated), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_cached_token_is_read_again_after_its_ttl_or_a_heard_revocation() {
+    let admin = Some((Some(Role::Admin), Some(UserStatus::Active)));
+    let mut m = Mocks::default();
+    // The store keeps saying "last used 5 minutes ago" (the mock does not record writes).
+    let record = token(Scopes::ALL, Some(Duration::days(1)), false, admin);
+    m.directory
+        .expect_api_token()
+        .times(3)
+        .returning(move |_| Ok(Some(record.clone())));
+    // Uses written: t0 (read), +60 s (a cache hit a minute later), +120 s and +130 s (read).
+    m.api_tokens
+        .expect_mark_used()
+        .withf(|_, _, at| {
+            [0, 60, 120, 130]
+                .iter()
+                .any(|s| *at == t0() + Duration::seconds(*s))
+        })
+        .times(4)
+        .returning(|_, _, _| Ok(()));
+    let (deps, clock) = cached(m, Duration::minutes(2));
+    let bearer = || Credential::Bearer("atk_abc".into());
+    let first = authorize(&deps, bearer()).await.unwrap();
+    for secs in [59, 60, 119] {
+        clock.at(t0() + Duration::seconds(secs));
+        assert_eq!(
+            authorize(&deps, bearer()).await.unwrap(),
+            first,
+            "+{secs} s"
+        );
+    }
+    // The TTL passed: read again.
+    clock.at(t0() + Duration::seconds(120));
+    authorize(&deps, bearer()).await.unwrap();
+    // A revocation heard from the store: read again at once.
+    deps.principals
+        .changed(domain::ports::accounts::CredentialChange::Token(fake_hash(
+            "atk_abc",
+        )));
+    clock.at(t0() + Duration::seconds(130));
+    authorize(&deps, bearer()).await.unwrap();
+}
+
+#[tokio::test]
+async fn refusals_are_never_cached_and_nothing_is_while_the_watch_is_down() {
+    let admin = Some((Some(Role::Admin), Some(UserStatus::Active)));
+    let mut m = Mocks::default();
+    let revoked = token(Scopes::ALL, None, true, admin);
+    m.directory
+        .expect_api_token()
+        .times(2)
+        .returning(move |_| Ok(Some(revoked.clone())));
+    m.sessions.expect_find().times(2).returning(|_| {
+        Ok(Some(session(
+            Duration::seconds(5),
+            Duration::hours(11),
+            Duration::days(6),
+        )))
+    });
+    m.directory
+        .expect_memberships_of()
+        .times(2)
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
+    let (deps, _) = cached(m, Duration::seconds(30));
+    for _ in 0..2 {
+        let err = authorize(&deps, Credential::Bearer("atk_abc".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthorizeError::Unauthenticated));
+    }
+    deps.principals.watching(false);
+    for _ in 0..2 {
+        authorize(&deps, cookie()).await.unwrap();
+    }
+}

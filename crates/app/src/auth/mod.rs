@@ -4,6 +4,7 @@
 mod accept_invite;
 mod account;
 mod authorize;
+mod cache;
 mod password;
 mod reset;
 mod session;
@@ -15,6 +16,7 @@ mod throttle;
 pub use accept_invite::{AcceptInvite, AcceptInviteError, accept_invite};
 pub use account::{CurrentAccountError, current_account};
 pub use authorize::{AuthorizeError, Authorized, authorize};
+pub use cache::PrincipalCache;
 pub use password::{ChangePassword, ChangePasswordError, change_password};
 pub use reset::{
     IssueResetError, IssuedReset, RedeemReset, RedeemResetError, issue_password_reset,

@@ -111,5 +111,6 @@ pub async fn change_password(deps: &Deps, cmd: ChangePassword) -> Result<(), Cha
     deps.identities
         .change_password(identity.id, hash, Some(keep))
         .await?;
+    deps.principals.forget_identity(identity.id);
     Ok(())
 }

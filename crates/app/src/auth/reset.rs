@@ -183,11 +183,13 @@ pub async fn redeem_password_reset(deps: &Deps, cmd: RedeemReset) -> Result<(), 
             Ok(retry_after_secs) => RedeemResetError::Busy { retry_after_secs },
             Err(e) => RedeemResetError::Unknown(e),
         })?;
-    deps.resets
+    let identity = deps
+        .resets
         .redeem(hash, now, phc)
         .await?
-        .map(|_| ())
-        .ok_or(RedeemResetError::InvalidToken)
+        .ok_or(RedeemResetError::InvalidToken)?;
+    deps.principals.forget_identity(identity);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use super::SignedIn;
 use super::{Account, Credential};
 use crate::Deps;
-use domain::auth::{Membership, NewSession, SessionRecord, UserStatus};
+use domain::auth::{Membership, NewSession, SessionRecord, TokenHash, UserStatus};
+use domain::ports::accounts::CredentialChange;
 use domain::ports::external_auth::ExternalAuthError;
 use domain::{AuthUserId, CompanyId};
 
@@ -27,7 +28,9 @@ pub(crate) async fn issue(
     previous: Option<String>,
 ) -> anyhow::Result<SignedIn> {
     if let Some(old) = previous {
-        deps.sessions.delete(deps.tokens.hash(old)).await?;
+        let hash = deps.tokens.hash(old);
+        deps.sessions.delete(hash).await?;
+        deps.principals.forget(CredentialChange::Session(hash));
     }
     let now = deps.clock.now();
     let token = deps.tokens.generate("")?;
@@ -56,8 +59,15 @@ pub(crate) async fn issue(
 /// The session behind a cookie value, if it exists and has not expired. Expired sessions are
 /// deleted; activity slides the idle deadline, written at most once per `touch_every`.
 pub(crate) async fn resolve(deps: &Deps, token: String) -> anyhow::Result<Option<SessionRecord>> {
-    let hash = deps.tokens.hash(token);
-    let Some(session) = deps.sessions.find(hash).await? else {
+    resolve_hash(deps, deps.tokens.hash(token)).await
+}
+
+/// [`resolve`] by the token's hash; the record returned carries the use just written, if any.
+pub(crate) async fn resolve_hash(
+    deps: &Deps,
+    hash: TokenHash,
+) -> anyhow::Result<Option<SessionRecord>> {
+    let Some(mut session) = deps.sessions.find(hash).await? else {
         return Ok(None);
     };
     let now = deps.clock.now();
@@ -68,6 +78,8 @@ pub(crate) async fn resolve(deps: &Deps, token: String) -> anyhow::Result<Option
     if now - session.last_seen_at >= deps.policy.touch_every {
         let idle = (now + deps.policy.session_idle).min(session.expires_at);
         deps.sessions.touch(session.id, now, idle).await?;
+        session.last_seen_at = now;
+        session.idle_expires_at = idle;
     }
     Ok(Some(session))
 }

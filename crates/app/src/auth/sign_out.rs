@@ -8,7 +8,11 @@ use crate::Deps;
 /// When the store fails.
 pub async fn sign_out(deps: &Deps, token: Option<String>) -> anyhow::Result<()> {
     if let Some(token) = token {
-        deps.sessions.delete(deps.tokens.hash(token)).await?;
+        let hash = deps.tokens.hash(token);
+        deps.sessions.delete(hash).await?;
+        // Every other node hears it from the store (`atende_credentials`); this one at once.
+        deps.principals
+            .forget(domain::ports::accounts::CredentialChange::Session(hash));
     }
     Ok(())
 }
@@ -33,8 +37,10 @@ pub async fn sign_out_all(deps: &Deps, token: String) -> Result<u64, SignOutAllE
     let session = super::session::resolve(deps, token)
         .await?
         .ok_or(SignOutAllError::Unauthenticated)?;
-    Ok(deps
+    let ended = deps
         .sessions
         .delete_for_identity(session.auth_user_id)
-        .await?)
+        .await?;
+    deps.principals.forget_identity(session.auth_user_id);
+    Ok(ended)
 }

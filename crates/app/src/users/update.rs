@@ -78,6 +78,12 @@ pub async fn update_member(
             StoreError::NotJoined => UpdateMemberError::InvalidStatus,
             StoreError::Other(e) => UpdateMemberError::Unknown(e),
         })?;
+    // Every other node hears it from the store (`atende_credentials`); this one at once.
+    deps.principals
+        .forget(domain::ports::accounts::CredentialChange::Member {
+            user_id: id,
+            auth_user_id: updated.auth_user_id,
+        });
     if disabling && let Some(auth_user_id) = updated.auth_user_id {
         deps.sessions
             .delete_in_clinic(auth_user_id, tenant.company_id)

@@ -218,3 +218,39 @@ pub trait Directory: Send + Sync {
     /// When the store fails.
     async fn api_token(&self, token_hash: TokenHash) -> anyhow::Result<Option<ApiTokenRecord>>;
 }
+
+/// A change to a credential that a node may hold resolved in its principal cache, as the store
+/// reports it (after the change committed, on whichever node made it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialChange {
+    /// The session with this token hash ended (sign-out, expiry, password change, disabled
+    /// member) or changed clinic.
+    Session(TokenHash),
+    /// The API token with this hash was revoked, re-scoped or deleted.
+    Token(TokenHash),
+    /// This membership was added, removed, disabled or changed role: every session of the
+    /// identity and every token the member created.
+    Member {
+        /// The membership (`users.id`).
+        user_id: crate::UserId,
+        /// Its sign-in identity, when linked.
+        auth_user_id: Option<AuthUserId>,
+    },
+}
+
+/// Receives what the node's [`CredentialWatch`] hears (the principal cache).
+pub trait CredentialChanges: Send + Sync {
+    /// The watch (re)connected (`true`: changes are heard from now on) or lost its connection
+    /// (`false`: changes may go unheard). Either way what was cached before may be stale.
+    fn watching(&self, live: bool);
+
+    /// One change, heard after it committed.
+    fn changed(&self, change: CredentialChange);
+}
+
+/// The node's watch on credential changes in the store (one listener per node).
+pub trait CredentialWatch: Send + Sync {
+    /// Starts watching on the first call, reporting to `sink` until it is dropped; later calls
+    /// do nothing. Needs a running async runtime.
+    fn ensure_started(&self, sink: std::sync::Weak<dyn CredentialChanges>);
+}

@@ -13,6 +13,7 @@ mod invitations;
 mod members;
 mod resets;
 mod sessions;
+mod watch;
 
 pub use api_tokens::PgApiTokens;
 pub use attempts::PgAttempts;
@@ -22,6 +23,7 @@ pub use identities::PgIdentities;
 pub use members::PgMembers;
 pub use resets::PgPasswordResets;
 pub use sessions::PgSessions;
+pub use watch::{CHANNEL as CREDENTIALS_CHANNEL, PgCredentialWatch, WatchSettings};
 
 use crate::tenant::TenantScope;
 use domain::auth::{Role, Tenant, UserStatus};

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod common;
+mod credential_notifications;
 mod crm;
 mod doors;
 mod events;

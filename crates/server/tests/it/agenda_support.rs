@@ -29,6 +29,7 @@ pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
     );
     state.agenda.clock = Arc::new(Fixed(now));
     let metrics = state.metrics.clone();
+    let principals = state.deps.principals.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = actix_web::HttpServer::new(move || api_http::app(state.clone()))
@@ -47,6 +48,7 @@ pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
             .unwrap(),
         metrics,
         pooler: None,
+        principals,
     }
 }
 

@@ -42,6 +42,7 @@ mod pagination;
 mod passwords;
 mod payments;
 mod pg_counter;
+mod principal_cache;
 mod process_support;
 mod readiness;
 mod reads;

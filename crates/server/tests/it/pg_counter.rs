@@ -154,6 +154,7 @@ pub async fn spawn_counted(traffic: server::traffic::TrafficSettings) -> (TestAp
         &traffic,
     );
     let metrics = state.metrics.clone();
+    let principals = state.deps.principals.clone();
     let listener = StdListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let http = actix_web::HttpServer::new(move || api_http::app(state.clone()))
@@ -173,6 +174,7 @@ pub async fn spawn_counted(traffic: server::traffic::TrafficSettings) -> (TestAp
         client,
         metrics,
         pooler: None,
+        principals,
     };
     (app, counter)
 }

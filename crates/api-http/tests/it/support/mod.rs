@@ -166,6 +166,8 @@ pub fn mock_deps() -> app::Deps {
         devices: None,
         external: None,
         policy: app::AuthPolicy::default(),
+        principals: Arc::new(app::auth::PrincipalCache::disabled()),
+        credential_watch: None,
     }
 }
 

@@ -27,12 +27,16 @@ pub struct TestApp {
     pub metrics: api_http::metrics::Metrics,
     /// The PgBouncer the app's pool goes through, for [`TestApp::spawn_behind_pgbouncer`].
     pub pooler: Option<infra_postgres::testing::pgbouncer::PgBouncer>,
+    /// The app's principal cache ([`TestApp::sql`] empties it).
+    pub principals: std::sync::Arc<app::auth::PrincipalCache>,
 }
 
 /// Another node serving a [`TestApp`]'s database ([`TestApp::second_node`]).
 pub struct Node {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// The node's principal cache.
+    pub principals: std::sync::Arc<app::auth::PrincipalCache>,
 }
 
 /// A member of a test clinic and the password to sign in with.
@@ -240,8 +244,9 @@ impl TestApp {
             test_secret_box(),
             &server::traffic::TrafficSettings::default(),
         );
+        let principals = state.deps.principals.clone();
         let (base, _) = Self::listen(state);
-        (Node { base }, pool)
+        (Node { base, principals }, pool)
     }
 
     fn serve_with(db: TestDb, adjust: impl FnOnce(&mut api_http::AppState)) -> Self {
@@ -270,6 +275,7 @@ impl TestApp {
     }
 
     fn serve_state(db: TestDb, state: api_http::AppState) -> Self {
+        let principals = state.deps.principals.clone();
         let (base, metrics) = Self::listen(state);
         let client = reqwest::Client::builder()
             .cookie_store(true)
@@ -281,6 +287,7 @@ impl TestApp {
             client,
             metrics,
             pooler: None,
+            principals,
         }
     }
 
@@ -359,7 +366,10 @@ impl TestApp {
         member
     }
 
-    /// Runs SQL as the owner (test setup and inspection).
+    /// Runs SQL as the owner (test setup and inspection), then empties the app's principal
+    /// cache: a change made behind the app's back reaches its cache through `LISTEN` a moment
+    /// after the commit, and a test that acts at once must not race that (the notification path
+    /// itself is proven in `principal_cache.rs`, without this help).
     pub async fn sql(&self, sql: &str) {
         self.db
             .owner_conn()
@@ -367,6 +377,7 @@ impl TestApp {
             .batch_execute(sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.principals.clear();
     }
 
     /// The first column of the first row of `sql`, as text (`NULL` → None).
