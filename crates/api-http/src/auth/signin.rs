@@ -20,7 +20,7 @@ pub(crate) fn invalid_credentials() -> Problem {
     )
 }
 
-/// Signs in with e-mail and password and sets a new session cookie.
+/// Signs in with e-mail and password and sets a new session cookie and a trusted-device cookie.
 ///
 /// # Errors
 /// 401 `invalid_credentials` (also for an account disabled in every clinic: a right password
@@ -33,7 +33,7 @@ pub(crate) fn invalid_credentials() -> Problem {
     tag = "auth",
     request_body = SignInRequest,
     responses(
-        (status = 200, description = "Signed in; `Set-Cookie` carries the session", body = AccountResponse),
+        (status = 200, description = "Signed in; `Set-Cookie` carries the session and a trusted-device cookie (`atende_device`, 180 days: this browser's next sign-ins for the same e-mail take a reserved hashing lane)", body = AccountResponse),
         (status = 401, description = "Wrong e-mail or password", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Foreign Origin (`csrf_rejected`)", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this address (for this e-mail, or in all)", body = ProblemDoc, content_type = "application/problem+json"),

@@ -89,7 +89,11 @@ impl Normaliser {
             "cookie" | "set-cookie" => {
                 let (pair, attrs) = value.split_once(';').unwrap_or((value, ""));
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let value = if value.is_empty() { "" } else { "<session>" };
+                let value = match value {
+                    "" => "",
+                    _ if name.ends_with("atende_device") => "<device>",
+                    _ => "<session>",
+                };
                 let attrs = attrs
                     .split(';')
                     .map(str::trim)

@@ -20,7 +20,7 @@ it cannot drift. Regenerate it with `just docs`
 Values that change from run to run are replaced with stable placeholders: ids are numbered by
 first appearance (`00000000-0000-7000-8000-000000000001`), clock times are
 `2026-01-01T12:00:00Z` (unix `1767268800`), `latency_ms` is `850`, page cursors are `<cursor>`,
-tokens are `atk_<redacted>` / `inv_<redacted>` / `rst_<redacted>`, the session cookie is `<session>`, signatures
+tokens are `atk_<redacted>` / `inv_<redacted>` / `rst_<redacted>`, the session cookie is `<session>` (the trusted-device cookie `<device>`), signatures
 are shown by their recipe, and the server is `http://127.0.0.1:8080`.
 
 ## Conventions
