@@ -86,5 +86,5 @@ async fn a_browser_that_signed_in_before_gets_through_a_saturated_hasher() {
     assert_eq!(body["user"]["email"], clinic.staff.email);
 
     hold_tx.send(()).unwrap();
-    holder.await.unwrap().unwrap();
+    holder.await.unwrap().unwrap().unwrap();
 }
