@@ -129,7 +129,7 @@ pub(crate) mod testing {
     #[derive(Default)]
     pub struct Mocks {
         pub clock: Option<DateTime<Utc>>,
-        /// What `passwords.saturated()` answers (false unless a test says otherwise).
+        /// Whether `passwords.admit()` refuses (false unless a test says otherwise).
         pub hashing_saturated: bool,
         /// Trusted-device cookies (none unless a test sets them).
         pub devices: Option<domain::ports::crypto::MockDeviceTrust>,
@@ -166,9 +166,10 @@ pub(crate) mod testing {
         pub fn deps(self) -> Deps {
             let now = self.clock.unwrap_or_else(t0);
             let mut passwords = self.passwords;
+            let saturated = self.hashing_saturated;
             passwords
-                .expect_saturated()
-                .return_const(self.hashing_saturated);
+                .expect_admit()
+                .returning(move || (!saturated).then(domain::ports::crypto::HashTicket::untracked));
             let mut clock = MockClock::new();
             clock.expect_now().return_const(now);
             Deps {

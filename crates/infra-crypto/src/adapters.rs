@@ -4,7 +4,9 @@ use crate::password::PasswordHasher;
 use crate::password::gate::{Busy, GateLimits, HashGate};
 use async_trait::async_trait;
 use domain::auth::{Password, TokenHash};
-use domain::ports::crypto::{HashError, PasswordHashing, PasswordVerdict, TokenService};
+use domain::ports::crypto::{
+    HashError, HashTicket, PasswordHashing, PasswordVerdict, TokenService,
+};
 
 /// Seconds a caller refused by a saturated gate is told to wait (`Retry-After`).
 pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
@@ -116,8 +118,10 @@ impl PasswordHashing for Argon2Passwords {
         Ok(())
     }
 
-    fn saturated(&self) -> bool {
-        self.gate.saturated()
+    fn admit(&self) -> Option<HashTicket> {
+        self.gate
+            .admit()
+            .map(|place| HashTicket::holding(Box::new(place)))
     }
 }
 
@@ -180,7 +184,6 @@ mod tests {
                 .await
                 .unwrap_err()
         ));
-        assert!(passwords.saturated());
         // The trusted devices' lane is not behind the saturated gate.
         let trusted = passwords
             .verify_trusted(Password::new("pw"), phc.clone())
@@ -189,6 +192,11 @@ mod tests {
         assert!(trusted.valid);
         hold_tx.send(()).unwrap();
         holder.await.unwrap().unwrap().unwrap();
+        // Admission: one slot and no line admit one sign-in at a time.
+        let first = passwords.admit().unwrap();
+        assert!(passwords.admit().is_none());
+        drop(first);
+        assert!(passwords.admit().is_some());
         assert!(
             passwords
                 .verify(Password::new("pw"), phc)

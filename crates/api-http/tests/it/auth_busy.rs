@@ -36,7 +36,9 @@ async fn a_saturated_hasher_is_503_busy_with_retry_after_and_the_attempt_is_give
     let mut identities = MockIdentityRepository::new();
     identities.expect_find_by_email().returning(|_| Ok(vec![]));
     let mut passwords = MockPasswordHashing::new();
-    passwords.expect_saturated().return_const(false);
+    passwords
+        .expect_admit()
+        .returning(|| Some(domain::ports::crypto::HashTicket::untracked()));
     passwords.expect_verify_dummy().returning(|_| {
         Err(HashError::Busy {
             retry_after_secs: 1,

@@ -72,13 +72,16 @@ pub async fn sign_in(deps: &Deps, cmd: SignIn) -> Result<SignedIn, SignInError> 
         (Some(devices), Some(cookie)) => devices.trusts(cookie, &email_key, now),
         _ => false,
     };
-    if !trusted && deps.external.is_none() && deps.passwords.saturated() {
-        // Refused before any database work: a burst of bogus sign-ins beyond what hashing can
-        // take costs no round trips, and the attempt was never counted.
-        return Err(SignInError::Busy {
+    // Admitted to the common hashing lane before any database work (held to the end): a
+    // burst of bogus sign-ins beyond what hashing can take costs no round trips, and a refused
+    // attempt is never counted. A trusted device has its own lane; Supabase hashes elsewhere.
+    let _ticket = if trusted || deps.external.is_some() {
+        None
+    } else {
+        Some(deps.passwords.admit().ok_or(SignInError::Busy {
             retry_after_secs: BUSY_RETRY_AFTER_SECS,
-        });
-    }
+        })?)
+    };
     let keys = Keys::new(deps, &cmd.email, cmd.client.ip.as_deref());
     if let Some(retry_after_secs) = throttle::attempt(deps, &keys, now).await? {
         return Err(SignInError::TooManyAttempts { retry_after_secs });

@@ -66,10 +66,35 @@ pub trait PasswordHashing: Send + Sync {
     /// [`HashError::Busy`] when saturated.
     async fn verify_dummy(&self, password: Password) -> Result<(), HashError>;
 
-    /// True when a call made now would be refused with [`HashError::Busy`] (every slot running
-    /// and the waiting line full). Cheap and racy: lets a caller refuse before it spends any
-    /// other work (database round trips) on an attempt that could not be checked anyway.
-    fn saturated(&self) -> bool;
+    /// Admits one sign-in to the common lane before it does any other work, or `None` when the
+    /// lane is full: as many callers admitted and not yet done as there are slots and places in
+    /// the waiting line. Holding the ticket until the check ends means a flood cannot queue
+    /// database work for attempts that could not be hashed anyway.
+    fn admit(&self) -> Option<HashTicket>;
+}
+
+/// A place in the hashing line (see [`PasswordHashing::admit`]); the place is given back when
+/// the ticket is dropped.
+pub struct HashTicket(Option<Box<dyn std::any::Any + Send + Sync>>);
+
+impl HashTicket {
+    /// A ticket that gives back `place` (whatever the adapter counts with) when dropped.
+    #[must_use]
+    pub fn holding(place: Box<dyn std::any::Any + Send + Sync>) -> Self {
+        Self(Some(place))
+    }
+
+    /// A ticket that holds nothing (test doubles).
+    #[must_use]
+    pub fn untracked() -> Self {
+        Self(None)
+    }
+}
+
+impl std::fmt::Debug for HashTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashTicket")
+    }
 }
 
 /// Opaque 256-bit tokens and their SHA-256.

@@ -42,7 +42,18 @@ impl Default for GateLimits {
 pub struct HashGate {
     slots: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
+    admitted: Arc<AtomicUsize>,
     limits: GateLimits,
+}
+
+/// A caller admitted by [`HashGate::admit`]; gives its place back when dropped.
+#[derive(Debug)]
+pub struct Admitted(Arc<AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Decrements the waiting count when a waiter stops waiting (got a slot, or was cancelled).
@@ -65,6 +76,7 @@ impl HashGate {
         Self {
             slots: Arc::new(Semaphore::new(limits.concurrency)),
             waiting: Arc::new(AtomicUsize::new(0)),
+            admitted: Arc::new(AtomicUsize::new(0)),
             limits,
         }
     }
@@ -87,10 +99,17 @@ impl HashGate {
         self.slots.available_permits()
     }
 
-    /// Every slot is taken and the waiting line is full: a call now would get [`Busy`].
+    /// Admits one caller that will run through this gate later (after other work), or `None`
+    /// when as many callers are admitted and not yet done as there are slots and places in the
+    /// line. The place is given back when the returned guard drops.
     #[must_use]
-    pub fn saturated(&self) -> bool {
-        self.free() == 0 && self.waiting() >= self.limits.queue
+    pub fn admit(&self) -> Option<Admitted> {
+        let limit = self.limits.concurrency + self.limits.queue;
+        if self.admitted.fetch_add(1, Ordering::AcqRel) >= limit {
+            self.admitted.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Admitted(Arc::clone(&self.admitted)))
     }
 
     async fn slot(&self) -> Result<OwnedSemaphorePermit, Busy> {
