@@ -75,19 +75,24 @@ pub trait PasswordHashing: Send + Sync {
 
 /// A place in the hashing line (see [`PasswordHashing::admit`]); the place is given back when
 /// the ticket is dropped.
-pub struct HashTicket(Option<Box<dyn std::any::Any + Send + Sync>>);
+pub struct HashTicket {
+    /// Held only to be dropped.
+    _place: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
 
 impl HashTicket {
     /// A ticket that gives back `place` (whatever the adapter counts with) when dropped.
     #[must_use]
     pub fn holding(place: Box<dyn std::any::Any + Send + Sync>) -> Self {
-        Self(Some(place))
+        Self {
+            _place: Some(place),
+        }
     }
 
     /// A ticket that holds nothing (test doubles).
     #[must_use]
     pub fn untracked() -> Self {
-        Self(None)
+        Self { _place: None }
     }
 }
 

@@ -130,13 +130,17 @@ async fn a_burst_of_concurrent_attempts_tries_no_more_passwords_than_the_limit()
         .collect();
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((checked, refused), (5, 15), "{statuses:?}");
+    // Beyond the hashing lane's places (slots + line) a sign-in is 503 `busy` before anything
+    // else, and not counted.
+    let busy = statuses.iter().filter(|s| **s == 503).count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert_eq!(refused + busy, 15, "{statuses:?}");
     assert_eq!(
         app.scalar("SELECT failures FROM auth_attempts WHERE key LIKE 'pair:%'")
             .await
             .as_deref(),
-        Some("20"),
-        "every attempt was counted"
+        Some((20 - busy).to_string().as_str()),
+        "every attempt that was admitted was counted"
     );
 }
 
