@@ -7,6 +7,7 @@ use crate::Deps;
 use domain::AuthUserId;
 use domain::auth::{Email, Identity, Password, UserStatus};
 use domain::ports::accounts::{CreateIdentityError, MAX_ACCOUNTS_PER_EMAIL};
+use domain::ports::crypto::{HashError, PasswordVerdict};
 use domain::ports::external_auth::{ExternalAuthError, ExternalAuthProvider, ExternalUser};
 
 /// A sign-in attempt.
@@ -154,11 +155,10 @@ async fn check_local(
     }
     for (identity, phc) in candidates {
         let verdict = if trusted {
-            deps.passwords.verify_trusted(cmd.password.clone(), phc)
+            verify_trusted(deps, &cmd.password, phc).await
         } else {
-            deps.passwords.verify(cmd.password.clone(), phc)
+            deps.passwords.verify(cmd.password.clone(), phc).await
         }
-        .await
         .map_err(busy)?;
         if !verdict.valid {
             continue;
@@ -176,6 +176,29 @@ async fn check_local(
         return Ok(Some((identity.id, identity.email)));
     }
     Ok(None)
+}
+
+/// Checks in the trusted devices' lane; when that lane is full (anyone holding a device cookie
+/// of their own account can fill it), takes a place in the common lane instead, as a browser
+/// without a cookie would: a full reserved lane never makes a trusted sign-in worse off.
+async fn verify_trusted(
+    deps: &Deps,
+    password: &Password,
+    phc: String,
+) -> Result<PasswordVerdict, HashError> {
+    match deps
+        .passwords
+        .verify_trusted(password.clone(), phc.clone())
+        .await
+    {
+        Err(HashError::Busy { retry_after_secs }) => {
+            let Some(_ticket) = deps.passwords.admit() else {
+                return Err(HashError::Busy { retry_after_secs });
+            };
+            deps.passwords.verify(password.clone(), phc).await
+        }
+        other => other,
+    }
 }
 
 async fn check_external(

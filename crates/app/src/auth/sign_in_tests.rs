@@ -487,3 +487,58 @@ async fn a_wrong_password_from_a_trusted_device_issues_no_cookie_and_counts() {
     assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
     assert_eq!(seen.lock().unwrap().len(), 2, "the attempt was counted");
 }
+
+#[tokio::test]
+async fn a_trusted_device_whose_lane_is_full_takes_the_common_lane() {
+    let mut m = Mocks {
+        devices: Some(devices()),
+        ..Mocks::default()
+    };
+    open_throttle(&mut m.attempts);
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords
+        .expect_verify_trusted()
+        .times(1)
+        .returning(|_, _| {
+            Err(HashError::Busy {
+                retry_after_secs: 1,
+            })
+        });
+    m.passwords
+        .expect_verify()
+        .times(1)
+        .returning(|_, _| Ok(verdict(true)));
+    m.directory
+        .expect_memberships_of()
+        .returning(|_| Ok(vec![membership(UserStatus::Active)]));
+    m.sessions.expect_create().returning(|_| Ok(()));
+    let mut c = cmd("ana@clinic.test", "right");
+    c.device = Some("d1.ok".into());
+    let out = sign_in(&m.deps(), c).await.unwrap();
+    assert_eq!(out.device_cookie.as_deref(), Some("d1.new"));
+}
+
+#[tokio::test]
+async fn a_trusted_device_is_busy_only_when_both_lanes_are_full() {
+    let mut m = Mocks {
+        hashing_saturated: true,
+        devices: Some(devices()),
+        ..Mocks::default()
+    };
+    open_throttle(&mut m.attempts);
+    m.identities
+        .expect_find_by_email()
+        .returning(|_| Ok(vec![identity()]));
+    m.passwords.expect_verify_trusted().returning(|_, _| {
+        Err(HashError::Busy {
+            retry_after_secs: 1,
+        })
+    });
+    m.passwords.expect_verify().never();
+    let mut c = cmd("ana@clinic.test", "right");
+    c.device = Some("d1.ok".into());
+    let err = sign_in(&m.deps(), c).await.unwrap_err();
+    assert!(matches!(err, SignInError::Busy { .. }), "{err:?}");
+}
