@@ -6,8 +6,10 @@
 #
 # Tuning (environment): BENCH_SCALE_FACTOR (1), BENCH_INGEST_SECS (25), BENCH_READ_SECS (20),
 # BENCH_CONCURRENCY (16: ingest connections, pgbench clients and the server's pool),
-# BENCH_READ_CONCURRENCY (64), BENCH_STREAMS (1000 live event streams during a second ingest; 0
-# skips it), BENCH_PORT (18181), BENCH_KEEP_DB=1 keeps the scratch database.
+# BENCH_READ_CONCURRENCY (64), BENCH_LIMIT_SECS (10: each read route alone, then its
+# scripts/bench/reads/*.sql under pgbench; 0 skips them), BENCH_STREAMS (1000 live event streams
+# during a second ingest; 0 skips it), BENCH_PORT (18181), BENCH_KEEP_DB=1 keeps the scratch
+# database. The report ends with a comparison against the newest earlier one in bench/results/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -18,6 +20,7 @@ ingest_secs="${BENCH_INGEST_SECS:-25}"
 read_secs="${BENCH_READ_SECS:-20}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 read_concurrency="${BENCH_READ_CONCURRENCY:-64}"
+limit_secs="${BENCH_LIMIT_SECS:-10}"
 port="${BENCH_PORT:-18181}"
 streams="${BENCH_STREAMS:-1000}"
 # A thousand streams are a thousand sockets on each side (server and load generator).
@@ -89,6 +92,7 @@ target/release/atende-bench \
   --read-secs "$read_secs" \
   --concurrency "$concurrency" \
   --read-concurrency "$read_concurrency" \
+  --limit-secs "$limit_secs" \
   --pgbench "$pgbench" \
   --pgbench-script scripts/bench/ingest.sql \
   --server-pid "$server_pid" \

@@ -3,6 +3,7 @@
 //! percentiles, parsers of pgbench and `/proc` output, and the markdown table. `main.rs` does the
 //! I/O.
 
+pub mod compare;
 pub mod faults;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -115,10 +116,12 @@ impl Rng {
     }
 }
 
-/// Latencies of one kind of request, in microseconds.
+/// Latencies of one kind of request, in microseconds, each with the wall-clock time (ms since
+/// the Unix epoch) it completed at, so a run can measure its own spread over time ([`Spread`]).
 #[derive(Debug, Clone, Default)]
 pub struct Latencies {
-    micros: Vec<u32>,
+    /// (latency µs, completed at ms since the epoch).
+    samples: Vec<(u32, u64)>,
     sorted: bool,
 }
 
@@ -137,45 +140,71 @@ pub struct Summary {
     pub max: f64,
 }
 
+/// A run's own variance: the standard deviation of a measurement across equal time slices of the
+/// same run (issue 24 item 5: a change against the previous run counts as a regression only
+/// beyond it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Of the throughput, requests/s.
+    pub rate: f64,
+    /// Of the 95th percentile, ms.
+    pub p95: f64,
+    /// Of the 99th percentile, ms.
+    pub p99: f64,
+}
+
+/// Time slices a measurement is cut into for its [`Spread`].
+pub const SPREAD_SLICES: usize = 5;
+
+/// Milliseconds since the Unix epoch, now.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 impl Latencies {
-    /// Records one latency.
+    /// Records one latency, completed now.
     pub fn push(&mut self, d: std::time::Duration) {
-        self.micros
-            .push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
-        self.sorted = false;
+        self.push_micros_at(u32::try_from(d.as_micros()).unwrap_or(u32::MAX), now_ms());
     }
 
-    /// Records one latency given in microseconds.
+    /// Records one latency given in microseconds, completed now.
     pub fn push_micros(&mut self, us: u32) {
-        self.micros.push(us);
+        self.push_micros_at(us, now_ms());
+    }
+
+    /// Records one latency given in microseconds, completed at `at_ms` (ms since the epoch).
+    pub fn push_micros_at(&mut self, us: u32, at_ms: u64) {
+        self.samples.push((us, at_ms));
         self.sorted = false;
     }
 
     /// Adds every latency of `other`.
     pub fn merge(&mut self, other: Latencies) {
-        self.micros.extend(other.micros);
+        self.samples.extend(other.samples);
         self.sorted = false;
     }
 
     /// How many were recorded.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.micros.len()
+        self.samples.len()
     }
 
     /// Whether none were recorded.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.micros.is_empty()
+        self.samples.is_empty()
     }
 
     /// The nearest-rank percentile `p` (0–100) in microseconds; 0 when empty.
     pub fn percentile(&mut self, p: f64) -> u32 {
         if !self.sorted {
-            self.micros.sort_unstable();
+            self.samples.sort_unstable();
             self.sorted = true;
         }
-        percentile_sorted(&self.micros, p)
+        nearest_rank(&self.samples, p).map_or(0, |s| s.0)
     }
 
     /// p50/p95/p99/max in milliseconds.
@@ -189,14 +218,64 @@ impl Latencies {
             max: ms(self.percentile(100.0)),
         }
     }
+
+    /// The standard deviation of the throughput and of p95/p99 across [`SPREAD_SLICES`] equal
+    /// time slices between the first and the last completion; `None` with fewer than 20 samples
+    /// per slice on average or a run shorter than 1 s (too little to say).
+    #[must_use]
+    pub fn spread(&self) -> Option<Spread> {
+        let k = SPREAD_SLICES;
+        let first = self.samples.iter().map(|s| s.1).min()?;
+        let last = self.samples.iter().map(|s| s.1).max()?;
+        if self.samples.len() < 20 * k || last.saturating_sub(first) < 1000 {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let width = (last - first + 1) as f64 / k as f64;
+        let mut slices = vec![Vec::new(); k];
+        for &(us, at) in &self.samples {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let i = (((at - first) as f64 / width) as usize).min(k - 1);
+            slices[i].push(us);
+        }
+        let mut rates = Vec::with_capacity(k);
+        let mut p95s = Vec::with_capacity(k);
+        let mut p99s = Vec::with_capacity(k);
+        for mut s in slices {
+            s.sort_unstable();
+            #[allow(clippy::cast_precision_loss)]
+            rates.push(s.len() as f64 / (width / 1000.0));
+            p95s.push(f64::from(percentile_sorted(&s, 95.0)) / 1000.0);
+            p99s.push(f64::from(percentile_sorted(&s, 99.0)) / 1000.0);
+        }
+        Some(Spread {
+            rate: std_dev(&rates),
+            p95: std_dev(&p95s),
+            p99: std_dev(&p99s),
+        })
+    }
 }
 
-/// Nearest-rank percentile of an ascending slice: the smallest value with at least `p` % of the
-/// values at or below it; 0 for an empty slice.
+/// The sample standard deviation (n − 1); 0 for fewer than two values.
 #[must_use]
-pub fn percentile_sorted(sorted: &[u32], p: f64) -> u32 {
+pub fn std_dev(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+/// The nearest-rank element of an ascending slice (see [`percentile_sorted`]).
+fn nearest_rank<T>(sorted: &[T], p: f64) -> Option<&T> {
     if sorted.is_empty() {
-        return 0;
+        return None;
     }
     let p = p.clamp(0.0, 100.0);
     #[allow(
@@ -205,7 +284,14 @@ pub fn percentile_sorted(sorted: &[u32], p: f64) -> u32 {
         clippy::cast_precision_loss
     )]
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+    sorted.get(rank.clamp(1, sorted.len()) - 1)
+}
+
+/// Nearest-rank percentile of an ascending slice: the smallest value with at least `p` % of the
+/// values at or below it; 0 for an empty slice.
+#[must_use]
+pub fn percentile_sorted(sorted: &[u32], p: f64) -> u32 {
+    nearest_rank(sorted, p).copied().unwrap_or(0)
 }
 
 /// The throughput pgbench reports (`tps = 1234.5 (without initial connection time)`).
@@ -220,12 +306,17 @@ pub fn parse_pgbench_tps(output: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// The latency (µs) of one line of a pgbench transaction log (`-l`): `client_id transaction_no
-/// time script_no time_epoch time_us …`, where `time` is the latency in µs. Skipped or failed
-/// transactions (`skipped`, `failed`, `serialization`, `deadlock`) give `None`.
+/// The latency (µs) and completion time (ms since the epoch) of one line of a pgbench
+/// transaction log (`-l`): `client_id transaction_no time script_no time_epoch time_us …`, where
+/// `time` is the latency in µs. Skipped or failed transactions (`skipped`, `failed`,
+/// `serialization`, `deadlock`) give `None`.
 #[must_use]
-pub fn parse_pgbench_log_line(line: &str) -> Option<u32> {
-    line.split_whitespace().nth(2)?.parse().ok()
+pub fn parse_pgbench_log_line(line: &str) -> Option<(u32, u64)> {
+    let mut f = line.split_whitespace();
+    let us = f.nth(2)?.parse().ok()?;
+    let secs: u64 = f.nth(1)?.parse().ok()?;
+    let micros: u64 = f.next()?.parse().ok()?;
+    Some((us, secs * 1000 + micros / 1000))
 }
 
 /// `VmHWM` (peak resident set) of a `/proc/<pid>/status` text, in kB.
@@ -251,9 +342,12 @@ pub struct Row {
     pub target: String,
     /// Whether the target was met (`None` when there is none).
     pub met: Option<bool>,
+    /// The run's own variance of this measurement (`None` when too short to say).
+    pub spread: Option<Spread>,
 }
 
-/// The markdown table of `rows`.
+/// The markdown table of `rows`; where the run measured its own [`Spread`], req/s, p95 and p99
+/// read `value ± standard deviation across time slices`.
 #[must_use]
 pub fn render_table(rows: &[Row]) -> String {
     let mut out = String::from(
@@ -265,14 +359,18 @@ pub fn render_table(rows: &[Row]) -> String {
             Some(false) => "**no**",
             None => "",
         };
+        let with = |v: f64, sd: Option<f64>, decimals: usize| match sd {
+            Some(sd) => format!("{v:.decimals$} ± {sd:.decimals$}"),
+            None => format!("{v:.decimals$}"),
+        };
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
             r.name,
-            r.rate,
+            with(r.rate, r.spread.map(|s| s.rate), 0),
             r.summary.p50,
-            r.summary.p95,
-            r.summary.p99,
+            with(r.summary.p95, r.spread.map(|s| s.p95), 1),
+            with(r.summary.p99, r.spread.map(|s| s.p99), 1),
             r.summary.count,
             r.target,
             met
@@ -377,6 +475,33 @@ mod tests {
     }
 
     #[test]
+    fn the_spread_is_the_deviation_across_time_slices() {
+        // Five 1-second slices from t = 1000 s: 100, 100, 100, 100, 200 requests; latency 1 ms
+        // except the last slice at 3 ms.
+        let mut l = Latencies::default();
+        for slice in 0..5_u64 {
+            let n = if slice == 4 { 200 } else { 100 };
+            for k in 0..n {
+                let us = if slice == 4 { 3_000 } else { 1_000 };
+                l.push_micros_at(us, 1_000_000 + slice * 1000 + k * 999 / n);
+            }
+        }
+        let s = l.spread().unwrap();
+        // Rates 100,100,100,100,200 per 1 s: sd = √(4·20² + 80²)/2 = √8000/2 ≈ 44.7.
+        assert!((s.rate - 44.72).abs() < 0.5, "{s:?}");
+        // p95 1,1,1,1,3 ms: sd = √(4·0.4² + 1.6²)/2 ≈ 0.894.
+        assert!((s.p95 - 0.894).abs() < 0.01, "{s:?}");
+        // Too few samples or too short a run: nothing to say.
+        let mut short = Latencies::default();
+        for k in 0..99 {
+            short.push_micros_at(1, 1_000 + k * 20);
+        }
+        assert!(short.spread().is_none());
+        assert!(Latencies::default().spread().is_none());
+        assert!((std_dev(&[1.0, 3.0]) - 2.0_f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
     fn the_generator_is_deterministic_and_bounded() {
         let mut a = Rng::new(42);
         let mut b = Rng::new(42);
@@ -396,7 +521,7 @@ mod tests {
         assert_eq!(parse_pgbench_tps("nothing"), None);
         assert_eq!(
             parse_pgbench_log_line("3 17 2051 0 1780000000 123456"),
-            Some(2051)
+            Some((2051, 1_780_000_000_123))
         );
         assert_eq!(parse_pgbench_log_line("3 17 skipped 0 1780000000 1"), None);
         let status =
@@ -419,6 +544,7 @@ mod tests {
             },
             target: "p95 ≤ 15 ms".into(),
             met: Some(false),
+            spread: None,
         }];
         let t = render_table(&rows);
         assert!(

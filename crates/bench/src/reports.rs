@@ -126,5 +126,6 @@ pub async fn measure(
         summary: s,
         target: format!("p95 ≤ {TARGET_P95_MS:.0} ms"),
         met: Some(errors == 0 && s.count > 0 && s.p95 <= TARGET_P95_MS),
+        spread: all.spread(),
     })
 }

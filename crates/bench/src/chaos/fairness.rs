@@ -5,7 +5,8 @@
 
 use super::fakes::{FakeN8n, Tarpit};
 use super::{A, B, Ctx};
-use crate::{Clinic, Samples, reads, samples};
+use crate::Clinic;
+use crate::reads::{Load, Samples, reads, samples};
 use bench::Latencies;
 use bench::faults::FaultRow;
 use futures_util::StreamExt;
@@ -57,7 +58,10 @@ async fn b_reads(ctx: &Ctx, clinic: &Arc<Vec<Clinic>>, s: &Arc<Vec<Samples>>) ->
             s.clone(),
             1000 + w,
             until,
-            Some(Duration::from_millis(200)),
+            Load {
+                pace: Some(Duration::from_millis(200)),
+                only: None,
+            },
         )));
     }
     let mut all = Latencies::default();
