@@ -143,6 +143,17 @@ pub struct UpcomingAppointment {
     pub status: String,
 }
 
+/// A client's profile: the client, the newest AI context snapshot and the recent activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientProfile {
+    /// The client with identities.
+    pub client: crate::clients::Client,
+    /// The newest AI context snapshot.
+    pub latest_snapshot: Option<crate::snapshots::Snapshot>,
+    /// Recent activity and stats.
+    pub activity: ProfileActivity,
+}
+
 /// What a client's profile shows besides the client and the snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileActivity {

@@ -15,12 +15,13 @@ use diesel::sql_types::{
     BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel_async::RunQueryDsl;
+use domain::auth::Tenant;
 use domain::conversations::{Conversation, SortCursor};
 use domain::payments::{ClientBalance, MoneyTotal};
 use domain::ports::reads::{ReadModels, SettingsRepository};
 use domain::reads::{
-    ClinicSettings, HomeCounts, InboxFilter, InboxItem, InboxLastMessage, ProfileActivity,
-    SettingsPatch, UpcomingAppointment,
+    ClientProfile, ClinicSettings, HomeCounts, InboxFilter, InboxItem, InboxLastMessage,
+    ProfileActivity, SettingsPatch, UpcomingAppointment,
 };
 use domain::{AppointmentId, ClientId, CompanyId, ServiceId, UserId};
 
@@ -142,16 +143,34 @@ const SETTINGS_COLUMNS: &str = "working_hours, contact_email, contact_phone, log
 
 #[async_trait]
 impl ReadModels for PgReads {
-    async fn profile_activity(
+    async fn profile(
         &self,
-        company: CompanyId,
+        tenant: Tenant,
         client: ClientId,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<ProfileActivity> {
+    ) -> anyhow::Result<Option<ClientProfile>> {
+        let company = tenant.company_id;
         self.db
-            .tenant_tx(TenantScope::company(company), move |conn| {
-                Box::pin(async move { profile_activity(conn, company, client, now).await })
-            })
+            .tenant_tx(
+                TenantScope::user_opt(company, tenant.user_id),
+                move |conn| {
+                    Box::pin(async move {
+                        let Some(client_record) =
+                            crate::crm::client_in(conn, company, client).await?
+                        else {
+                            return Ok(None);
+                        };
+                        let latest_snapshot =
+                            crate::snapshots::latest_snapshot(conn, company, client).await?;
+                        let activity = profile_activity(conn, company, client, now).await?;
+                        Ok(Some(ClientProfile {
+                            client: client_record,
+                            latest_snapshot,
+                            activity,
+                        }))
+                    })
+                },
+            )
             .await
     }
 

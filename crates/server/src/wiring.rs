@@ -281,12 +281,7 @@ pub fn reads(db: &Database) -> app::reads::Reads {
 /// The client-profile use case over `db`.
 #[must_use]
 pub fn profiles(db: &Database) -> app::reads::Profiles {
-    app::reads::Profiles::new(
-        Arc::new(PgClients::new(db.clone())),
-        Arc::new(infra_postgres::snapshots::PgSnapshotStore::new(db.clone())),
-        Arc::new(PgReads::new(db.clone())),
-        Arc::new(SystemClock),
-    )
+    app::reads::Profiles::new(Arc::new(PgReads::new(db.clone())), Arc::new(SystemClock))
 }
 
 /// The conversation use cases over `db`.

@@ -1,5 +1,5 @@
--- GET /api/conversations/{id} (first page of 50): three transactions, as the server sends them —
--- the thread; its client; the messages.
+-- GET /api/conversations/{id} (first page of 50): one transaction — the thread, its client, the
+-- messages.
 \set cn random(1, :clinics)
 \set i random(0, 399)
 \set one 1
@@ -9,12 +9,6 @@ SELECT (SELECT value FROM bench_read_samples WHERE clinic = :cn AND kind = 'comp
 BEGIN;
 SELECT set_config('role', 'atende_app', true), set_config('app.company_id', :co, true), set_config('app.user_id', '', true);
 SELECT "conversation_threads"."id", "conversation_threads"."client_id" AS thread_client, "conversation_threads"."status", "conversation_threads"."channel", "conversation_threads"."last_inbound_channel", "conversation_threads"."started_at", "conversation_threads"."ended_at", "conversation_threads"."close_reason", "conversation_threads"."closed_by", "conversation_threads"."last_message_at", "conversation_threads"."last_inbound_at", "conversation_threads"."sort_at", "conversation_threads"."unread_count", "conversation_threads"."last_read_at", "conversation_threads"."last_read_by", "conversation_threads"."last_interaction_id", "conversation_threads"."last_message_snippet", "conversation_threads"."last_message_direction", "conversation_threads"."last_message_status" FROM "conversation_threads" WHERE (("conversation_threads"."company_id" = :co) AND ("conversation_threads"."id" = :th)) LIMIT :one \gset r_
-COMMIT;
-BEGIN;
-SELECT set_config('role', 'atende_app', true), set_config('app.company_id', :co, true), set_config('app.user_id', '', true);
 SELECT "clients"."id", "clients"."name", "clients"."phone" FROM "clients" WHERE (("clients"."company_id" = :co) AND ("clients"."id" = :r_thread_client)) LIMIT :one;
-COMMIT;
-BEGIN;
-SELECT set_config('role', 'atende_app', true), set_config('app.company_id', :co, true), set_config('app.user_id', '', true);
 SELECT "interactions"."id", "interactions"."conversation_id", "interactions"."client_id", "interactions"."channel", "interactions"."direction", "interactions"."content_type", "interactions"."text", "interactions"."media", "interactions"."metadata", "interactions"."external_id", "interactions"."status", "interactions"."error", "interactions"."source", "interactions"."sent_by_user_id", "interactions"."occurred_at", "interactions"."deleted_at", "interactions"."created_at" FROM "interactions" WHERE (("interactions"."company_id" = :co) AND ("interactions"."conversation_id" = :th)) ORDER BY interactions.occurred_at DESC, interactions.id DESC LIMIT :page;
 COMMIT;

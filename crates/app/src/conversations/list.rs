@@ -1,9 +1,7 @@
 //! `GET /api/conversations` and `GET /api/conversations/{id}`.
 
 use super::Conversations;
-use domain::conversations::{
-    ClientSummary, Conversation, ConversationFilter, Interaction, SortCursor,
-};
+use domain::conversations::{Conversation, ConversationFilter, Interaction, SortCursor};
 use domain::page::Page;
 use domain::{CompanyId, ConversationId};
 
@@ -14,15 +12,7 @@ pub type ConversationPage = Page<Conversation, SortCursor>;
 pub type HistoryPage = Page<Interaction, SortCursor>;
 
 /// A thread with its patient and a page of its history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConversationView {
-    /// The thread.
-    pub conversation: Conversation,
-    /// The patient.
-    pub client: ClientSummary,
-    /// Its messages.
-    pub interactions: HistoryPage,
-}
+pub use domain::ports::conversations::ThreadView as ConversationView;
 
 /// Why a conversation could not be shown.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +41,7 @@ impl Conversations {
     }
 
     /// A thread, its patient and one page of its messages (newest first; the cursor pages to
-    /// older ones).
+    /// older ones), read in one unit of work.
     ///
     /// # Errors
     /// [`ViewConversationError::NotFound`] for an id that is not this clinic's.
@@ -62,22 +52,10 @@ impl Conversations {
         after: Option<SortCursor>,
         limit: u32,
     ) -> Result<ConversationView, ViewConversationError> {
-        let conversation = self
-            .repo
-            .get(company, id)
+        self.repo
+            .view(company, id, after, limit)
             .await?
-            .ok_or(ViewConversationError::NotFound)?;
-        let client = self
-            .repo
-            .client_summary(company, conversation.client_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
-        let interactions = self.repo.history(company, id, after, limit).await?;
-        Ok(ConversationView {
-            conversation,
-            client,
-            interactions,
-        })
+            .ok_or(ViewConversationError::NotFound)
     }
 }
 
@@ -91,10 +69,9 @@ mod tests {
     use std::sync::Arc;
 
     #[tokio::test]
-    async fn viewing_another_clinics_thread_reads_nothing_else() {
+    async fn viewing_another_clinics_thread_is_not_found() {
         let mut repo = MockConversationRepository::new();
-        repo.expect_get().returning(|_, _| Ok(None));
-        repo.expect_history().never();
+        repo.expect_view().returning(|_, _, _, _| Ok(None));
         let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
         let err = uc
             .view(CompanyId::new(), ConversationId::new(), None, 50)
@@ -113,22 +90,22 @@ mod tests {
             id: uuid::Uuid::now_v7(),
         };
         let mut repo = MockConversationRepository::new();
-        repo.expect_get()
-            .returning(move |_, _| Ok(Some(conv.clone())));
-        repo.expect_client_summary().returning(move |_, c| {
-            Ok(Some(ClientSummary {
-                id: c,
-                name: Some("Ana".into()),
-                phone: None,
-            }))
-        });
-        repo.expect_history()
+        repo.expect_view()
             .withf(move |_, i, after, limit| *i == id && after.is_none() && *limit == 20)
+            .times(1)
             .returning(move |_, _, _, _| {
-                Ok(Page {
-                    data: vec![],
-                    next: Some(cursor),
-                })
+                Ok(Some(ConversationView {
+                    conversation: conv.clone(),
+                    client: domain::conversations::ClientSummary {
+                        id: client,
+                        name: Some("Ana".into()),
+                        phone: None,
+                    },
+                    interactions: Page {
+                        data: vec![],
+                        next: Some(cursor),
+                    },
+                }))
             });
         let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
         let view = uc.view(CompanyId::new(), id, None, 20).await.unwrap();

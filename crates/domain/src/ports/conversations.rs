@@ -62,6 +62,17 @@ pub enum RecordOutcome {
 /// A page of rows and the keyset position of the next page.
 pub type Keyset<T> = crate::page::Page<T, SortCursor>;
 
+/// A thread with its patient and one page of its messages, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadView {
+    /// The thread.
+    pub conversation: Conversation,
+    /// The patient.
+    pub client: ClientSummary,
+    /// Its messages, newest first.
+    pub interactions: Keyset<Interaction>,
+}
+
 /// Threads and messages of a clinic. Every method runs in one transaction scoped to `company`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -138,6 +149,20 @@ pub trait ConversationRepository: Send + Sync {
         after: Option<SortCursor>,
         limit: u32,
     ) -> anyhow::Result<Keyset<Conversation>>;
+
+    /// A thread, its patient and one page of its messages (as [`Self::history`]), in one
+    /// transaction (one unit of work per read: one pool checkout, one consistent view); `None`
+    /// when the thread is not this clinic's.
+    ///
+    /// # Errors
+    /// When the store fails, or the thread's client is missing.
+    async fn view(
+        &self,
+        company: CompanyId,
+        id: ConversationId,
+        after: Option<SortCursor>,
+        limit: u32,
+    ) -> anyhow::Result<Option<ThreadView>>;
 
     /// A thread's messages, newest first by `occurred_at` (keyset on `(occurred_at, id)`).
     ///

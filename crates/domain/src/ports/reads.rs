@@ -2,9 +2,10 @@
 
 use crate::ClientId;
 use crate::CompanyId;
+use crate::auth::Tenant;
 use crate::conversations::SortCursor;
 use crate::reads::{
-    ClinicSettings, HomeCounts, InboxFilter, InboxItem, ProfileActivity, SettingsPatch,
+    ClientProfile, ClinicSettings, HomeCounts, InboxFilter, InboxItem, SettingsPatch,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -33,17 +34,19 @@ pub trait ReadModels: Send + Sync {
         limit: u32,
     ) -> anyhow::Result<Vec<InboxItem>>;
 
-    /// A client's recent messages, threads, upcoming appointments and appointment stats, in one
-    /// transaction.
+    /// A client's profile — the client with identities, the latest snapshot, recent messages,
+    /// threads, upcoming appointments (from `now`), appointment stats and balances — in one
+    /// transaction (one unit of work per read); `None` when the client is not this clinic's
+    /// (nothing else is read).
     ///
     /// # Errors
     /// When the store fails.
-    async fn profile_activity(
+    async fn profile(
         &self,
-        company: CompanyId,
+        tenant: Tenant,
         client: ClientId,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<ProfileActivity>;
+    ) -> anyhow::Result<Option<ClientProfile>>;
 }
 
 /// The clinic's settings row.

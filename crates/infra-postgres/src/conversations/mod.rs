@@ -13,13 +13,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::conversations::{
     ClientSummary, Conversation, ConversationFilter, Interaction, NewInteraction, SortCursor,
 };
 use domain::page::Page;
 use domain::ports::conversations::{
     CloseOutcome, CloseRequest, ConversationRepository, Keyset, OpenOutcome, RecordOutcome,
+    ThreadView,
 };
 use domain::{Channel, ClientId, CompanyId, ConversationId, UserId};
 use rows::{InteractionRow, ThreadRow};
@@ -52,6 +53,67 @@ where
     Page::from_rows(rows, limit, key).try_map(T::try_from)
 }
 
+/// A thread's patient (id, name, phone).
+async fn client_summary_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    client: ClientId,
+) -> anyhow::Result<Option<ClientSummary>> {
+    let row: Option<(uuid::Uuid, Option<String>, Option<String>)> = clients::table
+        .filter(
+            clients::company_id
+                .eq(company.0)
+                .and(clients::id.eq(client.0)),
+        )
+        .select((clients::id, clients::name, clients::phone))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(id, name, phone)| ClientSummary {
+        id: ClientId(id),
+        name,
+        phone,
+    }))
+}
+
+/// One thread.
+async fn get_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: ConversationId,
+) -> anyhow::Result<Option<Conversation>> {
+    let row: Option<ThreadRow> = conversation_threads::table
+        .filter(conversation_threads::company_id.eq(company.0))
+        .filter(conversation_threads::id.eq(id.0))
+        .select(ThreadRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(Conversation::try_from).transpose()
+}
+
+/// A page of a thread's messages, newest first.
+async fn history_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: ConversationId,
+    after: Option<SortCursor>,
+    limit: u32,
+) -> anyhow::Result<Keyset<Interaction>> {
+    use interactions::dsl as i;
+    let q = i::interactions
+        .filter(i::company_id.eq(company.0))
+        .filter(i::conversation_id.eq(id.0))
+        .select(InteractionRow::as_select())
+        .into_boxed();
+    let key = after.map(|c| (c.at, c.id));
+    let rows: Vec<InteractionRow> = MESSAGES.page_time_id(q, key, limit).load(conn).await?;
+    page(rows, limit, |r| SortCursor {
+        at: r.occurred_at,
+        id: r.id,
+    })
+}
+
 #[async_trait]
 impl ConversationRepository for PgConversations {
     async fn client_summary(
@@ -61,23 +123,7 @@ impl ConversationRepository for PgConversations {
     ) -> anyhow::Result<Option<ClientSummary>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
-                Box::pin(async move {
-                    let row: Option<(uuid::Uuid, Option<String>, Option<String>)> = clients::table
-                        .filter(
-                            clients::company_id
-                                .eq(company.0)
-                                .and(clients::id.eq(client.0)),
-                        )
-                        .select((clients::id, clients::name, clients::phone))
-                        .first(conn)
-                        .await
-                        .optional()?;
-                    Ok(row.map(|(id, name, phone)| ClientSummary {
-                        id: ClientId(id),
-                        name,
-                        phone,
-                    }))
-                })
+                Box::pin(async move { client_summary_in(conn, company, client).await })
             })
             .await
     }
@@ -187,15 +233,33 @@ impl ConversationRepository for PgConversations {
     ) -> anyhow::Result<Option<Conversation>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
+                Box::pin(async move { get_in(conn, company, id).await })
+            })
+            .await
+    }
+
+    async fn view(
+        &self,
+        company: CompanyId,
+        id: ConversationId,
+        after: Option<SortCursor>,
+        limit: u32,
+    ) -> anyhow::Result<Option<ThreadView>> {
+        self.db
+            .tenant_tx(TenantScope::company(company), move |conn| {
                 Box::pin(async move {
-                    let row: Option<ThreadRow> = conversation_threads::table
-                        .filter(conversation_threads::company_id.eq(company.0))
-                        .filter(conversation_threads::id.eq(id.0))
-                        .select(ThreadRow::as_select())
-                        .first(conn)
-                        .await
-                        .optional()?;
-                    row.map(Conversation::try_from).transpose()
+                    let Some(conversation) = get_in(conn, company, id).await? else {
+                        return Ok(None);
+                    };
+                    let client = client_summary_in(conn, company, conversation.client_id)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
+                    let interactions = history_in(conn, company, id, after, limit).await?;
+                    Ok(Some(ThreadView {
+                        conversation,
+                        client,
+                        interactions,
+                    }))
                 })
             })
             .await
@@ -243,21 +307,7 @@ impl ConversationRepository for PgConversations {
     ) -> anyhow::Result<Keyset<Interaction>> {
         self.db
             .tenant_tx(TenantScope::company(company), move |conn| {
-                Box::pin(async move {
-                    use interactions::dsl as i;
-                    let q = i::interactions
-                        .filter(i::company_id.eq(company.0))
-                        .filter(i::conversation_id.eq(id.0))
-                        .select(InteractionRow::as_select())
-                        .into_boxed();
-                    let key = after.map(|c| (c.at, c.id));
-                    let rows: Vec<InteractionRow> =
-                        MESSAGES.page_time_id(q, key, limit).load(conn).await?;
-                    page(rows, limit, |r| SortCursor {
-                        at: r.occurred_at,
-                        id: r.id,
-                    })
-                })
+                Box::pin(async move { history_in(conn, company, id, after, limit).await })
             })
             .await
     }

@@ -133,6 +133,18 @@ async fn identities_of(
         .await?)
 }
 
+/// A client with its identities, in the caller's transaction (the profile's unit of work).
+pub(crate) async fn client_in(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    id: ClientId,
+) -> anyhow::Result<Option<Client>> {
+    load_one(conn, company, id.0)
+        .await?
+        .map(|(row, identities)| row.into_client(identities))
+        .transpose()
+}
+
 async fn load_one(
     conn: &mut AsyncPgConnection,
     company: CompanyId,

@@ -10,6 +10,7 @@ mod regions;
 pub use appointments::PgAppointments;
 pub use catalog::PgServices;
 pub use clients::PgClients;
+pub(crate) use clients::client_in;
 pub(crate) use clients::emit_created;
 pub use regions::PgPhoneRegion;
 

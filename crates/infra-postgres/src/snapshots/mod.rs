@@ -9,3 +9,4 @@ mod runs;
 mod store;
 
 pub use store::PgSnapshotStore;
+pub(crate) use store::latest_in as latest_snapshot;

@@ -64,7 +64,7 @@ struct ClockRow {
     local_now: NaiveDateTime,
 }
 
-pub(super) async fn latest_in(
+pub(crate) async fn latest_in(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
     client: ClientId,

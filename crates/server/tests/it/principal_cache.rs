@@ -267,6 +267,62 @@ async fn a_cached_read_opens_exactly_one_transaction() {
 }
 
 #[tokio::test]
+async fn the_profile_and_the_conversation_view_are_one_transaction_each() {
+    let (app, counter) = spawn_counted(server::traffic::TrafficSettings::default()).await;
+    let clinic = app.clinic("Clínica de Uma Transação").await;
+    let admin = app.sign_in_as(&clinic.admin).await;
+    let token = app.api_token(&admin, "staff").await;
+    let created = admin
+        .post("/api/clients", json!({"name": "Ana Contada", "phone": "+5511987650001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let client = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = admin
+        .post(
+            "/api/conversations/start",
+            json!({"client_id": client, "channel": "whatsapp"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    let thread = started.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let service = reqwest::Client::new();
+    let read = |path: String| service.get(app.url(&path)).bearer_auth(&token);
+    live(&app.principals).await;
+    ok(read(READ.to_owned())).await;
+    for path in [
+        format!("/api/clients/{client}/profile"),
+        format!("/api/conversations/{thread}"),
+    ] {
+        let before = counter.transactions();
+        let resp = read(path.clone()).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(
+            counter.transactions() - before,
+            1,
+            "{path}: one unit of work (was three: each port its own transaction)"
+        );
+    }
+    // Another clinic's id is one transaction too, and a 404.
+    let before = counter.transactions();
+    let resp = read(format!("/api/conversations/{}", uuid::Uuid::now_v7()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(counter.transactions() - before, 1);
+}
+
+#[tokio::test]
 async fn a_lost_listener_empties_the_cache_and_reconnects() {
     let app = TestApp::spawn().await;
     let clinic = app.clinic("Clínica Religada").await;

@@ -93,10 +93,8 @@ pub fn mock_reads() -> app::reads::Reads {
 
 /// Profile ports that panic when called.
 pub fn mock_profiles() -> app::reads::Profiles {
-    use domain::ports::{clients, clock, reads, snapshots};
+    use domain::ports::{clock, reads};
     app::reads::Profiles::new(
-        Arc::new(clients::MockClientRepository::new()),
-        Arc::new(snapshots::MockSnapshotStore::new()),
         Arc::new(reads::MockReadModels::new()),
         Arc::new(clock::MockClock::new()),
     )
