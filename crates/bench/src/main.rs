@@ -8,6 +8,7 @@
 
 mod chaos;
 mod reports;
+mod search;
 
 use anyhow::{Context, bail};
 use bench::{
@@ -876,6 +877,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let per_client_rps = (capacity * 0.5 / args.read_concurrency as f64).max(0.1);
     let pace = Duration::from_secs_f64(1.0 / per_client_rps);
     let paced = read_pass(&args, &http, &base, &clinics, &all_samples, Some(pace)).await?;
+    // --- message search (issue 19 item 8)
+    let search_row = search::measure(&http, &base, &args.creds, args.read_secs, 16).await?;
 
     // --- live streams during a second ingest
     let live = if args.streams > 0 {
@@ -965,6 +968,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             });
         }
     }
+    rows.push(search_row);
     if let Some(l) = &live {
         let mut ingest_live = l.ingest.latencies.clone();
         rows.push(Row {
