@@ -203,7 +203,8 @@ pub struct MessageHit {
     pub direction: Direction,
     /// When it occurred.
     pub occurred_at: DateTime<Utc>,
-    /// The best fragments of its text (at most two, joined by ` … `), matches highlighted.
+    /// The passage of its text that best covers the matches (12 to 30 words; a short message
+    /// whole), matches highlighted.
     pub snippet: Vec<SnippetPart>,
 }
 

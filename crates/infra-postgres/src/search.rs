@@ -41,9 +41,11 @@ const START: char = '\u{E000}';
 /// Closes a highlighted match.
 const STOP: char = '\u{E001}';
 
-/// `ts_headline`'s options: up to two fragments of 12 to 30 words around the matches.
-const HEADLINE_OPTIONS: &str = "StartSel=\u{E000}, StopSel=\u{E001}, MinWords=12, MaxWords=30, \
-     ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"";
+/// `ts_headline`'s options: the passage of 12 to 30 words that best covers the matches (the
+/// whole text of a short message, punctuation included; fragment mode would cut the punctuation
+/// after the last word).
+const HEADLINE_OPTIONS: &str =
+    "StartSel=\u{E000}, StopSel=\u{E001}, MinWords=12, MaxWords=30, ShortWord=2";
 
 /// One page: the query is built once (web search syntax, AND the prefix terms); the door answers
 /// `limit + 1` ids of the pinned clinic in list order; the rows are read under RLS by primary

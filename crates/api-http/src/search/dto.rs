@@ -24,7 +24,7 @@ impl From<SnippetPart> for SnippetPartDto {
     }
 }
 
-/// A message that matched: where it is, who wrote it, and the best fragments of its text.
+/// A message that matched: where it is, who wrote it, and the passage of its text that matched.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageHitDto {
     /// The message.
@@ -41,8 +41,8 @@ pub struct MessageHitDto {
     pub direction: String,
     /// When it occurred (the list's order, newest first).
     pub occurred_at: DateTime<Utc>,
-    /// Up to two fragments of the text around the matches (joined by ` … `), as parts in order;
-    /// the matching words have `highlight: true`.
+    /// The passage of the text that best covers the matches (12 to 30 words; a short message
+    /// whole), as parts in order; the matching words have `highlight: true`.
     pub snippet: Vec<SnippetPartDto>,
 }
 
