@@ -8,7 +8,7 @@
 # RESTORE_DATABASE_URL, so a restore cannot overwrite the wrong database by accident.
 #
 # - Into a new, empty database (CREATE DATABASE atende_restore;): the normal case and the restore
-#   drill. Schema `extensions` with pg_trgm, unaccent and btree_gist, the tables, the row-level
+#   drill. Schema `extensions` with pg_trgm, unaccent, btree_gist and btree_gin, the tables, the row-level
 #   security policies, the SECURITY DEFINER functions and the grants to `atende_app` are all
 #   recreated from the dump.
 # - Into a database that already has tables: refused unless --force, which replaces its contents

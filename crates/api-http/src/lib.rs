@@ -53,6 +53,7 @@ pub mod problem;
 pub mod reads;
 pub mod reports;
 pub mod request_id;
+pub mod search;
 pub mod security;
 pub mod services;
 pub mod snapshots;
@@ -132,6 +133,7 @@ pub fn app_with_routes(
                 .configure(availability::configure)
                 .configure(payments::configure)
                 .configure(reports::configure)
+                .configure(search::configure)
                 .default_service(web::to(extractors::unknown_route))
                 .wrap(from_fn(extractors::nul::reject_nul))
                 .wrap(from_fn(security::gate::gate)),

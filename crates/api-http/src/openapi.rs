@@ -95,6 +95,7 @@ use crate::security::docs::SecuritySchemes;
         crate::payments::handlers::get,
         crate::payments::handlers::update,
         crate::reports::handler::overview,
+        crate::search::messages::search,
     ),
     components(schemas(
         ProblemDoc,
@@ -201,6 +202,9 @@ use crate::security::docs::SecuritySchemes;
         crate::payments::dto::CreatePaymentRequest,
         crate::payments::dto::UpdatePaymentRequest,
         crate::reports::dto::OverviewDto,
+        crate::search::dto::SnippetPartDto,
+        crate::search::dto::MessageHitDto,
+        crate::search::dto::MessageHitList,
     )),
     // `Conventions` after `SecuritySchemes`: it refers to the schemes declared there.
     modifiers(&SecuritySchemes, &Conventions),
@@ -220,6 +224,7 @@ use crate::security::docs::SecuritySchemes;
          (name = "availability", description = "Free slots, members' weekly schedules and time off"),
          (name = "payments", description = "What patients paid or owe, and how"),
          (name = "reports", description = "The clinic's numbers (admin only)"),
+         (name = "search", description = "Full-text search over the clinic's messages (Portuguese, accent-insensitive)"),
          (name = "webhooks", description = "Signed deliveries from n8n and Meta, the Meta handshakes and n8n's delivery-status callbacks"))
 )]
 pub struct ApiDoc;

@@ -264,7 +264,8 @@ pub fn for_schema(name: &str) -> Option<Value> {
         _ => {
             return crate::availability::examples::for_schema(name)
                 .or_else(|| crate::payments::examples::for_schema(name))
-                .or_else(|| crate::reports::examples::for_schema(name));
+                .or_else(|| crate::reports::examples::for_schema(name))
+                .or_else(|| crate::search::examples::for_schema(name));
         }
     })
 }

@@ -54,6 +54,8 @@ pub struct AppState {
     pub payments: app::payments::Payments,
     /// The clinic's numbers.
     pub reports: app::reports::Reports,
+    /// Message search.
+    pub search: app::search::Search,
     /// The process's metrics registry (shared with the worker and the analyzer decorator).
     pub metrics: crate::metrics::Metrics,
     /// Whether and how `GET /metrics` is served on this listener.

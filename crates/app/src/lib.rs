@@ -19,6 +19,7 @@ pub mod outbound;
 pub mod payments;
 pub mod reads;
 pub mod reports;
+pub mod search;
 pub mod snapshots;
 pub mod users;
 

@@ -11,6 +11,7 @@ mod limits;
 mod pgbench;
 mod reads;
 mod reports;
+mod search;
 
 use anyhow::{Context, bail};
 use bench::{
@@ -619,6 +620,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     } else {
         Vec::new()
     };
+    // --- message search (issue 19 item 8)
+    let search_row = search::measure(&http, &base, &args.creds, args.read_secs, 16).await?;
 
     // --- live streams during a second ingest
     let live = if args.streams > 0 {
@@ -710,6 +713,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         }
     }
     rows.extend(limits::rows(&route_limits, &args));
+    rows.push(search_row);
     if let Some(l) = &live {
         let mut ingest_live = l.ingest.latencies.clone();
         rows.push(Row {

@@ -25,6 +25,7 @@ pub mod phone;
 pub mod ports;
 pub mod reads;
 pub mod reports;
+pub mod search;
 pub mod snapshots;
 pub mod validation;
 

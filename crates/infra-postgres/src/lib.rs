@@ -36,6 +36,7 @@ pub mod reads;
 pub mod replica;
 pub mod reports;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod snapshots;
 pub mod tenant;

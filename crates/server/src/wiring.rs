@@ -223,6 +223,9 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         agenda: agenda(db),
         payments: payments(db),
         reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
+        search: app::search::Search {
+            messages: Arc::new(infra_postgres::search::PgMessageSearch::new(db.clone())),
+        },
         snapshots,
         metrics_access: parts.metrics_access,
         metrics: parts.metrics,

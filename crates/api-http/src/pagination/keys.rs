@@ -8,8 +8,9 @@ use domain::catalog::ServiceCursor;
 use domain::clients::ClientCursor;
 use domain::conversations::SortCursor;
 use domain::payments::{PaymentCursor, PaymentId};
+use domain::search::MessageHitCursor;
 use domain::snapshots::SnapshotCursor;
-use domain::{AppointmentId, ClientId, ServiceId, SnapshotId};
+use domain::{AppointmentId, ClientId, InteractionId, ServiceId, SnapshotId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -57,6 +58,7 @@ time_and_id!(PaymentCursor, created_at, PaymentId);
 time_and_id!(SnapshotCursor, created_at, SnapshotId);
 time_and_id!(AppointmentCursor, starts_at, AppointmentId);
 time_and_id!(TimeOffCursor, starts_at, TimeOffId);
+time_and_id!(MessageHitCursor, occurred_at, InteractionId);
 
 impl CursorKey for ServiceCursor {
     type Wire = (String, ServiceId);

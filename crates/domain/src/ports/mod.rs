@@ -23,6 +23,7 @@ pub mod payments;
 pub mod rate_limits;
 pub mod reads;
 pub mod reports;
+pub mod search;
 pub mod snapshots;
 
 /// A port's store could not be reached right now (a database pool exhausted past its wait, the

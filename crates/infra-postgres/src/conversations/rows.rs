@@ -62,11 +62,11 @@ fn bad(what: &str, value: &str) -> anyhow::Error {
     anyhow::anyhow!("unexpected {what} in the database: {value}")
 }
 
-fn channel(s: &str) -> anyhow::Result<Channel> {
+pub(crate) fn channel(s: &str) -> anyhow::Result<Channel> {
     s.parse().map_err(|_| bad("channel", s))
 }
 
-fn direction(s: &str) -> anyhow::Result<Direction> {
+pub(crate) fn direction(s: &str) -> anyhow::Result<Direction> {
     match s {
         "inbound" => Ok(Direction::Inbound),
         "outbound" => Ok(Direction::Outbound),

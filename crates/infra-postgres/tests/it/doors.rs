@@ -57,6 +57,11 @@ const CONTRACTS: &[(&str, &str, &str)] = &[
         "TABLE(kind text, due bigint, waiting bigint, running bigint, failed_24h bigint)",
     ),
     (
+        "atende_message_search",
+        "p_query tsquery, p_client_id uuid, p_channel text, p_from timestamp with time zone, p_to timestamp with time zone, p_after_at timestamp with time zone, p_after_id uuid, p_limit integer",
+        "SETOF uuid",
+    ),
+    (
         "atende_principal_for",
         "p_auth_user_id uuid",
         "TABLE(user_id uuid, company_id uuid, company_name text, email text, name text, role text, status text)",

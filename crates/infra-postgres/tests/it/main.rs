@@ -18,4 +18,5 @@ mod replica;
 mod restart;
 mod schema_drift;
 mod schema_rules;
+mod search;
 mod tls;

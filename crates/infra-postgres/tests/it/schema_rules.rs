@@ -224,6 +224,7 @@ async fn every_function_has_a_fixed_search_path_and_doors_are_not_public() {
             "atende_integration_route",
             "atende_invite_lookup",
             "atende_job_queue_depth",
+            "atende_message_search",
             "atende_principal_for",
             "atende_prune_events",
         ]

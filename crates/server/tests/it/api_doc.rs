@@ -454,6 +454,14 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
         200,
     )
     .await;
+    rec.send(
+        Req::get(
+            "/api/search/messages?q=remarc*%20sexta&channel=whatsapp",
+            staff,
+        ),
+        200,
+    )
+    .await;
     api_doc_support::noshows::record(
         &mut rec,
         (admin, staff),

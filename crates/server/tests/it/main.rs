@@ -48,6 +48,7 @@ mod readiness;
 mod reads;
 mod replica_wiring;
 mod reports;
+mod search;
 mod secrets_not_logged;
 mod seed_scale;
 mod services;

@@ -18,7 +18,8 @@ const FOREIGN: [&str; 6] = [
     "c1.eyJsIjoiZWxzZXdoZXJlIiwiayI6IjAxOTNiMWY2LThjNWUtN2QzYS05ZjEwLTJiNGM2ZDhlMGExMiJ9",
 ];
 
-/// The GET operations of the served document that take `?cursor=`, ids filled in.
+/// The GET operations of the served document that take `?cursor=`, ids filled in, each with its
+/// required query parameters (`q` of the search) set to a plain word.
 async fn lists(app: &TestApp) -> Vec<String> {
     let doc: Value = app
         .client
@@ -38,7 +39,16 @@ async fn lists(app: &TestApp) -> Vec<String> {
             .iter()
             .any(|p| p["name"] == "cursor" && p["in"] == "query")
         {
-            out.push(path.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+            let required: Vec<String> = params
+                .iter()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .filter_map(|p| p["name"].as_str().map(|n| format!("{n}=consulta&")))
+                .collect();
+            out.push(format!(
+                "{}?{}",
+                path.replace("{id}", &uuid::Uuid::now_v7().to_string()),
+                required.concat()
+            ));
         }
     }
     out
@@ -54,7 +64,7 @@ async fn every_list_refuses_a_cursor_it_did_not_issue() {
     for path in &lists {
         for cursor in FOREIGN {
             let resp = admin
-                .get(&format!("{path}?cursor={cursor}"))
+                .get(&format!("{path}cursor={cursor}"))
                 .send()
                 .await
                 .unwrap();
@@ -65,10 +75,10 @@ async fn every_list_refuses_a_cursor_it_did_not_issue() {
                 .iter()
                 .map(|e| e["field"].as_str().unwrap())
                 .collect();
-            assert_eq!(fields, ["cursor"], "{path}?cursor={cursor}: {body}");
+            assert_eq!(fields, ["cursor"], "{path}cursor={cursor}: {body}");
         }
         // The first page still answers.
-        let resp = admin.get(&format!("{path}?limit=1")).send().await.unwrap();
+        let resp = admin.get(&format!("{path}limit=1")).send().await.unwrap();
         assert!(
             resp.status() == 200 || resp.status() == 404,
             "{path}: {}",

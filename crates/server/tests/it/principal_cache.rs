@@ -273,7 +273,10 @@ async fn the_profile_and_the_conversation_view_are_one_transaction_each() {
     let admin = app.sign_in_as(&clinic.admin).await;
     let token = app.api_token(&admin, "staff").await;
     let created = admin
-        .post("/api/clients", json!({"name": "Ana Contada", "phone": "+5511987650001"}))
+        .post(
+            "/api/clients",
+            json!({"name": "Ana Contada", "phone": "+5511987650001"}),
+        )
         .send()
         .await
         .unwrap();

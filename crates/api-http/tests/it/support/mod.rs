@@ -40,6 +40,9 @@ pub fn state_with(readiness: Readiness) -> AppState {
         reports: app::reports::Reports::new(Arc::new(
             domain::ports::reports::MockReportRepository::new(),
         )),
+        search: app::search::Search {
+            messages: Arc::new(domain::ports::search::MockMessageSearch::new()),
+        },
         webhook_limits: Arc::new(api_http::webhooks::limiter::WebhookLimits::default()),
         metrics: api_http::metrics::Metrics::default(),
         metrics_access: api_http::metrics::MetricsAccess::Off,
