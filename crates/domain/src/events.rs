@@ -10,6 +10,7 @@
 
 use crate::clients::Client;
 use crate::conversations::{Conversation, Interaction};
+use crate::notes::Note;
 use crate::snapshots::Snapshot;
 use crate::{ClientId, ConversationId, UserId};
 use chrono::{DateTime, Utc};
@@ -49,11 +50,14 @@ pub enum EventKind {
     /// A client's record changed.
     #[serde(rename = "client.updated")]
     ClientUpdated,
+    /// A member added an internal note to a thread.
+    #[serde(rename = "note.created")]
+    NoteCreated,
 }
 
 impl EventKind {
     /// Every kind, in documentation order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::MessageCreated,
         Self::MessageStatus,
         Self::MessageDeleted,
@@ -64,6 +68,7 @@ impl EventKind {
         Self::SnapshotCreated,
         Self::ClientCreated,
         Self::ClientUpdated,
+        Self::NoteCreated,
     ];
 
     /// The wire name (`message.created`, …).
@@ -80,6 +85,7 @@ impl EventKind {
             Self::SnapshotCreated => "snapshot.created",
             Self::ClientCreated => "client.created",
             Self::ClientUpdated => "client.updated",
+            Self::NoteCreated => "note.created",
         }
     }
 
@@ -308,6 +314,30 @@ pub fn message_deleted(message: &Interaction) -> NewEvent {
             "message_id": message.id.0,
             "deleted_at": message.deleted_at,
         }),
+    }
+}
+
+/// A note as the API shows it (the shape of `NoteDto`).
+#[must_use]
+pub fn note_view(n: &Note) -> Value {
+    json!({
+        "id": n.id.0,
+        "conversation_id": n.conversation_id.0,
+        "author": n.author.as_ref().map(|a| json!({"id": a.id.0, "name": a.name})),
+        "text": n.text,
+        "created_at": n.created_at,
+    })
+}
+
+/// `note.created`: a member added an internal note to a thread (`client_id` is the thread's
+/// patient, so an erasure of the patient deletes it).
+#[must_use]
+pub fn note_created(note: &Note, client: ClientId) -> NewEvent {
+    NewEvent {
+        kind: EventKind::NoteCreated,
+        conversation_id: Some(note.conversation_id),
+        client_id: Some(client),
+        payload: json!({ "note": note_view(note) }),
     }
 }
 

@@ -90,3 +90,7 @@ id_type!(
     /// A durable background job.
     JobId
 );
+id_type!(
+    /// A member's internal note on a conversation.
+    NoteId
+);

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod keyset;
 pub mod metrics;
 pub mod migrate;
+pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod pool;

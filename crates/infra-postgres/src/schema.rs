@@ -144,6 +144,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_notes (company_id, id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        conversation_id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        text -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     conversation_threads (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -386,6 +397,7 @@ diesel::joinable!(auth_sessions -> auth_identities (auth_user_id));
 diesel::joinable!(auth_sessions -> companies (active_company_id));
 diesel::joinable!(client_identities -> companies (company_id));
 diesel::joinable!(clients -> companies (company_id));
+diesel::joinable!(conversation_notes -> companies (company_id));
 diesel::joinable!(conversation_threads -> companies (company_id));
 diesel::joinable!(event_counters -> companies (company_id));
 diesel::joinable!(events -> companies (company_id));
@@ -412,6 +424,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_identities,
     clients,
     companies,
+    conversation_notes,
     conversation_threads,
     event_counters,
     events,

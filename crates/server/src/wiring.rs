@@ -294,6 +294,7 @@ pub fn profiles(db: &Database) -> app::reads::Profiles {
 pub fn conversations(db: &Database) -> app::conversations::Conversations {
     app::conversations::Conversations::new(
         Arc::new(PgConversations::new(db.clone())),
+        Arc::new(infra_postgres::notes::PgNotes::new(db.clone())),
         Arc::new(SystemClock),
     )
 }

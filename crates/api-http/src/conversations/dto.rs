@@ -195,6 +195,11 @@ pub struct ConversationViewDto {
     pub client: ClientBriefDto,
     /// Its messages.
     pub interactions: InteractionListDto,
+    /// The internal notes written in the span of time of this page of messages (from its
+    /// oldest message, or the thread's start on the last page, up to the cursor the page was
+    /// asked with, or now), newest first: place them among the messages by `created_at` (as
+    /// messages by `occurred_at`). Paging through the history shows every note once.
+    pub notes: Vec<super::notes::NoteDto>,
 }
 
 /// `GET /api/conversations` filters.

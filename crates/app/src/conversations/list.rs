@@ -4,6 +4,7 @@ use super::Conversations;
 use domain::conversations::{
     ClientSummary, Conversation, ConversationFilter, Interaction, SortCursor,
 };
+use domain::notes::{Note, NoteWindow};
 use domain::page::Page;
 use domain::{CompanyId, ConversationId};
 
@@ -22,6 +23,9 @@ pub struct ConversationView {
     pub client: ClientSummary,
     /// Its messages.
     pub interactions: HistoryPage,
+    /// The internal notes written in the span of time this page of messages covers, newest
+    /// first ([`NoteWindow`]): paging through the history shows every note exactly once.
+    pub notes: Vec<Note>,
 }
 
 /// Why a conversation could not be shown.
@@ -50,8 +54,8 @@ impl Conversations {
         self.repo.list(company, filter, after, limit).await
     }
 
-    /// A thread, its patient and one page of its messages (newest first; the cursor pages to
-    /// older ones).
+    /// A thread, its patient, one page of its messages (newest first; the cursor pages to older
+    /// ones) and the internal notes of that page's span of time.
     ///
     /// # Errors
     /// [`ViewConversationError::NotFound`] for an id that is not this clinic's.
@@ -73,10 +77,16 @@ impl Conversations {
             .await?
             .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
         let interactions = self.repo.history(company, id, after, limit).await?;
+        let window = NoteWindow {
+            before: after,
+            from: interactions.next,
+        };
+        let notes = self.notes.window(company, id, window).await?;
         Ok(ConversationView {
             conversation,
             client,
             interactions,
+            notes,
         })
     }
 }
@@ -84,10 +94,11 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::ClientId;
     use domain::ports::conversations::MockConversationRepository;
+    use domain::ports::notes::MockNoteRepository;
     use std::sync::Arc;
 
     #[tokio::test]
@@ -95,7 +106,7 @@ mod tests {
         let mut repo = MockConversationRepository::new();
         repo.expect_get().returning(|_, _| Ok(None));
         repo.expect_history().never();
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let err = uc
             .view(CompanyId::new(), ConversationId::new(), None, 50)
             .await
@@ -130,9 +141,16 @@ mod tests {
                     next: Some(cursor),
                 })
             });
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let mut notes = MockNoteRepository::new();
+        notes
+            .expect_window()
+            .withf(move |_, i, w| *i == id && w.before.is_none() && w.from == Some(cursor))
+            .times(1)
+            .returning(|_, _, _| Ok(vec![]));
+        let uc = Conversations::new(Arc::new(repo), Arc::new(notes), Arc::new(clock_at(t0())));
         let view = uc.view(CompanyId::new(), id, None, 20).await.unwrap();
         assert_eq!(view.client.name.as_deref(), Some("Ana"));
         assert_eq!(view.interactions.next, Some(cursor));
+        assert!(view.notes.is_empty());
     }
 }

@@ -18,6 +18,7 @@ pub mod integration_store;
 pub mod integrations;
 pub mod jobs;
 pub mod members;
+pub mod notes;
 pub mod outbox;
 pub mod payments;
 pub mod rate_limits;

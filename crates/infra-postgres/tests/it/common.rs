@@ -81,6 +81,8 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
               VALUES ('{thread}', '{company}', '{client}', 'whatsapp');
          INSERT INTO interactions (id, company_id, conversation_id, client_id, channel, direction, text, status, external_id)
               VALUES ('{interaction}', '{company}', '{thread}', '{client}', 'whatsapp', 'inbound', 'Oi', 'received', 'wamid.{tag}');
+         INSERT INTO conversation_notes (company_id, conversation_id, author_id, text)
+              VALUES ('{company}', '{thread}', '{user}', 'Nota {tag}');
          INSERT INTO idempotency_keys (company_id, key, interaction_id) VALUES ('{company}', 'k-{tag}', '{interaction}');
          INSERT INTO ai_context_snapshots (company_id, client_id, summary, flags, trigger, analyzer, locale, input_message_count)
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
@@ -110,6 +112,7 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "client_identities",
     "clients",
     "companies",
+    "conversation_notes",
     "conversation_threads",
     "event_counters",
     "events",

@@ -425,6 +425,13 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
                       "text": "Pode ser, obrigada!", "external_id": "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFjRGQ0RF"});
     rec.send(Req::post("/api/interactions", agent).json(&note), 201)
         .await;
+    // An internal note: shown in the history with its author, never sent to the patient.
+    rec.send(
+        Req::post(&format!("/api/conversations/{thread}/notes"), staff)
+            .json(&json!({"text": "Prefere ser chamada pela manhã; confirmar na véspera."})),
+        201,
+    )
+    .await;
     rec.send(
         Req::get(&format!("/api/conversations/{thread}"), staff),
         200,

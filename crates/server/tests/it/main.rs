@@ -35,6 +35,7 @@ mod key_rotation;
 mod memberships;
 mod metrics;
 mod model_support;
+mod notes;
 mod outbox_dispatch;
 mod outbox_send;
 mod outbox_support;

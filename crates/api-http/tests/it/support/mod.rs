@@ -74,9 +74,10 @@ pub fn mock_payments() -> app::payments::Payments {
 
 /// Conversation ports that panic when called.
 pub fn mock_conversations() -> app::conversations::Conversations {
-    use domain::ports::{clock, conversations};
+    use domain::ports::{clock, conversations, notes};
     app::conversations::Conversations::new(
         Arc::new(conversations::MockConversationRepository::new()),
+        Arc::new(notes::MockNoteRepository::new()),
         Arc::new(clock::MockClock::new()),
     )
 }

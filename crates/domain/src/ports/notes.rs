@@ -1,0 +1,31 @@
+//! Storage of internal notes on conversations.
+
+use crate::CompanyId;
+use crate::ConversationId;
+use crate::notes::{NewNote, Note, NoteWindow};
+use async_trait::async_trait;
+
+/// The clinic's internal notes. Every method runs in one transaction scoped to `company` (RLS).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait NoteRepository: Send + Sync {
+    /// Stores a note on a thread of the clinic (active or closed) and, in the same transaction,
+    /// appends its `note.created` event. The thread itself is not touched (no unread count, no
+    /// last message, no outbox job). `None` when the thread is not this clinic's.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn add(&self, company: CompanyId, note: NewNote) -> anyhow::Result<Option<Note>>;
+
+    /// The thread's notes inside `window`, newest first, at most
+    /// [`crate::notes::MAX_NOTES_PER_PAGE`] of them.
+    ///
+    /// # Errors
+    /// When the store fails.
+    async fn window(
+        &self,
+        company: CompanyId,
+        conversation: ConversationId,
+        window: NoteWindow,
+    ) -> anyhow::Result<Vec<Note>>;
+}
