@@ -41,6 +41,7 @@ pub mod events;
 pub mod extractors;
 pub mod health;
 pub mod integrations;
+pub mod labels;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -131,6 +132,7 @@ pub fn app_with_routes(
                 .configure(snapshots::configure)
                 .configure(availability::configure)
                 .configure(payments::configure)
+                .configure(labels::configure)
                 .configure(reports::configure)
                 .default_service(web::to(extractors::unknown_route))
                 .wrap(from_fn(extractors::nul::reject_nul))

@@ -95,6 +95,14 @@ use crate::security::docs::SecuritySchemes;
         crate::payments::handlers::list,
         crate::payments::handlers::get,
         crate::payments::handlers::update,
+        crate::labels::manage::list,
+        crate::labels::manage::create,
+        crate::labels::manage::get,
+        crate::labels::manage::update,
+        crate::labels::manage::delete,
+        crate::labels::attach::list,
+        crate::labels::attach::attach,
+        crate::labels::attach::detach,
         crate::reports::handler::overview,
     ),
     components(schemas(
@@ -205,6 +213,11 @@ use crate::security::docs::SecuritySchemes;
         crate::payments::dto::CreatePaymentRequest,
         crate::payments::dto::UpdatePaymentRequest,
         crate::reports::dto::OverviewDto,
+        crate::labels::dto::LabelDto,
+        crate::labels::dto::LabelList,
+        crate::labels::dto::ConversationLabels,
+        crate::labels::dto::CreateLabelRequest,
+        crate::labels::dto::UpdateLabelRequest,
     )),
     // `Conventions` after `SecuritySchemes`: it refers to the schemes declared there.
     modifiers(&SecuritySchemes, &Conventions),
@@ -223,6 +236,7 @@ use crate::security::docs::SecuritySchemes;
          (name = "frontend", description = "The screens of the clinic's web app: home, inbox, patient profile, settings"),
          (name = "availability", description = "Free slots, members' weekly schedules and time off"),
          (name = "payments", description = "What patients paid or owe, and how"),
+         (name = "labels", description = "The clinic's conversation labels (admins manage them) and their attachment to conversations (any member)"),
          (name = "reports", description = "The clinic's numbers (admin only)"),
          (name = "webhooks", description = "Signed deliveries from n8n and Meta, the Meta handshakes and n8n's delivery-status callbacks"))
 )]

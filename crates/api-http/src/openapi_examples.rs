@@ -265,6 +265,7 @@ pub fn for_schema(name: &str) -> Option<Value> {
         _ => {
             return crate::availability::examples::for_schema(name)
                 .or_else(|| crate::conversations::notes::examples(name))
+                .or_else(|| crate::labels::dto::examples(name))
                 .or_else(|| crate::payments::examples::for_schema(name))
                 .or_else(|| crate::reports::examples::for_schema(name));
         }

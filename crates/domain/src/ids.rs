@@ -94,3 +94,7 @@ id_type!(
     /// A member's internal note on a conversation.
     NoteId
 );
+id_type!(
+    /// A clinic's conversation label.
+    LabelId
+);

@@ -18,6 +18,7 @@ pub mod inbound;
 pub mod integration_admin;
 pub mod integrations;
 pub mod jobs;
+pub mod labels;
 pub mod notes;
 pub mod outbound;
 pub mod page;

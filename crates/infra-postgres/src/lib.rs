@@ -25,6 +25,7 @@ pub mod inbound;
 pub mod integrations;
 pub mod jobs;
 pub mod keyset;
+pub mod labels;
 pub mod metrics;
 pub mod migrate;
 pub mod notes;

@@ -222,6 +222,10 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         outbox: outbox(db, parts.outbox),
         agenda: agenda(db),
         payments: payments(db),
+        labels: app::labels::Labels::new(
+            Arc::new(infra_postgres::labels::PgLabels::new(db.clone())),
+            Arc::new(SystemClock),
+        ),
         reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
         snapshots,
         metrics_access: parts.metrics_access,

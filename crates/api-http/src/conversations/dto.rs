@@ -210,6 +210,8 @@ pub struct ListQuery {
     pub client_id: Option<Uuid>,
     /// `active` or `closed`.
     pub status: Option<String>,
+    /// Only threads carrying this label (`GET /api/labels`); another clinic's label matches none.
+    pub label: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,

@@ -131,6 +131,7 @@ pub async fn list(
     let filter = ConversationFilter {
         client_id: query.client_id.map(ClientId),
         status,
+        label: query.label.map(domain::LabelId),
     };
     let page = state
         .conversations

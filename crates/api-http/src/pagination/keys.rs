@@ -7,9 +7,10 @@ use domain::availability::{TimeOffCursor, TimeOffId};
 use domain::catalog::ServiceCursor;
 use domain::clients::ClientCursor;
 use domain::conversations::SortCursor;
+use domain::labels::LabelCursor;
 use domain::payments::{PaymentCursor, PaymentId};
 use domain::snapshots::SnapshotCursor;
-use domain::{AppointmentId, ClientId, ServiceId, SnapshotId};
+use domain::{AppointmentId, ClientId, LabelId, ServiceId, SnapshotId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -57,6 +58,16 @@ time_and_id!(PaymentCursor, created_at, PaymentId);
 time_and_id!(SnapshotCursor, created_at, SnapshotId);
 time_and_id!(AppointmentCursor, starts_at, AppointmentId);
 time_and_id!(TimeOffCursor, starts_at, TimeOffId);
+
+impl CursorKey for LabelCursor {
+    type Wire = (String, LabelId);
+    fn to_wire(&self) -> Self::Wire {
+        (self.name.clone(), self.id)
+    }
+    fn from_wire((name, id): Self::Wire) -> Option<Self> {
+        Some(Self { name, id })
+    }
+}
 
 impl CursorKey for ServiceCursor {
     type Wire = (String, ServiceId);

@@ -17,6 +17,7 @@ pub mod inbound;
 pub mod integration_store;
 pub mod integrations;
 pub mod jobs;
+pub mod labels;
 pub mod members;
 pub mod notes;
 pub mod outbox;

@@ -222,6 +222,15 @@ impl ConversationRepository for PgConversations {
                     if let Some(status) = filter.status {
                         q = q.filter(t::status.eq(status.as_str()));
                     }
+                    if let Some(label) = filter.label {
+                        use crate::schema::conversation_labels as cl;
+                        q = q.filter(diesel::dsl::exists(
+                            cl::table
+                                .filter(cl::company_id.eq(t::company_id))
+                                .filter(cl::conversation_id.eq(t::id))
+                                .filter(cl::label_id.eq(label.0)),
+                        ));
+                    }
                     let key = after.map(|c| (c.at, c.id));
                     let rows: Vec<ThreadRow> =
                         THREADS.page_time_id(q, key, limit).load(conn).await?;

@@ -32,6 +32,7 @@ mod input_hygiene;
 mod integrations;
 mod invitations;
 mod key_rotation;
+mod labels;
 mod memberships;
 mod metrics;
 mod model_support;

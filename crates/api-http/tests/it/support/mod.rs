@@ -37,6 +37,10 @@ pub fn state_with(readiness: Readiness) -> AppState {
         snapshots: mock_snapshots(),
         agenda: mock_agenda(),
         payments: mock_payments(),
+        labels: app::labels::Labels::new(
+            Arc::new(domain::ports::labels::MockLabelRepository::new()),
+            Arc::new(domain::ports::clock::MockClock::new()),
+        ),
         reports: app::reports::Reports::new(Arc::new(
             domain::ports::reports::MockReportRepository::new(),
         )),
