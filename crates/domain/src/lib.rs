@@ -7,6 +7,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod availability;
+pub mod canned;
 pub mod catalog;
 pub mod channel;
 pub mod clients;
