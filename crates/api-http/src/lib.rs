@@ -41,6 +41,7 @@ pub mod events;
 pub mod extractors;
 pub mod health;
 pub mod integrations;
+pub mod labels;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -132,6 +133,7 @@ pub fn app_with_routes(
                 .configure(snapshots::configure)
                 .configure(availability::configure)
                 .configure(payments::configure)
+                .configure(labels::configure)
                 .configure(reports::configure)
                 .configure(search::configure)
                 .default_service(web::to(extractors::unknown_route))

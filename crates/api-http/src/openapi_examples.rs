@@ -217,7 +217,8 @@ pub fn for_schema(name: &str) -> Option<Value> {
         "ConversationViewDto" => json!({
             "conversation": conversation(),
             "client": { "id": CLIENT, "name": "Maria Souza", "phone": "+5511987654321" },
-            "interactions": page(interaction())
+            "interactions": page(interaction()),
+            "notes": [crate::conversations::notes::example_note()]
         }),
         "RecordRequest" => json!({
             "client_id": CLIENT, "channel": "whatsapp", "direction": "inbound",
@@ -263,6 +264,8 @@ pub fn for_schema(name: &str) -> Option<Value> {
                                       "conversation_window_hours": 24 }),
         _ => {
             return crate::availability::examples::for_schema(name)
+                .or_else(|| crate::conversations::notes::examples(name))
+                .or_else(|| crate::labels::dto::examples(name))
                 .or_else(|| crate::payments::examples::for_schema(name))
                 .or_else(|| crate::reports::examples::for_schema(name))
                 .or_else(|| crate::search::examples::for_schema(name));

@@ -52,6 +52,8 @@ pub struct AppState {
     pub agenda: app::availability::Agenda,
     /// Payments.
     pub payments: app::payments::Payments,
+    /// Conversation labels.
+    pub labels: app::labels::Labels,
     /// The clinic's numbers.
     pub reports: app::reports::Reports,
     /// Message search.

@@ -15,6 +15,7 @@ pub mod events;
 pub mod inbound;
 pub mod integrations;
 pub mod jobs;
+pub mod labels;
 pub mod outbound;
 pub mod payments;
 pub mod reads;

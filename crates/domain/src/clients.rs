@@ -303,6 +303,8 @@ pub struct ClientFilter {
     pub digits: Option<String>,
     /// Only this status.
     pub status: Option<ClientStatus>,
+    /// Only clients with this tag (ignoring case; one whole tag, not a part of one).
+    pub tag: Option<String>,
 }
 
 impl ClientFilter {

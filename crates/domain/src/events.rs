@@ -10,8 +10,10 @@
 
 use crate::clients::Client;
 use crate::conversations::{Conversation, Interaction};
+use crate::labels::Label;
+use crate::notes::Note;
 use crate::snapshots::Snapshot;
-use crate::{ClientId, ConversationId, UserId};
+use crate::{ClientId, ConversationId, LabelId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -49,11 +51,29 @@ pub enum EventKind {
     /// A client's record changed.
     #[serde(rename = "client.updated")]
     ClientUpdated,
+    /// A member added an internal note to a thread.
+    #[serde(rename = "note.created")]
+    NoteCreated,
+    /// An admin created a label.
+    #[serde(rename = "label.created")]
+    LabelCreated,
+    /// An admin renamed or recoloured a label.
+    #[serde(rename = "label.updated")]
+    LabelUpdated,
+    /// An admin deleted a label (detached from every thread).
+    #[serde(rename = "label.deleted")]
+    LabelDeleted,
+    /// A member attached a label to a thread.
+    #[serde(rename = "label.attached")]
+    LabelAttached,
+    /// A member detached a label from a thread.
+    #[serde(rename = "label.detached")]
+    LabelDetached,
 }
 
 impl EventKind {
     /// Every kind, in documentation order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 16] = [
         Self::MessageCreated,
         Self::MessageStatus,
         Self::MessageDeleted,
@@ -64,6 +84,12 @@ impl EventKind {
         Self::SnapshotCreated,
         Self::ClientCreated,
         Self::ClientUpdated,
+        Self::NoteCreated,
+        Self::LabelCreated,
+        Self::LabelUpdated,
+        Self::LabelDeleted,
+        Self::LabelAttached,
+        Self::LabelDetached,
     ];
 
     /// The wire name (`message.created`, …).
@@ -80,6 +106,12 @@ impl EventKind {
             Self::SnapshotCreated => "snapshot.created",
             Self::ClientCreated => "client.created",
             Self::ClientUpdated => "client.updated",
+            Self::NoteCreated => "note.created",
+            Self::LabelCreated => "label.created",
+            Self::LabelUpdated => "label.updated",
+            Self::LabelDeleted => "label.deleted",
+            Self::LabelAttached => "label.attached",
+            Self::LabelDetached => "label.detached",
         }
     }
 
@@ -307,6 +339,93 @@ pub fn message_deleted(message: &Interaction) -> NewEvent {
             "conversation_id": message.conversation_id.0,
             "message_id": message.id.0,
             "deleted_at": message.deleted_at,
+        }),
+    }
+}
+
+/// A note as the API shows it (the shape of `NoteDto`).
+#[must_use]
+pub fn note_view(n: &Note) -> Value {
+    json!({
+        "id": n.id.0,
+        "conversation_id": n.conversation_id.0,
+        "author": n.author.as_ref().map(|a| json!({"id": a.id.0, "name": a.name})),
+        "text": n.text,
+        "created_at": n.created_at,
+    })
+}
+
+/// `note.created`: a member added an internal note to a thread (`client_id` is the thread's
+/// patient, so an erasure of the patient deletes it).
+#[must_use]
+pub fn note_created(note: &Note, client: ClientId) -> NewEvent {
+    NewEvent {
+        kind: EventKind::NoteCreated,
+        conversation_id: Some(note.conversation_id),
+        client_id: Some(client),
+        payload: json!({ "note": note_view(note) }),
+    }
+}
+
+/// A label as the API shows it (the shape of `LabelDto`).
+#[must_use]
+pub fn label_view(l: &Label) -> Value {
+    json!({
+        "id": l.id.0,
+        "name": l.fields.name,
+        "colour": l.fields.colour,
+        "created_at": l.created_at,
+        "updated_at": l.updated_at,
+    })
+}
+
+/// `label.created` or `label.updated`: the label as it is now.
+#[must_use]
+pub fn label_written(label: &Label, created: bool) -> NewEvent {
+    NewEvent {
+        kind: if created {
+            EventKind::LabelCreated
+        } else {
+            EventKind::LabelUpdated
+        },
+        conversation_id: None,
+        client_id: None,
+        payload: json!({ "label": label_view(label) }),
+    }
+}
+
+/// `label.deleted`: the label is gone, and detached from every thread that had it.
+#[must_use]
+pub fn label_deleted(label: LabelId) -> NewEvent {
+    NewEvent {
+        kind: EventKind::LabelDeleted,
+        conversation_id: None,
+        client_id: None,
+        payload: json!({ "label_id": label.0 }),
+    }
+}
+
+/// `label.attached` or `label.detached`: `label` on thread `conversation` (of `client`), by `by`.
+#[must_use]
+pub fn label_attachment(
+    conversation: ConversationId,
+    client: ClientId,
+    label: &Label,
+    attached: bool,
+    by: Option<UserId>,
+) -> NewEvent {
+    NewEvent {
+        kind: if attached {
+            EventKind::LabelAttached
+        } else {
+            EventKind::LabelDetached
+        },
+        conversation_id: Some(conversation),
+        client_id: Some(client),
+        payload: json!({
+            "conversation_id": conversation.0,
+            "label": label_view(label),
+            "by": by.map(|u| u.0),
         }),
     }
 }

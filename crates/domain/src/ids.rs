@@ -90,3 +90,11 @@ id_type!(
     /// A durable background job.
     JobId
 );
+id_type!(
+    /// A member's internal note on a conversation.
+    NoteId
+);
+id_type!(
+    /// A clinic's conversation label.
+    LabelId
+);

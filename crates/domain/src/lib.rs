@@ -7,6 +7,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod availability;
+pub mod canned;
 pub mod catalog;
 pub mod channel;
 pub mod clients;
@@ -18,6 +19,8 @@ pub mod inbound;
 pub mod integration_admin;
 pub mod integrations;
 pub mod jobs;
+pub mod labels;
+pub mod notes;
 pub mod outbound;
 pub mod page;
 pub mod payments;

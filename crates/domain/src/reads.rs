@@ -64,6 +64,8 @@ pub struct InboxFilter {
     pub channel: Option<Channel>,
     /// Only threads with unread messages.
     pub unread_only: bool,
+    /// Only threads carrying this label (an id that is not the clinic's matches none).
+    pub label: Option<crate::LabelId>,
 }
 
 /// One opening range of a day (`"08:00"`–`"12:00"`).

@@ -231,6 +231,14 @@ impl ReadModels for PgReads {
                     if filter.unread_only {
                         sql.push_str(" AND t.unread_count > 0");
                     }
+                    if filter.label.is_some() {
+                        n += 1;
+                        sql.push_str(&format!(
+                            " AND EXISTS (SELECT 1 FROM conversation_labels cl
+                                           WHERE cl.company_id = t.company_id AND cl.conversation_id = t.id
+                                             AND cl.label_id = ${n})"
+                        ));
+                    }
                     if after.is_some() {
                         sql.push_str(" AND ");
                         sql.push_str(&keyset::after_text(
@@ -249,6 +257,9 @@ impl ReadModels for PgReads {
                         .bind::<SqlUuid, _>(company.0);
                     if let Some(channel) = filter.channel {
                         q = q.bind::<Text, _>(channel.as_str());
+                    }
+                    if let Some(label) = filter.label {
+                        q = q.bind::<SqlUuid, _>(label.0);
                     }
                     if let Some(c) = after {
                         q = q.bind::<Timestamptz, _>(c.at).bind::<SqlUuid, _>(c.id);

@@ -150,6 +150,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversation_labels (company_id, conversation_id, label_id) {
+        company_id -> Uuid,
+        conversation_id -> Uuid,
+        label_id -> Uuid,
+        attached_by -> Nullable<Uuid>,
+        attached_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversation_notes (company_id, id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        conversation_id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        text -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     conversation_threads (id) {
         id -> Uuid,
         company_id -> Uuid,
@@ -277,6 +298,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    labels (company_id, id) {
+        id -> Uuid,
+        company_id -> Uuid,
+        name -> Text,
+        colour -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     member_schedules (company_id, user_id) {
         company_id -> Uuid,
         user_id -> Uuid,
@@ -396,6 +428,8 @@ diesel::joinable!(auth_sessions -> auth_identities (auth_user_id));
 diesel::joinable!(auth_sessions -> companies (active_company_id));
 diesel::joinable!(client_identities -> companies (company_id));
 diesel::joinable!(clients -> companies (company_id));
+diesel::joinable!(conversation_labels -> companies (company_id));
+diesel::joinable!(conversation_notes -> companies (company_id));
 diesel::joinable!(conversation_threads -> companies (company_id));
 diesel::joinable!(event_counters -> companies (company_id));
 diesel::joinable!(events -> companies (company_id));
@@ -403,6 +437,7 @@ diesel::joinable!(idempotency_keys -> companies (company_id));
 diesel::joinable!(integrations -> companies (company_id));
 diesel::joinable!(interactions -> companies (company_id));
 diesel::joinable!(jobs -> companies (company_id));
+diesel::joinable!(labels -> companies (company_id));
 diesel::joinable!(member_schedules -> companies (company_id));
 diesel::joinable!(payments -> companies (company_id));
 diesel::joinable!(services -> companies (company_id));
@@ -422,6 +457,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_identities,
     clients,
     companies,
+    conversation_labels,
+    conversation_notes,
     conversation_threads,
     event_counters,
     events,
@@ -429,6 +466,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     integrations,
     interactions,
     jobs,
+    labels,
     member_schedules,
     payments,
     rate_buckets,

@@ -222,6 +222,10 @@ pub fn build_state(db: &Database, parts: StateParts<'_>) -> AppState {
         outbox: outbox(db, parts.outbox),
         agenda: agenda(db),
         payments: payments(db),
+        labels: app::labels::Labels::new(
+            Arc::new(infra_postgres::labels::PgLabels::new(db.clone())),
+            Arc::new(SystemClock),
+        ),
         reports: app::reports::Reports::new(Arc::new(PgReports::new(db.clone()))),
         search: app::search::Search {
             messages: Arc::new(infra_postgres::search::PgMessageSearch::new(db.clone())),
@@ -292,6 +296,7 @@ pub fn profiles(db: &Database) -> app::reads::Profiles {
 pub fn conversations(db: &Database) -> app::conversations::Conversations {
     app::conversations::Conversations::new(
         Arc::new(PgConversations::new(db.clone())),
+        Arc::new(infra_postgres::notes::PgNotes::new(db.clone())),
         Arc::new(SystemClock),
     )
 }

@@ -20,7 +20,10 @@ const LIST: List<ClientCursor> = List::new("clients");
 /// Longest search text.
 const MAX_Q_CHARS: usize = 200;
 
-/// `?q=&status=&limit=&cursor=`.
+/// Longest tag (as stored).
+const MAX_TAG_CHARS: usize = 50;
+
+/// `?q=&status=&tag=&limit=&cursor=`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ClientListQuery {
@@ -29,6 +32,9 @@ pub struct ClientListQuery {
     pub q: Option<String>,
     /// `lead`, `active` or `inactive`.
     pub status: Option<String>,
+    /// Only clients with this tag: one whole tag, ignoring case (`?tag=botox` finds `Botox`, not
+    /// `botox-2`). 1 to 50 characters.
+    pub tag: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
@@ -40,7 +46,7 @@ pub struct ClientListQuery {
 /// The clinic's clients, newest first, optionally searched and filtered.
 ///
 /// # Errors
-/// 401, 422 naming a bad `q`, `status`, `limit` or `cursor`.
+/// 401, 422 naming a bad `q`, `status`, `tag`, `limit` or `cursor`.
 #[utoipa::path(
     get,
     path = "/api/clients",
@@ -67,10 +73,18 @@ pub async fn list(
     {
         p.error("q", "at most 200 characters");
     }
+    if query
+        .tag
+        .as_ref()
+        .is_some_and(|t| t.trim().is_empty() || t.trim().chars().count() > MAX_TAG_CHARS)
+    {
+        p.error("tag", "1 to 50 characters");
+    }
     p.finish()?;
     let request = ListClientsQuery {
         q: query.q.clone(),
         status,
+        tag: query.tag.clone(),
         after,
         limit,
     };

@@ -195,6 +195,11 @@ pub struct ConversationViewDto {
     pub client: ClientBriefDto,
     /// Its messages.
     pub interactions: InteractionListDto,
+    /// The internal notes written in the span of time of this page of messages (from its
+    /// oldest message, or the thread's start on the last page, up to the cursor the page was
+    /// asked with, or now), newest first: place them among the messages by `created_at` (as
+    /// messages by `occurred_at`). Paging through the history shows every note once.
+    pub notes: Vec<super::notes::NoteDto>,
 }
 
 /// `GET /api/conversations` filters.
@@ -205,6 +210,8 @@ pub struct ListQuery {
     pub client_id: Option<Uuid>,
     /// `active` or `closed`.
     pub status: Option<String>,
+    /// Only threads carrying this label (`GET /api/labels`); another clinic's label matches none.
+    pub label: Option<Uuid>,
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>)]
     pub limit: Option<String>,

@@ -131,6 +131,7 @@ pub async fn list(
     let filter = ConversationFilter {
         client_id: query.client_id.map(ClientId),
         status,
+        label: query.label.map(domain::LabelId),
     };
     let page = state
         .conversations
@@ -144,7 +145,7 @@ pub async fn list(
 }
 
 /// A thread, its patient, and a page of its messages, newest first (the cursor pages to older
-/// ones).
+/// ones), with the internal notes of that page's span of time.
 ///
 /// # Errors
 /// 401, 403, 404, 422.
@@ -187,6 +188,7 @@ pub async fn view(
                     .collect(),
                 next_cursor: MESSAGES.encode(v.interactions.next.as_ref()),
             },
+            notes: v.notes.into_iter().map(Into::into).collect(),
         })),
         Err(ViewConversationError::NotFound) => Err(Problem::not_found()),
         Err(ViewConversationError::Unknown(e)) => Err(Problem::from_internal(&e)),

@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod handlers;
+pub mod notes;
 pub mod record;
 
 use actix_web::web;
@@ -13,5 +14,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/conversations/{id}").route(web::get().to(handlers::view)))
         .service(web::resource("/conversations/{id}/close").route(web::patch().to(handlers::close)))
         .service(web::resource("/conversations/{id}/read").route(web::post().to(handlers::read)))
+        .service(web::resource("/conversations/{id}/notes").route(web::post().to(notes::add)))
         .service(web::resource("/interactions").route(web::post().to(record::record)));
 }

@@ -7,10 +7,11 @@ use domain::availability::{TimeOffCursor, TimeOffId};
 use domain::catalog::ServiceCursor;
 use domain::clients::ClientCursor;
 use domain::conversations::SortCursor;
+use domain::labels::LabelCursor;
 use domain::payments::{PaymentCursor, PaymentId};
 use domain::search::MessageHitCursor;
 use domain::snapshots::SnapshotCursor;
-use domain::{AppointmentId, ClientId, InteractionId, ServiceId, SnapshotId};
+use domain::{AppointmentId, ClientId, InteractionId, LabelId, ServiceId, SnapshotId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -59,6 +60,16 @@ time_and_id!(SnapshotCursor, created_at, SnapshotId);
 time_and_id!(AppointmentCursor, starts_at, AppointmentId);
 time_and_id!(TimeOffCursor, starts_at, TimeOffId);
 time_and_id!(MessageHitCursor, occurred_at, InteractionId);
+
+impl CursorKey for LabelCursor {
+    type Wire = (String, LabelId);
+    fn to_wire(&self) -> Self::Wire {
+        (self.name.clone(), self.id)
+    }
+    fn from_wire((name, id): Self::Wire) -> Option<Self> {
+        Some(Self { name, id })
+    }
+}
 
 impl CursorKey for ServiceCursor {
     type Wire = (String, ServiceId);

@@ -109,6 +109,8 @@ pub struct InboxQuery {
     pub channel: Option<String>,
     /// Only threads with unread messages.
     pub unread_only: Option<bool>,
+    /// Only threads carrying this label (`GET /api/labels`); another clinic's label matches none.
+    pub label: Option<Uuid>,
 }
 
 /// The Home screen: today's appointments (clinic timezone, canceled excluded), open
@@ -168,6 +170,7 @@ pub async fn inbox(
     let filter = InboxFilter {
         channel,
         unread_only: query.unread_only.unwrap_or(false),
+        label: query.label.map(domain::LabelId),
     };
     let page = state
         .reads

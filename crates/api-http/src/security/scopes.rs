@@ -4,7 +4,7 @@
 //! scope for an admin, all but `admin` for staff), so for them the table changes nothing.
 //!
 //! - `admin`: members, API tokens, integrations, the clinic's numbers, changing the settings,
-//!   the schedules' list and every change to schedules and time off;
+//!   the schedules' list and every change to schedules, time off and labels;
 //! - `messages:write`: sending replies, retrying them, recording messages (n8n-style senders);
 //! - otherwise `read` for `GET`/`HEAD` and `write` for every other method.
 //!
@@ -23,11 +23,13 @@ const ADMIN_PREFIXES: [&str; 4] = [
 
 /// Route patterns where only reads are open to members (each reads their own): every change
 /// needs `admin`.
-const ADMIN_WRITES: [&str; 4] = [
+const ADMIN_WRITES: [&str; 6] = [
     "/api/schedules",
     "/api/schedules/{id}",
     "/api/time-off",
     "/api/time-off/{id}",
+    "/api/labels",
+    "/api/labels/{id}",
 ];
 
 /// (method, route pattern) of the message routes.

@@ -284,6 +284,7 @@ async fn every_documented_path_is_served_with_exactly_the_documented_methods() {
             .expect("a path documents every method");
         let uri = path
             .replace("{id}", &Uuid::from_u128(1).to_string())
+            .replace("{label_id}", &Uuid::from_u128(2).to_string())
             .replace("{file}", "index.css");
         assert!(!uri.contains('{'), "add a sample value for {uri}");
         let req = TestRequest::default()

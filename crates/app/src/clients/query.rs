@@ -49,6 +49,8 @@ pub struct ListClientsQuery {
     pub q: Option<String>,
     /// Only this status.
     pub status: Option<ClientStatus>,
+    /// Only clients with this tag (ignoring case); trimmed, blank means none.
+    pub tag: Option<String>,
     /// Continue after this key.
     pub after: Option<ClientCursor>,
     /// Page size (clamped to 1..=200).
@@ -92,6 +94,10 @@ impl ListClients {
             text,
             digits,
             status: query.status,
+            tag: query
+                .tag
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
         };
         let limit = query.limit.clamp(1, MAX_LIMIT);
         Ok(self
@@ -115,6 +121,7 @@ mod tests {
             .withf(|_, f, after, limit| {
                 f.text.as_deref() == Some("+55 11 8765-4321")
                     && f.digits.as_deref() == Some("551187654321")
+                    && f.tag.is_none()
                     && after.is_none()
                     && *limit == 200
             })
@@ -127,6 +134,7 @@ mod tests {
             });
         let query = ListClientsQuery {
             q: Some("+55 11 8765-4321".into()),
+            tag: Some("  ".into()),
             limit: 1000,
             ..ListClientsQuery::default()
         };

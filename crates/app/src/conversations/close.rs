@@ -45,7 +45,7 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::ClientId;
     use domain::conversations::ThreadStatus;
@@ -75,7 +75,7 @@ mod tests {
                 first = false;
                 Ok(out)
             });
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let company = CompanyId::new();
         let a = uc
             .close(company, closed.id, Some("resolved".into()), Some(by))
@@ -94,7 +94,7 @@ mod tests {
         let mut repo = MockConversationRepository::new();
         repo.expect_close()
             .returning(|_, _, _| Ok(CloseOutcome::NotFound));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let err = uc
             .close(CompanyId::new(), ConversationId::new(), None, None)
             .await

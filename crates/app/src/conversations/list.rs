@@ -40,8 +40,8 @@ impl Conversations {
         self.repo.list(company, filter, after, limit).await
     }
 
-    /// A thread, its patient and one page of its messages (newest first; the cursor pages to
-    /// older ones), read in one unit of work.
+    /// A thread, its patient, one page of its messages (newest first; the cursor pages to older
+    /// ones) and the internal notes of that page's span of time, read in one unit of work.
     ///
     /// # Errors
     /// [`ViewConversationError::NotFound`] for an id that is not this clinic's.
@@ -62,7 +62,7 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::ClientId;
     use domain::ports::conversations::MockConversationRepository;
@@ -72,7 +72,7 @@ mod tests {
     async fn viewing_another_clinics_thread_is_not_found() {
         let mut repo = MockConversationRepository::new();
         repo.expect_view().returning(|_, _, _, _| Ok(None));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let err = uc
             .view(CompanyId::new(), ConversationId::new(), None, 50)
             .await
@@ -105,11 +105,13 @@ mod tests {
                         data: vec![],
                         next: Some(cursor),
                     },
+                    notes: vec![],
                 }))
             });
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let view = uc.view(CompanyId::new(), id, None, 20).await.unwrap();
         assert_eq!(view.client.name.as_deref(), Some("Ana"));
         assert_eq!(view.interactions.next, Some(cursor));
+        assert!(view.notes.is_empty());
     }
 }

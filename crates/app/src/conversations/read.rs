@@ -36,7 +36,7 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::ClientId;
     use domain::ports::conversations::MockConversationRepository;
@@ -54,7 +54,7 @@ mod tests {
             .withf(move |_, i, b, at| *i == id && *b == Some(by) && *at == t0())
             .times(1)
             .returning(move |_, _, _, _| Ok(Some(read.clone())));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let c = uc.mark_read(CompanyId::new(), id, Some(by)).await.unwrap();
         assert_eq!(c.unread_count, 0);
         assert_eq!(c.last_read_by, Some(by));

@@ -176,7 +176,7 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::conversations::ClientSummary;
     use domain::ports::conversations::{MockConversationRepository, OpenOutcome};
@@ -254,7 +254,7 @@ mod tests {
                     conversation: opened.clone(),
                 })
             });
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let recorded = uc
             .record(
                 CompanyId::new(),
@@ -279,7 +279,7 @@ mod tests {
             .returning(move |_, _| Ok(Some(conv.clone())));
         repo.expect_record()
             .returning(|_, m| Ok(RecordOutcome::Duplicate(stored(&m))));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let recorded = uc
             .record(
                 CompanyId::new(),
@@ -303,7 +303,7 @@ mod tests {
         let id = conv.id;
         repo.expect_get()
             .returning(move |_, _| Ok(Some(conv.clone())));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let company = CompanyId::new();
         let err = uc
             .record(company, cmd(Direction::Inbound))

@@ -88,7 +88,7 @@ impl Conversations {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::testing::{clock_at, t0, thread};
+    use super::super::testing::{clock_at, no_notes, t0, thread};
     use super::*;
     use domain::conversations::ClientSummary;
     use domain::ports::conversations::{CloseOutcome, MockConversationRepository};
@@ -118,7 +118,7 @@ mod tests {
             .returning(move |_, _| Ok(Some(e.clone())));
         repo.expect_close().never();
         repo.expect_open().never();
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let started = uc
             .start(CompanyId::new(), client, Channel::Whatsapp)
             .await
@@ -158,7 +158,7 @@ mod tests {
             .withf(move |_, c, ch, at| *c == client && *ch == Channel::Instagram && *at == t0())
             .times(1)
             .returning(move |_, _, _, _| Ok(OpenOutcome::Opened(f.clone())));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let started = uc
             .start(CompanyId::new(), client, Channel::Instagram)
             .await
@@ -188,7 +188,7 @@ mod tests {
         repo.expect_open()
             .times(1)
             .returning(|_, _, _, _| Ok(OpenOutcome::AlreadyActive));
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let started = uc
             .start(CompanyId::new(), client, Channel::Whatsapp)
             .await
@@ -207,7 +207,7 @@ mod tests {
         let mut repo = MockConversationRepository::new();
         repo.expect_client_summary().returning(|_, _| Ok(None));
         repo.expect_open().never();
-        let uc = Conversations::new(Arc::new(repo), Arc::new(clock_at(t0())));
+        let uc = Conversations::new(Arc::new(repo), no_notes(), Arc::new(clock_at(t0())));
         let err = uc
             .start(CompanyId::new(), ClientId::new(), Channel::Whatsapp)
             .await

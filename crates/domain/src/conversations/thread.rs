@@ -116,6 +116,8 @@ pub struct ConversationFilter {
     pub client_id: Option<ClientId>,
     /// Only threads in this status.
     pub status: Option<ThreadStatus>,
+    /// Only threads carrying this label (an id that is not the clinic's matches none).
+    pub label: Option<crate::LabelId>,
 }
 
 /// A keyset position: the sort time and id of the last row of a page (newest first).

@@ -71,6 +71,10 @@ pub struct ThreadView {
     pub client: ClientSummary,
     /// Its messages, newest first.
     pub interactions: Keyset<Interaction>,
+    /// The internal notes written in the span of time this page of messages covers, newest
+    /// first ([`crate::notes::NoteWindow`]): paging through the history shows every note exactly
+    /// once.
+    pub notes: Vec<crate::notes::Note>,
 }
 
 /// Threads and messages of a clinic. Every method runs in one transaction scoped to `company`.
@@ -150,8 +154,8 @@ pub trait ConversationRepository: Send + Sync {
         limit: u32,
     ) -> anyhow::Result<Keyset<Conversation>>;
 
-    /// A thread, its patient and one page of its messages (as [`Self::history`]), in one
-    /// transaction (one unit of work per read: one pool checkout, one consistent view); `None`
+    /// A thread, its patient, one page of its messages (as [`Self::history`]) and the notes of
+    /// that page's span of time, in one transaction (one unit of work per read: one pool checkout, one consistent view); `None`
     /// when the thread is not this clinic's.
     ///
     /// # Errors

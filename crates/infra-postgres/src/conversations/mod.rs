@@ -255,10 +255,16 @@ impl ConversationRepository for PgConversations {
                         .await?
                         .ok_or_else(|| anyhow::anyhow!("conversation {id} has no client"))?;
                     let interactions = history_in(conn, company, id, after, limit).await?;
+                    let window = domain::notes::NoteWindow {
+                        before: after,
+                        from: interactions.next,
+                    };
+                    let notes = crate::notes::window_in(conn, company, id, window).await?;
                     Ok(Some(ThreadView {
                         conversation,
                         client,
                         interactions,
+                        notes,
                     }))
                 })
             })
@@ -285,6 +291,15 @@ impl ConversationRepository for PgConversations {
                     }
                     if let Some(status) = filter.status {
                         q = q.filter(t::status.eq(status.as_str()));
+                    }
+                    if let Some(label) = filter.label {
+                        use crate::schema::conversation_labels as cl;
+                        q = q.filter(diesel::dsl::exists(
+                            cl::table
+                                .filter(cl::company_id.eq(t::company_id))
+                                .filter(cl::conversation_id.eq(t::id))
+                                .filter(cl::label_id.eq(label.0)),
+                        ));
                     }
                     let key = after.map(|c| (c.at, c.id));
                     let rows: Vec<ThreadRow> =

@@ -400,7 +400,32 @@ impl ClientRepository for PgClients {
                     if let Some(status) = filter.status {
                         query = query.filter(clients::status.eq(status.as_str()));
                     }
-                    if let Some(text) = &filter.text {
+                    if let Some(tag) = &filter.tag {
+                        query = query.filter(
+                            diesel::dsl::sql::<Bool>(
+                                "EXISTS (SELECT 1 FROM unnest(clients.tags) AS tag WHERE lower(tag) = lower(",
+                            )
+                            .bind::<Text, _>(tag.clone())
+                            .sql("))"),
+                        );
+                    }
+                    if let (Some(text), Some(_)) = (&filter.text, &filter.tag) {
+                        // With a tag, the door's page of ids (matches of the text alone) could
+                        // hold fewer tagged clients than the page while more follow: the text is
+                        // matched here instead, under RLS (a scan of the clinic's clients in
+                        // list order; the tag keeps such lists short).
+                        query = query.filter(
+                            diesel::dsl::sql::<Bool>(
+                                "(clients.search_text LIKE public.atende_fold(",
+                            )
+                            .bind::<Text, _>(contains_pattern(text))
+                            .sql(") OR clients.search_text LIKE ")
+                            .bind::<Nullable<Text>, _>(
+                                filter.digits.as_deref().map(contains_pattern),
+                            )
+                            .sql(")"),
+                        );
+                    } else if let Some(text) = &filter.text {
                         // The SECURITY DEFINER door runs the LIKE where the trigram index
                         // serves it (under RLS it could not) and answers this very page: at most
                         // `limit + 1` ids of the pinned clinic, in list order, after the cursor.

@@ -56,6 +56,7 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
     let appointment = Uuid::now_v7();
     let thread = Uuid::now_v7();
     let interaction = Uuid::now_v7();
+    let label = Uuid::now_v7();
     let simple = company.simple().to_string();
     let tag = &simple[simple.len() - 10..];
     let sql = format!(
@@ -81,6 +82,11 @@ pub async fn seed_company(conn: &mut AsyncPgConnection, company: Uuid) -> Uuid {
               VALUES ('{thread}', '{company}', '{client}', 'whatsapp');
          INSERT INTO interactions (id, company_id, conversation_id, client_id, channel, direction, text, status, external_id)
               VALUES ('{interaction}', '{company}', '{thread}', '{client}', 'whatsapp', 'inbound', 'Oi', 'received', 'wamid.{tag}');
+         INSERT INTO conversation_notes (company_id, conversation_id, author_id, text)
+              VALUES ('{company}', '{thread}', '{user}', 'Nota {tag}');
+         INSERT INTO labels (id, company_id, name, colour) VALUES ('{label}', '{company}', 'Retorno', '#00aa00');
+         INSERT INTO conversation_labels (company_id, conversation_id, label_id, attached_by)
+              VALUES ('{company}', '{thread}', '{label}', '{user}');
          INSERT INTO idempotency_keys (company_id, key, interaction_id) VALUES ('{company}', 'k-{tag}', '{interaction}');
          INSERT INTO ai_context_snapshots (company_id, client_id, summary, flags, trigger, analyzer, locale, input_message_count)
               VALUES ('{company}', '{client}', 'Resumo', '{{}}', 'manual', 'heuristic-v1', 'pt-BR', 1);
@@ -110,6 +116,8 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "client_identities",
     "clients",
     "companies",
+    "conversation_labels",
+    "conversation_notes",
     "conversation_threads",
     "event_counters",
     "events",
@@ -117,6 +125,7 @@ pub const SEEDED_TENANT_TABLES: &[&str] = &[
     "integrations",
     "interactions",
     "jobs",
+    "labels",
     "member_schedules",
     "payments",
     "services",

@@ -74,6 +74,7 @@ async fn search(repo: &PgClients, tenant: Tenant, q: &str) -> Vec<Option<String>
         text,
         digits,
         status: None,
+        tag: None,
     };
     let page = repo.list(tenant, filter, None, 50).await.unwrap();
     page.data.into_iter().map(|c| c.name).collect()
@@ -337,6 +338,7 @@ async fn search_pages_neither_skip_nor_repeat_and_keep_the_status_filter() {
             ClientStatus::Inactive
         }),
         digits: None,
+        tag: None,
     })
     .await;
     assert!(seen.is_empty(), "no client has the other status");

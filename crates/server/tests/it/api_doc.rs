@@ -425,11 +425,58 @@ async fn docs_api_md_shows_every_operation_with_a_real_exchange_and_is_up_to_dat
                       "text": "Pode ser, obrigada!", "external_id": "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFjRGQ0RF"});
     rec.send(Req::post("/api/interactions", agent).json(&note), 201)
         .await;
+    // An internal note: shown in the history with its author, never sent to the patient.
+    rec.send(
+        Req::post(&format!("/api/conversations/{thread}/notes"), staff)
+            .json(&json!({"text": "Prefere ser chamada pela manhã; confirmar na véspera."})),
+        201,
+    )
+    .await;
     rec.send(
         Req::get(&format!("/api/conversations/{thread}"), staff),
         200,
     )
     .await;
+    // Labels: the admin keeps the clinic's labels, any member puts them on conversations, and
+    // the inbox filters by them.
+    let label = rec
+        .send(
+            Req::post("/api/labels", admin).json(&json!({"name": "Retorno", "colour": "#00AA00"})),
+            201,
+        )
+        .await;
+    let label = id(&label);
+    rec.send(Req::get("/api/labels", staff), 200).await;
+    rec.send(Req::get(&format!("/api/labels/{label}"), staff), 200)
+        .await;
+    rec.send(
+        Req::patch(&format!("/api/labels/{label}"), admin).json(&json!({"colour": "#ff8800"})),
+        200,
+    )
+    .await;
+    rec.send(
+        Req::put(
+            &format!("/api/conversations/{thread}/labels/{label}"),
+            staff,
+        ),
+        200,
+    )
+    .await;
+    rec.send(
+        Req::get(&format!("/api/conversations/{thread}/labels"), staff),
+        200,
+    )
+    .await;
+    rec.send(
+        Req::delete(
+            &format!("/api/conversations/{thread}/labels/{label}"),
+            staff,
+        ),
+        200,
+    )
+    .await;
+    rec.send(Req::delete(&format!("/api/labels/{label}"), admin), 204)
+        .await;
 
     // The analyst: a snapshot of the patient, then the profile.
     let generate = json!({"client_id": maria, "source_conversation_id": thread});

@@ -54,7 +54,11 @@ async fn fixture() -> Fixture {
     let clock = Arc::new(TestClock(Mutex::new(
         Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap(),
     )));
-    let uc = Conversations::new(Arc::new(PgConversations::new(t.db.clone())), clock.clone());
+    let uc = Conversations::new(
+        Arc::new(PgConversations::new(t.db.clone())),
+        Arc::new(infra_postgres::notes::PgNotes::new(t.db.clone())),
+        clock.clone(),
+    );
     Fixture {
         _t: t,
         uc,

@@ -37,6 +37,10 @@ pub fn state_with(readiness: Readiness) -> AppState {
         snapshots: mock_snapshots(),
         agenda: mock_agenda(),
         payments: mock_payments(),
+        labels: app::labels::Labels::new(
+            Arc::new(domain::ports::labels::MockLabelRepository::new()),
+            Arc::new(domain::ports::clock::MockClock::new()),
+        ),
         reports: app::reports::Reports::new(Arc::new(
             domain::ports::reports::MockReportRepository::new(),
         )),
@@ -77,9 +81,10 @@ pub fn mock_payments() -> app::payments::Payments {
 
 /// Conversation ports that panic when called.
 pub fn mock_conversations() -> app::conversations::Conversations {
-    use domain::ports::{clock, conversations};
+    use domain::ports::{clock, conversations, notes};
     app::conversations::Conversations::new(
         Arc::new(conversations::MockConversationRepository::new()),
+        Arc::new(notes::MockNoteRepository::new()),
         Arc::new(clock::MockClock::new()),
     )
 }
