@@ -184,6 +184,21 @@ pub fn section(path: &Path, before: &Report, rows: &[Row]) -> (String, usize) {
             format!("{:.decimals$} → {:.decimals$}", old.0, now.0)
         };
         let spread = row.spread;
+        if spread.is_none() {
+            // Too few samples (or too short a run) for a spread: nothing to judge against.
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} → {:.0} | {:.1} → {:.1} | {:.1} → {:.1} | too few samples to judge |",
+                row.name,
+                old.rate.0,
+                row.rate,
+                old.p95.0,
+                row.summary.p95,
+                old.p99.0,
+                row.summary.p99
+            );
+            continue;
+        }
         let compare_rate = !row.name.contains("paced") && (old.rate.0 > 0.0 || row.rate > 0.0);
         let rate = if compare_rate {
             cell(
@@ -318,6 +333,8 @@ Dataset: 10 clinics × 10000 clients (`atende seed --scale`). Ingest and pgbench
                 Some(spread),
             ),
             row("a new measurement", 1.0, 1.0, 1.0, None),
+            // Without a spread this run says nothing about noise: no verdict.
+            row("ingest: x", 1.0, 999.0, 999.0, None),
         ];
         let (text, regressions) = section(Path::new("bench/results/old.md"), &before, &rows);
         assert_eq!(regressions, 1, "{text}");
@@ -329,6 +346,12 @@ Dataset: 10 clinics × 10000 clients (`atende seed --scale`). Ingest and pgbench
         );
         assert!(text.contains("| read GET /api/inbox/summary (64 clients, paced at 50 % of capacity) |  | 7.9 → 8.0 | 12.6 → 12.0 | within noise |"), "{text}");
         assert!(!text.contains("a new measurement"));
+        assert!(
+            text.contains(
+                "| ingest: x | 249 → 1 | 93.3 → 999.0 | 153.5 → 999.0 | too few samples to judge |"
+            ),
+            "{text}"
+        );
         assert!(text.contains("commit 956b0b4"));
     }
 
