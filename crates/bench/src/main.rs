@@ -8,6 +8,7 @@
 
 mod chaos;
 mod limits;
+mod load;
 mod pgbench;
 mod reads;
 mod reports;

@@ -4,9 +4,9 @@
 //! Target: p95 ≤ 200 ms.
 
 use anyhow::{Context, bail};
-use bench::{Latencies, Row};
+use bench::Row;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 /// Days in the measured period (today included).
 const PERIOD_DAYS: i64 = 90;
@@ -73,59 +73,17 @@ pub async fn measure(
     let from = today - chrono::Duration::days(PERIOD_DAYS - 1);
     let url = format!("{base}/api/reports/overview?from={from}&to={today}");
     eprintln!("reports: {concurrency} clients for {secs} s on {url}…");
-    let until = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..concurrency.max(1) {
-        let (http, url, cookies) = (http.clone(), url.clone(), cookies.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Latencies::default();
-            let mut errors = 0_u64;
-            let mut i = w;
-            while Instant::now() < until {
-                let cookie = &cookies[i % cookies.len()];
-                i += 1;
-                let t = Instant::now();
-                let ok = match http.get(&url).header("cookie", cookie).send().await {
-                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                    _ => false,
-                };
-                if ok {
-                    lat.push(t.elapsed());
-                } else {
-                    errors += 1;
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Latencies::default();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        all.merge(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let s = all.summary();
-    #[allow(clippy::cast_precision_loss)]
-    let rate = if elapsed > 0.0 {
-        s.count as f64 / elapsed
-    } else {
-        0.0
-    };
-    let mut name = format!(
-        "report: GET /api/reports/overview, {PERIOD_DAYS} days, as admin ({concurrency} clients, back to back)"
-    );
-    if errors > 0 {
-        name.push_str(&format!(" — {errors} errors"));
-    }
-    Ok(Row {
-        name,
-        rate,
-        summary: s,
-        target: format!("p95 ≤ {TARGET_P95_MS:.0} ms"),
-        met: Some(errors == 0 && s.count > 0 && s.p95 <= TARGET_P95_MS),
-        spread: all.spread(),
-    })
+    let http = http.clone();
+    let make: crate::load::MakeRequest = Arc::new(move |w, n, _| {
+        http.get(&url)
+            .header("cookie", &cookies[(w + n) % cookies.len()])
+    });
+    Ok(crate::load::back_to_back(concurrency, secs, 0, make)
+        .await?
+        .row(
+            format!(
+                "report: GET /api/reports/overview, {PERIOD_DAYS} days, as admin ({concurrency} clients, back to back)"
+            ),
+            TARGET_P95_MS,
+        ))
 }

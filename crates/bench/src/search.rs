@@ -6,10 +6,10 @@
 //! 30 days, or one of the clinic's clients). Target: p95 ≤ 50 ms.
 
 use anyhow::{Context, bail};
-use bench::{Latencies, Rng, Row};
+use bench::{Rng, Row};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 /// The target, in milliseconds.
 const TARGET_P95_MS: f64 = 50.0;
@@ -139,70 +139,20 @@ pub async fn measure(
     }
     let thirty_days_ago = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339();
     eprintln!("search: {concurrency} clients for {secs} s on /api/search/messages…");
-    let until = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..concurrency.max(1) {
-        let (http, base, tokens, clients, since) = (
-            http.clone(),
-            base.to_owned(),
-            tokens.clone(),
-            clients.clone(),
-            thirty_days_ago.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng::new(0x5EA2_C400 + u64::try_from(w).unwrap_or(0) * 7919);
-            let mut lat = Latencies::default();
-            let mut errors = 0_u64;
-            while Instant::now() < until {
-                let ci = usize::try_from(rng.below(tokens.len() as u64)).unwrap_or(0);
-                let path = path(&mut rng, &clients[ci], &since);
-                let t = Instant::now();
-                let ok = match http
-                    .get(format!("{base}{path}"))
-                    .bearer_auth(&tokens[ci])
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                    _ => false,
-                };
-                if ok {
-                    lat.push(t.elapsed());
-                } else {
-                    errors += 1;
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Latencies::default();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        all.merge(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let s = all.summary();
-    #[allow(clippy::cast_precision_loss)]
-    let rate = if elapsed > 0.0 {
-        s.count as f64 / elapsed
-    } else {
-        0.0
-    };
-    let mut name = format!("read GET /api/search/messages ({concurrency} clients, back to back)");
-    if errors > 0 {
-        let _ = write!(name, " — {errors} errors");
-    }
-    Ok(Row {
-        name,
-        rate,
-        summary: s,
-        target: format!("p95 ≤ {TARGET_P95_MS:.0} ms"),
-        met: Some(errors == 0 && s.count > 0 && s.p95 <= TARGET_P95_MS),
-        spread: all.spread(),
-    })
+    let (http, base) = (http.clone(), base.to_owned());
+    let make: crate::load::MakeRequest = Arc::new(move |_, _, rng| {
+        let ci = usize::try_from(rng.below(tokens.len() as u64)).unwrap_or(0);
+        let path = path(rng, &clients[ci], &thirty_days_ago);
+        http.get(format!("{base}{path}")).bearer_auth(&tokens[ci])
+    });
+    Ok(
+        crate::load::back_to_back(concurrency, secs, 0x5EA2_C400, make)
+            .await?
+            .row(
+                format!("read GET /api/search/messages ({concurrency} clients, back to back)"),
+                TARGET_P95_MS,
+            ),
+    )
 }
 
 #[cfg(test)]
